@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import {
+  DEFAULT_SERVER_OPTIONS,
+  startServer,
+  WELL_KNOWN_ACCOUNT,
+  type ServerOptions,
+} from '@batchite/server';
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  data: string;
+  store?: string;
+  logLevel: string;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port '${text}'`);
+  return port;
+}
+
+/** `batchite serve`: the API server with its embedded store. Flags beat environment variables. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Start the Batch API server (embedded SQLite store in --data).')
+    .option(
+      '--host <host>',
+      'interface to listen on',
+      process.env.BATCHITE_HOST ?? DEFAULT_SERVER_OPTIONS.host,
+    )
+    .option(
+      '--port <port>',
+      'port to listen on (0 = any free port)',
+      process.env.BATCHITE_PORT ?? String(DEFAULT_SERVER_OPTIONS.port),
+    )
+    .option('--data <dir>', 'data directory', process.env.BATCHITE_DATA_DIR ?? DEFAULT_SERVER_OPTIONS.dataDir)
+    .option(
+      '--store <url>',
+      'store URL: sqlite:PATH (default: sqlite:<data>/batchite.db)',
+      process.env.BATCHITE_STORE,
+    )
+    .option(
+      '--log-level <level>',
+      'pino log level (silent to turn logs off)',
+      process.env.BATCHITE_LOG_LEVEL ?? 'info',
+    )
+    .action(async (flags: ServeFlags) => {
+      const options: ServerOptions = {
+        host: flags.host,
+        port: parsePort(flags.port),
+        dataDir: flags.data,
+        accountName: process.env.BATCHITE_ACCOUNT_NAME ?? WELL_KNOWN_ACCOUNT.name,
+        accountKey: process.env.BATCHITE_ACCOUNT_KEY ?? WELL_KNOWN_ACCOUNT.key,
+        logLevel: flags.logLevel === 'silent' ? false : flags.logLevel,
+      };
+      if (flags.store !== undefined) options.store = flags.store;
+      const server = await startServer(options);
+      const lines = [
+        `Batchite is listening.`,
+        `  endpoint:     ${server.url}`,
+        `  account name: ${server.accountName}`,
+        `  account key:  ${server.accountKey}`,
+        `  data:         ${flags.data}`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+      const stop = () => {
+        void server.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

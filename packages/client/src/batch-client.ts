@@ -1,0 +1,227 @@
+/**
+ * `BatchClient`: typed Azure Batch data-plane operations. Every call is signed with Shared Key afresh on each attempt
+ * and runs through one shared `RetryPolicy` (budget and host gate shared by all calls of the client); per-operation
+ * behaviour comes from operation-policies.ts. Method names follow the current official Azure SDK.
+ */
+import type {
+  CloudJob,
+  CloudPool,
+  CloudTask,
+  ComputeNode,
+  DisableJobOption,
+  JobAddParameter,
+  JobPatchParameter,
+  JobUpdateParameter,
+  NodeFile,
+  PoolAddParameter,
+  PoolResizeParameter,
+  SubtaskInformation,
+  TaskAddCollectionResult,
+  TaskAddParameter,
+  TaskCountsResult,
+  TaskUpdateParameter,
+} from '@batchite/protocol';
+import { RetryPolicy } from '@batchite/retry';
+import { createTasks, type CreateTasksOptions, type TaskCreateOutcome } from './create-tasks.js';
+import type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
+import * as files from './operations/files.js';
+import * as jobs from './operations/jobs.js';
+import * as pools from './operations/pools.js';
+import * as tasks from './operations/tasks.js';
+import {
+  resolveClientOptions,
+  type BatchClientOptions,
+  type CallOptions,
+  type ConditionalOptions,
+  type GetOptions,
+  type ListOptions,
+  type ResolvedClientOptions,
+} from './options.js';
+import type { PagedAsyncIterable } from './paging.js';
+import { Pipeline } from './pipeline.js';
+
+export class BatchClient {
+  /** Resolved options (endpoint without trailing slash, account, api-version…). */
+  readonly options: ResolvedClientOptions;
+  /** The retry engine every call of this client goes through. */
+  readonly retryPolicy: RetryPolicy;
+  readonly #pipeline: Pipeline;
+
+  constructor(options: BatchClientOptions = {}) {
+    this.options = resolveClientOptions(options);
+    this.retryPolicy = options.retry instanceof RetryPolicy ? options.retry : new RetryPolicy(options.retry ?? {});
+    const clock = this.retryPolicy.options.clock;
+    this.#pipeline = new Pipeline({
+      transport: {
+        endpoint: this.options.endpoint,
+        accountName: this.options.accountName,
+        accountKey: this.options.accountKey,
+        apiVersion: this.options.apiVersion,
+        userAgent: this.options.userAgent,
+        fetch: this.options.fetch,
+        now: () => clock.now(),
+      },
+      policy: this.retryPolicy,
+      gateKey: new URL(this.options.endpoint).host,
+      timeoutMs: this.options.timeoutMs,
+    });
+  }
+
+  // Pools and nodes.
+  createPool(pool: PoolAddParameter, options: CallOptions = {}): Promise<CreateResult> {
+    return pools.createPool(this.#pipeline, pool, options);
+  }
+  getPool(poolId: string, options: GetOptions = {}): Promise<WithResponse<CloudPool>> {
+    return pools.getPool(this.#pipeline, poolId, options);
+  }
+  poolExists(poolId: string, options: ConditionalOptions = {}): Promise<boolean> {
+    return pools.poolExists(this.#pipeline, poolId, options);
+  }
+  listPools(options: ListOptions = {}): PagedAsyncIterable<CloudPool> {
+    return pools.listPools(this.#pipeline, options);
+  }
+  deletePool(poolId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return pools.deletePool(this.#pipeline, poolId, options);
+  }
+  resizePool(poolId: string, resize: PoolResizeParameter, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return pools.resizePool(this.#pipeline, poolId, resize, options);
+  }
+  listNodes(poolId: string, options: ListOptions = {}): PagedAsyncIterable<ComputeNode> {
+    return pools.listNodes(this.#pipeline, poolId, options);
+  }
+  getNode(poolId: string, nodeId: string, options: GetOptions = {}): Promise<WithResponse<ComputeNode>> {
+    return pools.getNode(this.#pipeline, poolId, nodeId, options);
+  }
+
+  // Jobs.
+  createJob(job: JobAddParameter, options: CallOptions = {}): Promise<CreateResult> {
+    return jobs.createJob(this.#pipeline, job, options);
+  }
+  getJob(jobId: string, options: GetOptions = {}): Promise<WithResponse<CloudJob>> {
+    return jobs.getJob(this.#pipeline, jobId, options);
+  }
+  listJobs(options: ListOptions = {}): PagedAsyncIterable<CloudJob> {
+    return jobs.listJobs(this.#pipeline, options);
+  }
+  /** PATCH: omitted properties stay unchanged. */
+  updateJob(jobId: string, patch: JobPatchParameter, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return jobs.updateJob(this.#pipeline, jobId, patch, options);
+  }
+  /** PUT: omitted properties are reset to their defaults. */
+  replaceJob(jobId: string, job: JobUpdateParameter, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return jobs.replaceJob(this.#pipeline, jobId, job, options);
+  }
+  deleteJob(jobId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return jobs.deleteJob(this.#pipeline, jobId, options);
+  }
+  disableJob(jobId: string, disableTasks: DisableJobOption, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return jobs.disableJob(this.#pipeline, jobId, disableTasks, options);
+  }
+  enableJob(jobId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return jobs.enableJob(this.#pipeline, jobId, options);
+  }
+  terminateJob(jobId: string, options: jobs.TerminateJobOptions = {}): Promise<WriteResult> {
+    return jobs.terminateJob(this.#pipeline, jobId, options);
+  }
+  getJobTaskCounts(jobId: string, options: CallOptions = {}): Promise<TaskCountsResult & { requestId?: string }> {
+    return jobs.getJobTaskCounts(this.#pipeline, jobId, options);
+  }
+
+  // Tasks.
+  createTask(jobId: string, task: TaskAddParameter, options: CallOptions = {}): Promise<CreateResult> {
+    return tasks.createTask(this.#pipeline, jobId, task, options);
+  }
+  /** One add-task-collection request (≤ 100 tasks), per-task results as the service sent them. */
+  createTaskCollection(
+    jobId: string,
+    taskList: readonly TaskAddParameter[],
+    options: CallOptions = {},
+  ): Promise<TaskAddCollectionResult & { attempts: number }> {
+    return tasks.createTaskCollection(this.#pipeline, jobId, taskList, options);
+  }
+  /** Any number of tasks: chunked, in parallel, retrying only failed items; one outcome per task, in input order. */
+  createTasks(
+    jobId: string,
+    taskList: readonly TaskAddParameter[],
+    options: CreateTasksOptions = {},
+  ): Promise<TaskCreateOutcome[]> {
+    return createTasks(this.#pipeline, jobId, taskList, options);
+  }
+  getTask(jobId: string, taskId: string, options: GetOptions = {}): Promise<WithResponse<CloudTask>> {
+    return tasks.getTask(this.#pipeline, jobId, taskId, options);
+  }
+  listTasks(jobId: string, options: ListOptions = {}): PagedAsyncIterable<CloudTask> {
+    return tasks.listTasks(this.#pipeline, jobId, options);
+  }
+  /** PUT: replaces the task's constraints. */
+  replaceTask(
+    jobId: string,
+    taskId: string,
+    update: TaskUpdateParameter,
+    options: ConditionalOptions = {},
+  ): Promise<WriteResult> {
+    return tasks.replaceTask(this.#pipeline, jobId, taskId, update, options);
+  }
+  deleteTask(jobId: string, taskId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return tasks.deleteTask(this.#pipeline, jobId, taskId, options);
+  }
+  terminateTask(jobId: string, taskId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return tasks.terminateTask(this.#pipeline, jobId, taskId, options);
+  }
+  reactivateTask(jobId: string, taskId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return tasks.reactivateTask(this.#pipeline, jobId, taskId, options);
+  }
+  listSubtasks(
+    jobId: string,
+    taskId: string,
+    options: CallOptions & { select?: string } = {},
+  ): PagedAsyncIterable<SubtaskInformation> {
+    return tasks.listSubtasks(this.#pipeline, jobId, taskId, options);
+  }
+
+  // Task files.
+  listTaskFiles(
+    jobId: string,
+    taskId: string,
+    options: ListOptions & { recursive?: boolean } = {},
+  ): PagedAsyncIterable<NodeFile> {
+    return files.listTaskFiles(this.#pipeline, jobId, taskId, options);
+  }
+  /** Reads a task file: bytes by default, a stream with `{ stream: true }`; `range` reads part of it. */
+  getTaskFile(
+    jobId: string,
+    taskId: string,
+    filePath: string,
+    options: files.GetTaskFileOptions & { stream: true },
+  ): Promise<files.TaskFile<ReadableStream<Uint8Array>>>;
+  getTaskFile(
+    jobId: string,
+    taskId: string,
+    filePath: string,
+    options?: files.GetTaskFileOptions & { stream?: false },
+  ): Promise<files.TaskFile<Uint8Array>>;
+  getTaskFile(
+    jobId: string,
+    taskId: string,
+    filePath: string,
+    options: files.GetTaskFileOptions = {},
+  ): Promise<files.TaskFile<Uint8Array | ReadableStream<Uint8Array>>> {
+    return files.getTaskFile(this.#pipeline, jobId, taskId, filePath, options);
+  }
+  getTaskFileProperties(
+    jobId: string,
+    taskId: string,
+    filePath: string,
+    options: files.FileConditionalOptions = {},
+  ): Promise<files.TaskFileProperties> {
+    return files.getTaskFileProperties(this.#pipeline, jobId, taskId, filePath, options);
+  }
+  deleteTaskFile(
+    jobId: string,
+    taskId: string,
+    filePath: string,
+    options: CallOptions & { recursive?: boolean } = {},
+  ): Promise<WriteResult> {
+    return files.deleteTaskFile(this.#pipeline, jobId, taskId, filePath, options);
+  }
+}

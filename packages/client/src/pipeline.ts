@@ -1,0 +1,151 @@
+/**
+ * The request pipeline of `BatchClient`: one logical call = one `client-request-id`, every attempt signed afresh and
+ * run through the shared `RetryPolicy`; failures come out as `BatchError` with attempts, give-up reason and, for state
+ * errors, an explanation. Idempotent writes that converge are reported as done (see operation-policies.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  isAttemptTimeoutError,
+  isDeadlineExceededError,
+  isRetryError,
+  type AttemptContext,
+  type AttemptRecord,
+  type CallRetryOptions,
+  type RetryPolicy,
+} from '@batchite/retry';
+import { BatchError, isBatchError } from './batch-error.js';
+import { NOT_SENT_CODES, sendAttempt, type TransportConfig, type WireRequest, type WireResponse } from './http/transport.js';
+import { operationPolicy, type OperationName } from './operation-policies.js';
+import type { CallOptions } from './options.js';
+import { explainStateError, type ResourceIds } from './state-explanations.js';
+
+/** What one logical call ended with, for callers that reconcile (creates) before deciding. */
+export type CallOutcome =
+  | { ok: true; response: WireResponse; attempts: number; clientRequestId: string }
+  | { ok: false; error: BatchError; attempts: number; clientRequestId: string; ambiguous: boolean };
+
+/** Everything a call of this pipeline needs besides the request. */
+export interface PipelineConfig {
+  transport: TransportConfig;
+  policy: RetryPolicy;
+  /** Host gate key shared by every call of this client (the endpoint's host). */
+  gateKey: string;
+  /** Default total time of a call, when set. */
+  timeoutMs: number | undefined;
+}
+
+/**
+ * True when a failed attempt may have been applied by the server: anything except failures that prove the request
+ * was not processed (429 throttling at admission, connection refused, DNS). Over-approximating is safe here: it only
+ * enables verify-then-accept, which still compares what is stored with what was sent.
+ */
+export function isAmbiguousFailure(error: unknown): boolean {
+  if (isBatchError(error)) {
+    if (error.kind === 'network') return error.code === undefined || !NOT_SENT_CODES.has(error.code);
+    return error.statusCode !== undefined && error.statusCode >= 500;
+  }
+  // Attempt timeouts and deadline aborts: the request may be on the server already.
+  return isAttemptTimeoutError(error) || isDeadlineExceededError(error);
+}
+
+export class Pipeline {
+  constructor(readonly config: PipelineConfig) {}
+
+  /** Retry overrides for one call: the caller's, plus signal, deadline and this client's host gate. */
+  overrides(options: CallOptions, extra?: CallRetryOptions): CallRetryOptions {
+    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+    return {
+      gateKey: this.config.gateKey,
+      ...(timeoutMs === undefined ? {} : { deadlineMs: timeoutMs }),
+      ...options.retry,
+      ...extra,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+  }
+
+  /** Runs `request` as the operation `op` and settles without throwing `BatchError`s (aborts still reject). */
+  async run(op: OperationName, request: WireRequest, options: CallOptions, ids: ResourceIds): Promise<CallOutcome> {
+    const clientRequestId = options.clientRequestId ?? randomUUID();
+    const state = { attempts: 0, ambiguous: false };
+    try {
+      const response = await this.config.policy.execute(async (ctx: AttemptContext) => {
+        state.attempts = ctx.attempt;
+        try {
+          return await sendAttempt(this.config.transport, request, {
+            signal: ctx.signal,
+            remainingMs: ctx.remainingMs,
+            clientRequestId,
+          });
+        } catch (error) {
+          if (isAmbiguousFailure(error)) state.ambiguous = true;
+          throw error;
+        }
+      }, this.overrides(options));
+      return { ok: true, response, attempts: state.attempts, clientRequestId };
+    } catch (thrown) {
+      const error = toBatchError(thrown, options.signal, state.attempts, clientRequestId);
+      if (error.kind === 'invalidOperation') error.explanation = explainStateError(error.code, operationPolicy(op), ids);
+      return { ok: false, error, attempts: state.attempts, clientRequestId, ambiguous: state.ambiguous };
+    }
+  }
+
+  /**
+   * Runs `request` and returns the response, or throws `BatchError`. For idempotent writes, a `convergedOn` code after
+   * an ambiguous attempt means an earlier attempt already did the work: resolves with `undefined` response headers.
+   */
+  async send(
+    op: OperationName,
+    request: WireRequest,
+    options: CallOptions,
+    ids: ResourceIds,
+  ): Promise<{ response: WireResponse | undefined; attempts: number }> {
+    const outcome = await this.run(op, request, options, ids);
+    if (outcome.ok) return { response: outcome.response, attempts: outcome.attempts };
+    const converged = operationPolicy(op).convergedOn ?? [];
+    if (outcome.ambiguous && outcome.error.code !== undefined && converged.includes(outcome.error.code)) {
+      return { response: undefined, attempts: outcome.attempts };
+    }
+    throw outcome.error;
+  }
+}
+
+/**
+ * Turns whatever the engine threw into a `BatchError` carrying attempts, history and give-up reason. A caller's abort
+ * is rethrown as the signal's reason (as fetch does), not wrapped.
+ */
+export function toBatchError(
+  thrown: unknown,
+  signal: AbortSignal | undefined,
+  attempts: number,
+  clientRequestId: string,
+): BatchError {
+  if (isRetryError(thrown) && thrown.reason === 'aborted' && signal?.aborted) throw signal.reason;
+  if (!isRetryError(thrown) && signal?.aborted) throw signal.reason;
+  const inner = isRetryError(thrown) ? thrown.lastError : thrown;
+  const error = isBatchError(inner) ? inner : timeoutOrUnknown(inner, clientRequestId);
+  error.clientRequestId ??= clientRequestId;
+  if (isRetryError(thrown)) {
+    error.attempts = thrown.attempts;
+    error.giveUpReason = thrown.reason;
+    error.history = thrown.history;
+  } else {
+    error.attempts = Math.max(1, attempts);
+  }
+  return error;
+}
+
+function timeoutOrUnknown(inner: unknown, clientRequestId: string): BatchError {
+  if (isAttemptTimeoutError(inner) || isDeadlineExceededError(inner)) {
+    return new BatchError({
+      message: `no answer in time (${inner.message})`,
+      kind: 'network',
+      code: inner.code,
+      clientRequestId,
+      cause: inner,
+    });
+  }
+  const message = inner instanceof Error ? inner.message : String(inner);
+  return new BatchError({ message, kind: 'network', code: 'ClientError', clientRequestId, cause: inner });
+}
+
+export type { AttemptRecord };

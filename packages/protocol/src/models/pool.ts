@@ -1,0 +1,147 @@
+/** Pool wire models (subset of the Batch API used by Batchite; unmodelled parts are `OpaqueObject`). */
+import type {
+  ApplicationPackageReference,
+  DateTimeString,
+  DurationString,
+  EnvironmentSetting,
+  MetadataItem,
+  NameValuePair,
+  OpaqueObject,
+  ResourceFile,
+  TaskContainerSettings,
+  UserIdentity,
+} from './common.js';
+import type {
+  AllocationState,
+  ComputeNodeDeallocationOption,
+  ComputeNodeFillType,
+  NodeCommunicationMode,
+  PoolState,
+} from './enums.js';
+
+export interface ImageReference {
+  publisher?: string;
+  offer?: string;
+  sku?: string;
+  version?: string;
+  virtualMachineImageId?: string;
+  /** Read-only, set by the service. */
+  exactVersion?: string;
+}
+
+export interface VirtualMachineConfiguration {
+  imageReference: ImageReference;
+  nodeAgentSKUId: string;
+  windowsConfiguration?: OpaqueObject;
+  dataDisks?: OpaqueObject[];
+  licenseType?: string;
+  containerConfiguration?: OpaqueObject;
+  diskEncryptionConfiguration?: OpaqueObject;
+  nodePlacementConfiguration?: OpaqueObject;
+  extensions?: OpaqueObject[];
+  osDisk?: OpaqueObject;
+}
+
+export interface CloudServiceConfiguration {
+  osFamily: string;
+  osVersion?: string;
+}
+
+export interface StartTask {
+  commandLine: string;
+  containerSettings?: TaskContainerSettings;
+  resourceFiles?: ResourceFile[];
+  environmentSettings?: EnvironmentSetting[];
+  userIdentity?: UserIdentity;
+  maxTaskRetryCount?: number;
+  waitForSuccess?: boolean;
+}
+
+export interface TaskSchedulingPolicy {
+  nodeFillType: ComputeNodeFillType;
+}
+
+export interface ResizeError {
+  code?: string;
+  message?: string;
+  values?: NameValuePair[];
+}
+
+/** Body of POST /pools. */
+export interface PoolAddParameter {
+  id: string;
+  displayName?: string;
+  vmSize: string;
+  cloudServiceConfiguration?: CloudServiceConfiguration;
+  virtualMachineConfiguration?: VirtualMachineConfiguration;
+  resizeTimeout?: DurationString;
+  targetDedicatedNodes?: number;
+  targetLowPriorityNodes?: number;
+  enableAutoScale?: boolean;
+  autoScaleFormula?: string;
+  autoScaleEvaluationInterval?: DurationString;
+  enableInterNodeCommunication?: boolean;
+  networkConfiguration?: OpaqueObject;
+  startTask?: StartTask;
+  certificateReferences?: OpaqueObject[];
+  applicationPackageReferences?: ApplicationPackageReference[];
+  applicationLicenses?: string[];
+  taskSlotsPerNode?: number;
+  taskSchedulingPolicy?: TaskSchedulingPolicy;
+  userAccounts?: OpaqueObject[];
+  metadata?: MetadataItem[];
+  mountConfiguration?: OpaqueObject[];
+  targetNodeCommunicationMode?: NodeCommunicationMode;
+}
+
+/** A pool as returned by GET /pools/{poolId} and in list pages. */
+export interface CloudPool {
+  id?: string;
+  displayName?: string;
+  url?: string;
+  eTag?: string;
+  lastModified?: DateTimeString;
+  creationTime?: DateTimeString;
+  state?: PoolState;
+  stateTransitionTime?: DateTimeString;
+  allocationState?: AllocationState;
+  allocationStateTransitionTime?: DateTimeString;
+  vmSize?: string;
+  cloudServiceConfiguration?: CloudServiceConfiguration;
+  virtualMachineConfiguration?: VirtualMachineConfiguration;
+  resizeTimeout?: DurationString;
+  resizeErrors?: ResizeError[];
+  currentDedicatedNodes?: number;
+  currentLowPriorityNodes?: number;
+  targetDedicatedNodes?: number;
+  targetLowPriorityNodes?: number;
+  enableAutoScale?: boolean;
+  autoScaleFormula?: string;
+  autoScaleEvaluationInterval?: DurationString;
+  autoScaleRun?: OpaqueObject;
+  enableInterNodeCommunication?: boolean;
+  networkConfiguration?: OpaqueObject;
+  startTask?: StartTask;
+  certificateReferences?: OpaqueObject[];
+  applicationPackageReferences?: ApplicationPackageReference[];
+  applicationLicenses?: string[];
+  taskSlotsPerNode?: number;
+  taskSchedulingPolicy?: TaskSchedulingPolicy;
+  userAccounts?: OpaqueObject[];
+  metadata?: MetadataItem[];
+  stats?: OpaqueObject;
+  mountConfiguration?: OpaqueObject[];
+  identity?: OpaqueObject;
+  targetNodeCommunicationMode?: NodeCommunicationMode;
+  currentNodeCommunicationMode?: NodeCommunicationMode;
+}
+
+/** Body of POST /pools/{poolId}/resize. */
+export interface PoolResizeParameter {
+  targetDedicatedNodes?: number;
+  targetLowPriorityNodes?: number;
+  /** Default PT15M; at least 5 minutes. */
+  resizeTimeout?: DurationString;
+  /** Default `requeue`. */
+  nodeDeallocationOption?: ComputeNodeDeallocationOption;
+}

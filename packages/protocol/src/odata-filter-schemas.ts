@@ -1,0 +1,85 @@
+/**
+ * Filterable properties of each list operation, exactly as the Batch docs list them (reference §1.4,
+ * "odata-filters-in-batch"). Tasks also accept `lastModified` as an alias of the documented `lastModifiedTime`
+ * (the task's wire property is `lastModified`).
+ */
+import {
+  ALLOCATION_STATES,
+  COMPUTE_NODE_STATES,
+  JOB_STATES,
+  POOL_STATES,
+  START_TASK_STATES,
+  TASK_EXECUTION_RESULTS,
+  TASK_STATES,
+} from './models/enums.js';
+import type { FilterProperty, FilterSchema } from './odata-filter-types.js';
+import { COMPARISON_OPERATORS } from './odata-filter-types.js';
+
+const id: FilterProperty = {
+  type: 'string',
+  operators: ['startswith', ...COMPARISON_OPERATORS],
+  caseInsensitive: true,
+};
+const time = (path?: string): FilterProperty => ({
+  type: 'datetime',
+  operators: COMPARISON_OPERATORS,
+  ...(path === undefined ? {} : { path }),
+});
+const stateEq = (values: readonly string[]): FilterProperty => ({ type: 'enum', operators: ['eq'], values });
+const result: FilterProperty = { type: 'enum', operators: ['eq', 'ne'], values: TASK_EXECUTION_RESULTS };
+const exitCode: FilterProperty = { type: 'int', operators: COMPARISON_OPERATORS };
+const flag: FilterProperty = { type: 'bool', operators: ['eq', 'ne'] };
+
+export const TASK_FILTER_SCHEMA: FilterSchema = {
+  id,
+  state: stateEq(TASK_STATES),
+  stateTransitionTime: time(),
+  creationTime: time(),
+  lastModifiedTime: time('lastModified'),
+  lastModified: time(),
+  'executionInfo/startTime': time(),
+  'executionInfo/endTime': time(),
+  'executionInfo/exitCode': exitCode,
+  'executionInfo/result': result,
+};
+
+export const JOB_FILTER_SCHEMA: FilterSchema = {
+  id,
+  state: stateEq(JOB_STATES),
+  stateTransitionTime: time(),
+  creationTime: time(),
+  lastModified: time(),
+  'executionInfo/startTime': time(),
+  'executionInfo/endTime': time(),
+  'executionInfo/poolId': { type: 'string', operators: COMPARISON_OPERATORS, caseInsensitive: true },
+};
+
+export const POOL_FILTER_SCHEMA: FilterSchema = {
+  id,
+  state: stateEq(POOL_STATES),
+  stateTransitionTime: time(),
+  allocationState: stateEq(ALLOCATION_STATES),
+  allocationStateTransitionTime: time(),
+  creationTime: time(),
+  enableAutoScale: flag,
+  lastModified: time(),
+  vmSize: { type: 'string', operators: COMPARISON_OPERATORS, caseInsensitive: true },
+  enableInterNodeCommunication: flag,
+};
+
+export const NODE_FILTER_SCHEMA: FilterSchema = {
+  state: stateEq(COMPUTE_NODE_STATES),
+  stateTransitionTime: time(),
+  lastBootTime: time(),
+  allocationTime: time(),
+  'startTaskInfo/state': stateEq(START_TASK_STATES),
+  'startTaskInfo/result': result,
+  'startTaskInfo/exitCode': exitCode,
+  'startTaskInfo/startTime': time(),
+  'startTaskInfo/endTime': time(),
+};
+
+/** Task files: only `startswith(name,'…')`; file names are case-sensitive. */
+export const FILE_FILTER_SCHEMA: FilterSchema = {
+  name: { type: 'string', operators: ['startswith'] },
+};

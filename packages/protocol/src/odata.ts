@@ -1,0 +1,21 @@
+/** OData `$filter` and `$select` support for list operations (reference §1.4). */
+export type {
+  ComparisonOperator,
+  FilterExpression,
+  FilterOperator,
+  FilterProperty,
+  FilterSchema,
+  FilterTarget,
+  FilterValueType,
+} from './odata-filter-types.js';
+export { COMPARISON_OPERATORS, FilterError } from './odata-filter-types.js';
+export { parseFilter } from './odata-filter-parser.js';
+export { evaluateFilter, filterEquals } from './odata-filter-eval.js';
+export {
+  FILE_FILTER_SCHEMA,
+  JOB_FILTER_SCHEMA,
+  NODE_FILTER_SCHEMA,
+  POOL_FILTER_SCHEMA,
+  TASK_FILTER_SCHEMA,
+} from './odata-filter-schemas.js';
+export { applySelect, parseSelect } from './odata-select.js';

@@ -1,0 +1,300 @@
+/**
+ * Request-body schemas of the Batch operations Batchite serves, as tables (see `schema.ts` for the DSL).
+ * Limits come from the reference (§1.3, §2): priority -1000..1000, maxTaskRetryCount ≥ -1, requiredSlots ≥ 1,
+ * maxParallelTasks -1 or ≥ 1, node counts ≥ 0, taskSlotsPerNode 1..256, resizeTimeout ≥ 5 minutes.
+ *
+ * Batchite leniency: a pool needs no `virtualMachineConfiguration`/`cloudServiceConfiguration` (local nodes have no
+ * image); when one is given it must have its required parts. Sub-objects Batchite does not interpret are `opaque`.
+ */
+import { ERROR_CATALOG } from '../errors.js';
+import {
+  COMPUTE_NODE_DEALLOCATION_OPTIONS,
+  COMPUTE_NODE_FILL_TYPES,
+  CONTAINER_WORKING_DIRECTORIES,
+  DEPENDENCY_ACTIONS,
+  DISABLE_JOB_OPTIONS,
+  JOB_ACTIONS,
+  NODE_COMMUNICATION_MODES,
+  ON_ALL_TASKS_COMPLETE,
+  ON_TASK_FAILURE,
+  POOL_LIFETIME_OPTIONS,
+  AUTO_USER_SCOPES,
+  ELEVATION_LEVELS,
+} from '../models/enums.js';
+import type { PoolInformation, TaskDependencies } from '../models/index.js';
+import type { Check, Fields, ValidationError } from './schema.js';
+import {
+  arr,
+  bool,
+  duration,
+  id,
+  int,
+  invalidProperty,
+  missingProperty,
+  obj,
+  oneOf,
+  opaque,
+  req,
+  str,
+  withCheck,
+} from './schema.js';
+
+const MINUTE_MS = 60_000;
+/** Total characters of `dependsOn.taskIds` (reference §2.6). */
+export const MAX_DEPENDENCY_ID_CHARS = 64_000;
+/** Most tasks in one addtaskcollection request (reference §1.3). */
+export const MAX_TASKS_PER_COLLECTION = 100;
+
+const startNotAfterEnd: Check = (range: { start: number; end: number }, path) =>
+  range.start <= range.end
+    ? undefined
+    : invalidProperty(
+        `${path}.end`,
+        range.end,
+        `The end (${range.end}) must not be less than the start (${range.start}).`,
+      );
+
+const exactlyOnePool: Check = (info: PoolInformation, path) => {
+  if (info.poolId === undefined && info.autoPoolSpecification === undefined)
+    return missingProperty(`${path}.poolId`);
+  if (info.poolId !== undefined && info.autoPoolSpecification !== undefined) {
+    return invalidProperty(path, info, 'Specify either poolId or autoPoolSpecification, not both.');
+  }
+  return undefined;
+};
+
+const dependencyListLength: Check = (deps: TaskDependencies, path): ValidationError | undefined => {
+  const chars = (deps.taskIds ?? []).reduce((sum, taskId) => sum + taskId.length, 0);
+  if (chars <= MAX_DEPENDENCY_ID_CHARS) return undefined;
+  return {
+    code: 'TaskDependencyListTooLong',
+    message: ERROR_CATALOG.TaskDependencyListTooLong.message,
+    values: [
+      { key: 'PropertyName', value: `${path}.taskIds` },
+      {
+        key: 'Reason',
+        value: `The task ids total ${chars} characters; the maximum is ${MAX_DEPENDENCY_ID_CHARS}.`,
+      },
+    ],
+  };
+};
+
+const environmentSettings = arr(obj({ name: req(str({ nonEmpty: true })), value: str() }));
+const metadata = arr(obj({ name: req(str({ nonEmpty: true })), value: req(str()) }));
+const maxTaskRetryCount = int({ min: -1 });
+
+const userIdentity = obj({
+  userName: str(),
+  autoUser: obj({ scope: oneOf(AUTO_USER_SCOPES), elevationLevel: oneOf(ELEVATION_LEVELS) }),
+});
+
+const containerSettings = obj(
+  { imageName: req(str({ nonEmpty: true })), workingDirectory: oneOf(CONTAINER_WORKING_DIRECTORIES) },
+  { open: true },
+);
+
+const taskConstraints = obj({
+  maxWallClockTime: duration(),
+  retentionTime: duration(),
+  maxTaskRetryCount,
+});
+
+const jobConstraints = obj({ maxWallClockTime: duration(), maxTaskRetryCount });
+
+const exitOptions = obj({ jobAction: oneOf(JOB_ACTIONS), dependencyAction: oneOf(DEPENDENCY_ACTIONS) });
+
+const exitConditions = obj({
+  exitCodes: arr(obj({ code: req(int()), exitOptions: req(exitOptions) })),
+  exitCodeRanges: arr(
+    withCheck(obj({ start: req(int()), end: req(int()), exitOptions: req(exitOptions) }), startNotAfterEnd),
+  ),
+  preProcessingError: exitOptions,
+  fileUploadError: exitOptions,
+  default: exitOptions,
+});
+
+const taskIdRange = withCheck(
+  obj({ start: req(int({ min: 0 })), end: req(int({ min: 0 })) }),
+  startNotAfterEnd,
+);
+
+const dependsOn = withCheck(
+  obj({ taskIds: arr(id()), taskIdRanges: arr(taskIdRange) }),
+  dependencyListLength,
+);
+
+/** Fields every task-like object shares (task add, job manager task). */
+const taskCommon: Fields = {
+  displayName: str({ maxLength: 1024 }),
+  commandLine: req(str({ nonEmpty: true })),
+  containerSettings,
+  resourceFiles: arr(opaque()),
+  outputFiles: arr(opaque()),
+  environmentSettings,
+  constraints: taskConstraints,
+  requiredSlots: int({ min: 1 }),
+  userIdentity,
+  applicationPackageReferences: arr(opaque()),
+  authenticationTokenSettings: opaque(),
+};
+
+export const TASK_ADD_FIELDS: Fields = {
+  ...taskCommon,
+  id: req(id()),
+  exitConditions,
+  affinityInfo: obj({ affinityId: req(str({ nonEmpty: true })) }),
+  multiInstanceSettings: obj({
+    numberOfInstances: int({ min: 1 }),
+    coordinationCommandLine: req(str()),
+    commonResourceFiles: arr(opaque()),
+  }),
+  dependsOn,
+};
+
+export const TASK_UPDATE_FIELDS: Fields = { constraints: taskConstraints };
+
+export const TASK_ADD_COLLECTION_FIELDS: Fields = {
+  value: req(arr(req(obj(TASK_ADD_FIELDS)), { maxItems: MAX_TASKS_PER_COLLECTION })),
+};
+
+const startTask = obj(
+  {
+    commandLine: req(str({ nonEmpty: true })),
+    containerSettings,
+    resourceFiles: arr(opaque()),
+    environmentSettings,
+    userIdentity,
+    maxTaskRetryCount,
+    waitForSuccess: bool(),
+  },
+  { open: true },
+);
+
+const virtualMachineConfiguration = obj(
+  { imageReference: req(opaque()), nodeAgentSKUId: req(str({ nonEmpty: true })) },
+  { open: true },
+);
+
+/** Pool settings shared by pool add and an auto pool's `pool` (which has no id). */
+const poolSpecification: Fields = {
+  displayName: str({ maxLength: 1024 }),
+  vmSize: req(str({ nonEmpty: true })),
+  cloudServiceConfiguration: obj({ osFamily: req(str()), osVersion: str() }),
+  virtualMachineConfiguration,
+  resizeTimeout: duration({ minMs: 5 * MINUTE_MS }),
+  targetDedicatedNodes: int({ min: 0 }),
+  targetLowPriorityNodes: int({ min: 0 }),
+  enableAutoScale: bool(),
+  autoScaleFormula: str(),
+  autoScaleEvaluationInterval: duration({ minMs: 5 * MINUTE_MS }),
+  enableInterNodeCommunication: bool(),
+  networkConfiguration: opaque(),
+  startTask,
+  certificateReferences: arr(opaque()),
+  applicationPackageReferences: arr(opaque()),
+  applicationLicenses: arr(str()),
+  taskSlotsPerNode: int({ min: 1, max: 256 }),
+  taskSchedulingPolicy: obj({ nodeFillType: req(oneOf(COMPUTE_NODE_FILL_TYPES)) }),
+  userAccounts: arr(opaque()),
+  metadata,
+  mountConfiguration: arr(opaque()),
+  targetNodeCommunicationMode: oneOf(NODE_COMMUNICATION_MODES),
+};
+
+export const POOL_ADD_FIELDS: Fields = { id: req(id()), ...poolSpecification };
+
+export const POOL_RESIZE_FIELDS: Fields = {
+  targetDedicatedNodes: int({ min: 0 }),
+  targetLowPriorityNodes: int({ min: 0 }),
+  resizeTimeout: duration({ minMs: 5 * MINUTE_MS }),
+  nodeDeallocationOption: oneOf(COMPUTE_NODE_DEALLOCATION_OPTIONS),
+};
+
+const poolInfo = withCheck(
+  obj({
+    poolId: id(),
+    autoPoolSpecification: obj(
+      {
+        autoPoolIdPrefix: str({ maxLength: 20 }),
+        poolLifetimeOption: req(oneOf(POOL_LIFETIME_OPTIONS)),
+        keepAlive: bool(),
+        pool: obj(poolSpecification),
+      },
+      { open: true },
+    ),
+  }),
+  exactlyOnePool,
+);
+
+const jobPreparationTask = obj(
+  {
+    id: id(),
+    commandLine: req(str({ nonEmpty: true })),
+    containerSettings,
+    resourceFiles: arr(opaque()),
+    environmentSettings,
+    constraints: taskConstraints,
+    waitForSuccess: bool(),
+    userIdentity,
+    rerunOnNodeRebootAfterSuccess: bool(),
+  },
+  { open: true },
+);
+
+const jobReleaseTask = obj(
+  {
+    id: id(),
+    commandLine: req(str({ nonEmpty: true })),
+    containerSettings,
+    resourceFiles: arr(opaque()),
+    environmentSettings,
+    maxWallClockTime: duration(),
+    retentionTime: duration(),
+    userIdentity,
+  },
+  { open: true },
+);
+
+const jobManagerTask = obj(
+  {
+    ...taskCommon,
+    id: req(id()),
+    killJobOnCompletion: bool(),
+    runExclusive: bool(),
+    allowLowPriorityNode: bool(),
+  },
+  { open: true },
+);
+
+/** Properties PATCH and PUT share; PUT additionally requires poolInfo. */
+const jobMutable: Fields = {
+  priority: int({ min: -1000, max: 1000 }),
+  maxParallelTasks: int({ min: -1, exclude: [0] }),
+  allowTaskPreemption: bool(),
+  onAllTasksComplete: oneOf(ON_ALL_TASKS_COMPLETE),
+  constraints: jobConstraints,
+  poolInfo,
+  metadata,
+};
+
+export const JOB_ADD_FIELDS: Fields = {
+  ...jobMutable,
+  id: req(id()),
+  displayName: str({ maxLength: 1024 }),
+  jobManagerTask,
+  jobPreparationTask,
+  jobReleaseTask,
+  commonEnvironmentSettings: environmentSettings,
+  poolInfo: req(poolInfo),
+  onTaskFailure: oneOf(ON_TASK_FAILURE),
+  usesTaskDependencies: bool(),
+  networkConfiguration: obj({ subnetId: req(str()) }, { open: true }),
+};
+
+export const JOB_PATCH_FIELDS: Fields = jobMutable;
+
+export const JOB_UPDATE_FIELDS: Fields = { ...jobMutable, poolInfo: req(poolInfo) };
+
+export const JOB_DISABLE_FIELDS: Fields = { disableTasks: req(oneOf(DISABLE_JOB_OPTIONS)) };
+
+export const JOB_TERMINATE_FIELDS: Fields = { terminateReason: str() };

@@ -1,0 +1,119 @@
+/**
+ * What to do after a failed attempt: the single decision path shared by real execution (`engine.ts`) and the
+ * retry-plan preview (`plan.ts`). Checks run in this order, and the first that stops wins:
+ * classify → non-retryable → not idempotent and maybe applied → attempts exhausted → deadline → budget.
+ * The budget comes last so that a retry we would not make anyway never spends a token.
+ */
+import { backoffDelay } from './backoff.js';
+import { classifyWith } from './classify.js';
+import { codeOf, statusOf } from './error-facts.js';
+import type { ResolvedRetryOptions } from './options.js';
+import { retryAfterWait, retryAfterWindow } from './retry-after.js';
+import type { RetryBudget } from './retry-budget.js';
+import type { GiveUpReason, RetryDecision } from './types.js';
+
+export interface FailureInput {
+  error: unknown;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  now: number;
+  /** Absolute time of the call's deadline (Infinity when off). */
+  deadlineAt: number;
+  /** Set when one of the engine's own timers aborted the attempt. */
+  abortedBy?: 'attempt-timeout' | 'deadline' | undefined;
+  options: ResolvedRetryOptions;
+  /** The previous computed backoff of this call (for decorrelated jitter). */
+  previousBackoffMs: number | undefined;
+  /** How long the host gate for this call's key stays closed from `now` (0 when open). */
+  gateRemainingMs: number;
+  budget: RetryBudget;
+}
+
+interface StepFacts {
+  decision: RetryDecision;
+  status?: number;
+  code?: string;
+}
+
+export type FailureStep =
+  | (StepFacts & {
+      action: 'retry';
+      delayMs: number;
+      /** Tokens withdrawn from the budget for this retry (refund them if the wait is aborted). */
+      cost: number;
+      /** Set when the delay is a computed backoff (decorrelated jitter's state). */
+      backoffMs?: number;
+      /** Set when the server paced us and the host gate should close: [now, untilMs] plus a release spread. */
+      gatePause?: { untilMs: number; spreadMs: number };
+    })
+  | (StepFacts & { action: 'give-up'; reason: GiveUpReason; detail?: string });
+
+function decisionFor(input: FailureInput): RetryDecision {
+  if (input.abortedBy === 'attempt-timeout') return { kind: 'retry', reason: 'attempt-timeout' };
+  if (input.abortedBy === 'deadline') return { kind: 'fatal', reason: 'deadline' };
+  return classifyWith(input.options.classifiers, input.error, { attempt: input.attempt, now: input.now });
+}
+
+type RetryStep = Extract<FailureStep, { action: 'retry' }>;
+type Wait = { delayMs: number; serverPaced: boolean; backoffMs?: number; gatePause?: RetryStep['gatePause'] };
+
+function waitFor(input: FailureInput, decision: RetryDecision & { kind: 'retry' | 'throttled' }): Wait {
+  const o = input.options;
+  if (o.respectRetryAfter && decision.retryAfterMs !== undefined) {
+    const delayMs = retryAfterWait(decision.retryAfterMs, o.retryAfterJitter, o.maxRetryAfterMs, o.random);
+    const { lowerMs, upperMs } = retryAfterWindow(
+      decision.retryAfterMs,
+      o.retryAfterJitter,
+      o.maxRetryAfterMs,
+    );
+    const pause = { untilMs: input.now + lowerMs, spreadMs: upperMs - lowerMs };
+    return decision.kind === 'throttled' && o.hostGate
+      ? { delayMs, serverPaced: true, gatePause: pause }
+      : { delayMs, serverPaced: true };
+  }
+  const backoffMs = backoffDelay({
+    mode: o.jitter,
+    retry: input.attempt,
+    baseMs: decision.kind === 'throttled' ? o.throttleBaseDelayMs : o.baseDelayMs,
+    capMs: o.maxDelayMs,
+    previousMs: input.previousBackoffMs,
+    random: o.random,
+  });
+  return { delayMs: backoffMs, serverPaced: false, backoffMs };
+}
+
+/** Decides whether to retry after a failure, and how long to wait. Withdraws budget tokens when it retries. */
+export function decideAfterFailure(input: FailureInput): FailureStep {
+  const decision = decisionFor(input);
+  const facts: StepFacts = { decision };
+  const status = statusOf(input.error);
+  const code = codeOf(input.error);
+  if (status !== undefined) facts.status = status;
+  if (code !== undefined) facts.code = code;
+  const stop = (reason: GiveUpReason, detail?: string): FailureStep =>
+    detail === undefined
+      ? { ...facts, action: 'give-up', reason }
+      : { ...facts, action: 'give-up', reason, detail };
+
+  if (decision.kind === 'fatal') {
+    return decision.reason === 'deadline'
+      ? stop('deadline')
+      : stop('non-retryable', `not retryable (${decision.reason})`);
+  }
+  if (!input.options.idempotent && decision.unprocessed !== true) {
+    return stop('non-retryable', `${decision.reason} may have been applied, and the call is not idempotent`);
+  }
+  if (input.attempt >= input.options.maxAttempts) return stop('attempts-exhausted');
+  const wait = waitFor(input, decision);
+  const startsIn = Math.max(wait.delayMs, input.gateRemainingMs);
+  if (input.now + startsIn >= input.deadlineAt) {
+    const left = Math.max(0, input.deadlineAt - input.now);
+    return stop('deadline', `waiting ${startsIn} ms would pass the deadline (${left} ms left)`);
+  }
+  const cost = input.budget.costOf(wait.serverPaced);
+  if (!input.budget.tryWithdraw(cost)) return stop('budget-empty');
+  const step: FailureStep = { ...facts, action: 'retry', delayMs: wait.delayMs, cost };
+  if (wait.backoffMs !== undefined) step.backoffMs = wait.backoffMs;
+  if (wait.gatePause !== undefined) step.gatePause = wait.gatePause;
+  return step;
+}

@@ -1,0 +1,33 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Account } from './http/authentication.js';
+import { installPipeline } from './http/pipeline.js';
+import { registerFileRoutes } from './routes/file-routes.js';
+import { registerJobRoutes } from './routes/job-routes.js';
+import { registerPoolRoutes } from './routes/pool-routes.js';
+import { registerTaskRoutes } from './routes/task-routes.js';
+import type { ServiceContext } from './services/service-context.js';
+
+export interface AppOptions {
+  account: Account;
+  context: ServiceContext;
+  logLevel: string | false;
+}
+
+/** Builds the HTTP application: pipeline first, then the Batch routes, then Batchite's own endpoints. */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logLevel === false ? false : { level: options.logLevel },
+    genReqId: () => randomUUID(),
+    // HEAD routes are declared explicitly where the Batch API has them.
+    exposeHeadRoutes: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  installPipeline(app, { account: options.account, clock: options.context.clock });
+  registerPoolRoutes(app, options.context);
+  registerJobRoutes(app, options.context);
+  registerTaskRoutes(app, options.context);
+  registerFileRoutes(app, options.context);
+  app.get('/.batchite/health', () => ({ status: 'ok', store: options.context.store.description }));
+  return app;
+}

@@ -1,0 +1,81 @@
+import type { FastifyRequest } from 'fastify';
+import {
+  computeSignature,
+  parseAuthorization,
+  signaturesEqual,
+  stringToSign,
+  type SignableRequest,
+} from '@batchite/protocol';
+import { apiError } from './api-error.js';
+import { header } from './request-context.js';
+
+export interface Account {
+  name: string;
+  /** Base64 account key. */
+  key: string;
+}
+
+/** A request must be signed within this window of the server's clock, either way (reference §4.1). */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+function denied(detail: string) {
+  return apiError('AuthenticationFailed', {
+    message:
+      'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
+    values: [{ key: 'AuthenticationErrorDetail', value: detail }],
+  });
+}
+
+function checkDate(request: FastifyRequest, nowMs: number): void {
+  const dateText = header(request, 'ocp-date') ?? header(request, 'date');
+  if (dateText === undefined) throw denied('Request date header not specified (ocp-date or Date).');
+  const dateMs = Date.parse(dateText);
+  if (Number.isNaN(dateMs)) throw denied(`Request date header '${dateText}' is not a valid RFC 1123 date.`);
+  if (Math.abs(nowMs - dateMs) > MAX_CLOCK_SKEW_MS) {
+    throw denied(
+      `Request date '${dateText}' is more than 15 minutes away from the server time ${new Date(nowMs).toUTCString()}.`,
+    );
+  }
+}
+
+/**
+ * Stage 3: Shared Key over the raw wire path (percent-encoding untouched, reference §1.3 path quirk).
+ * Content-Length is signed as received; a body-less request signed with "" instead of "0" is also accepted,
+ * as the reference recommends, because SDKs disagree there.
+ */
+export function authenticate(request: FastifyRequest, account: Account, nowMs: number): void {
+  const authorization = header(request, 'authorization');
+  if (authorization === undefined || authorization === '') {
+    throw denied('The Authorization header was not provided.');
+  }
+  const parsed = parseAuthorization(authorization);
+  if (parsed === undefined) {
+    throw apiError('InvalidAuthenticationInfo', {
+      values: [{ key: 'AuthenticationErrorDetail', value: "Expected 'SharedKey <account>:<signature>'." }],
+    });
+  }
+  if (parsed.accountName !== account.name) {
+    throw denied(
+      `The account '${parsed.accountName}' is not served here (this server serves '${account.name}').`,
+    );
+  }
+  checkDate(request, nowMs);
+  const signable: SignableRequest = {
+    method: request.method,
+    pathAndQuery: request.raw.url ?? '/',
+    headers: request.headers,
+    accountName: account.name,
+  };
+  const text = stringToSign(signable);
+  if (signaturesEqual(computeSignature(text, account.key), parsed.signature)) return;
+  if (header(request, 'content-length') === '0') {
+    const withoutLength = stringToSign({
+      ...signable,
+      headers: { ...request.headers, 'content-length': undefined },
+    });
+    if (signaturesEqual(computeSignature(withoutLength, account.key), parsed.signature)) return;
+  }
+  throw denied(
+    `The MAC signature found in the HTTP request '${parsed.signature}' is not the same as any computed signature. Server used following string to sign: '${text}'.`,
+  );
+}

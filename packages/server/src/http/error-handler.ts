@@ -1,0 +1,57 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { BatchErrorBody } from '@batchite/protocol';
+import { ApiError, apiError } from './api-error.js';
+import { baseUrl, setJsonHeaders } from './request-context.js';
+
+/** Framework errors that have an exact Batch counterpart. */
+function fromFramework(error: FastifyError): ApiError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return apiError('RequestBodyTooLarge');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return apiError('InvalidHeaderValue', { values: [{ key: 'HeaderName', value: 'Content-Length' }] });
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return apiError('InvalidUri');
+    default:
+      return undefined;
+  }
+}
+
+export function errorBody(request: FastifyRequest, error: ApiError, nowMs: number): BatchErrorBody {
+  const body: BatchErrorBody = {
+    'odata.metadata': `${baseUrl(request)}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element`,
+    code: error.code,
+    message: {
+      lang: 'en-US',
+      value: `${error.message}\nRequestId:${request.id}\nTime:${new Date(nowMs).toISOString()}`,
+    },
+  };
+  if (error.values.length > 0) body.values = [...error.values];
+  return body;
+}
+
+/**
+ * The only place that writes error bodies. Unknown failures become 500 InternalError with the request id and
+ * nothing of the stack on the wire (the log has it).
+ */
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  nowMs: number,
+): FastifyReply {
+  let apiErr: ApiError;
+  if (error instanceof ApiError) {
+    apiErr = error;
+  } else {
+    const mapped = fromFramework(error as FastifyError);
+    if (mapped === undefined) request.log.error({ err: error }, 'unhandled error');
+    apiErr = mapped ?? apiError('InternalError');
+  }
+  for (const [name, value] of Object.entries(apiErr.headers)) reply.header(name, value);
+  reply.code(apiErr.status);
+  if (request.method === 'HEAD' || apiErr.status === 304) return reply.send();
+  setJsonHeaders(reply);
+  return reply.send(JSON.stringify(errorBody(request, apiErr, nowMs)));
+}

@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  idKey,
+  JOB_FILTER_SCHEMA,
+  validateJobAdd,
+  validateJobDisable,
+  validateJobPatch,
+  validateJobTerminate,
+  validateJobUpdate,
+  type TaskCountsResult,
+} from '@batchite/protocol';
+import { readJson } from '../http/body.js';
+import { checkConditions } from '../http/conditions.js';
+import { collectPage } from '../http/list.js';
+import { nextPageLink, readPageRequest } from '../http/paging.js';
+import { setJsonHeaders } from '../http/request-context.js';
+import { metadataUrl, resourceUrl, sendEntity, sendList, sendWrite } from '../http/responses.js';
+import * as jobs from '../services/jobs-service.js';
+import type { ServiceContext } from '../services/service-context.js';
+import type { JobDoc } from '../store/documents.js';
+import { conditionCheck, filterMatcher, readFilter, validated, type JobParams } from './route-helpers.js';
+
+export function jobUrl(request: FastifyRequest, jobId: string): string {
+  return resourceUrl(request, `/jobs/${jobId}`);
+}
+
+function present(request: FastifyRequest, job: JobDoc) {
+  return { ...job.entity, url: jobUrl(request, job.entity.id) };
+}
+
+export function registerJobRoutes(app: FastifyInstance, context: ServiceContext): void {
+  app.post('/jobs', async (request, reply) => {
+    const param = validated(validateJobAdd(readJson(request, true)));
+    const job = await jobs.addJob(context, param);
+    return sendWrite(reply, 201, { entity: job.entity, dataServiceId: jobUrl(request, job.entity.id) });
+  });
+
+  app.get('/jobs', async (request, reply) => {
+    const matches = filterMatcher(readFilter(request, JOB_FILTER_SCHEMA));
+    const page = await collectPage(
+      (afterKey, limit) => context.store.listJobs({ limit, ...(afterKey === undefined ? {} : { afterKey }) }),
+      (job) => idKey(job.entity.id),
+      (job) => matches(job.entity),
+      readPageRequest(request),
+    );
+    const next = page.lastKey === undefined ? undefined : nextPageLink(request, page.lastKey);
+    return sendList(
+      request,
+      reply,
+      'jobs',
+      page.items.map((job) => present(request, job)),
+      next,
+    );
+  });
+
+  app.get<{ Params: JobParams }>('/jobs/:jobId', async (request, reply) => {
+    const job = await jobs.getJob(context, request.params.jobId);
+    checkConditions(request, job.entity, 'read');
+    return sendEntity(request, reply, 'jobs', present(request, job));
+  });
+
+  app.put<{ Params: JobParams }>('/jobs/:jobId', async (request, reply) => {
+    const update = validated(validateJobUpdate(readJson(request, true)));
+    const job = await jobs.replaceJob(context, request.params.jobId, update, conditionCheck(request));
+    return sendWrite(reply, 200, { entity: job.entity, dataServiceId: jobUrl(request, job.entity.id) });
+  });
+
+  app.patch<{ Params: JobParams }>('/jobs/:jobId', async (request, reply) => {
+    const patch = validated(validateJobPatch(readJson(request, true)));
+    const job = await jobs.patchJob(context, request.params.jobId, patch, conditionCheck(request));
+    return sendWrite(reply, 200, { entity: job.entity, dataServiceId: jobUrl(request, job.entity.id) });
+  });
+
+  app.delete<{ Params: JobParams }>('/jobs/:jobId', async (request, reply) => {
+    await jobs.deleteJob(context, request.params.jobId, conditionCheck(request));
+    return sendWrite(reply, 202);
+  });
+
+  app.post<{ Params: JobParams }>('/jobs/:jobId/disable', async (request, reply) => {
+    const { disableTasks } = validated(validateJobDisable(readJson(request, true)));
+    const job = await jobs.disableJob(context, request.params.jobId, disableTasks, conditionCheck(request));
+    return sendWrite(reply, 202, { entity: job.entity, dataServiceId: jobUrl(request, job.entity.id) });
+  });
+
+  app.post<{ Params: JobParams }>('/jobs/:jobId/enable', async (request, reply) => {
+    const job = await jobs.enableJob(context, request.params.jobId, conditionCheck(request));
+    return sendWrite(reply, 202, { entity: job.entity, dataServiceId: jobUrl(request, job.entity.id) });
+  });
+
+  app.post<{ Params: JobParams }>('/jobs/:jobId/terminate', async (request, reply) => {
+    const body = readJson(request, false);
+    const reason = body === undefined ? undefined : validated(validateJobTerminate(body)).terminateReason;
+    const job = await jobs.terminateJob(context, request.params.jobId, reason, conditionCheck(request));
+    return sendWrite(reply, 202, { entity: job.entity, dataServiceId: jobUrl(request, job.entity.id) });
+  });
+
+  app.get<{ Params: JobParams }>('/jobs/:jobId/taskcounts', async (request, reply) => {
+    const job = await jobs.getJob(context, request.params.jobId);
+    const counts = await context.store.countTasks(job.entity.id);
+    const body: TaskCountsResult & { 'odata.metadata': string } = {
+      'odata.metadata': metadataUrl(request, 'taskcounts', true),
+      taskCounts: {
+        active: counts.active,
+        running: counts.running,
+        completed: counts.completed,
+        succeeded: counts.succeeded,
+        failed: counts.failed,
+      },
+      taskSlotCounts: {
+        active: counts.activeSlots,
+        running: counts.runningSlots,
+        completed: counts.completedSlots,
+        succeeded: counts.succeededSlots,
+        failed: counts.failedSlots,
+      },
+    };
+    setJsonHeaders(reply);
+    return reply.code(200).send(JSON.stringify(body));
+  });
+}

@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  idKey,
+  NODE_FILTER_SCHEMA,
+  POOL_FILTER_SCHEMA,
+  validatePoolAdd,
+  validatePoolResize,
+} from '@batchite/protocol';
+import { apiError } from '../http/api-error.js';
+import { readJson } from '../http/body.js';
+import { checkConditions } from '../http/conditions.js';
+import { collectPage } from '../http/list.js';
+import { nextPageLink, readPageRequest } from '../http/paging.js';
+import { resourceUrl, sendEntity, sendList, sendWrite, versionHeaders } from '../http/responses.js';
+import * as pools from '../services/pools-service.js';
+import type { ServiceContext } from '../services/service-context.js';
+import type { NodeDoc, PoolDoc } from '../store/documents.js';
+import {
+  conditionCheck,
+  filterMatcher,
+  readFilter,
+  validated,
+  type NodeParams,
+  type PoolParams,
+} from './route-helpers.js';
+
+function poolUrl(request: FastifyRequest, poolId: string): string {
+  return resourceUrl(request, `/pools/${poolId}`);
+}
+
+function presentPool(request: FastifyRequest, pool: PoolDoc) {
+  return { ...pool.entity, url: poolUrl(request, pool.entity.id) };
+}
+
+function presentNode(request: FastifyRequest, node: NodeDoc) {
+  return { ...node.entity, url: resourceUrl(request, `/pools/${node.poolId}/nodes/${node.entity.id}`) };
+}
+
+export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext): void {
+  app.post('/pools', async (request, reply) => {
+    const param = validated(validatePoolAdd(readJson(request, true)));
+    const pool = await pools.addPool(context, param);
+    return sendWrite(reply, 201, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.get('/pools', async (request, reply) => {
+    const matches = filterMatcher(readFilter(request, POOL_FILTER_SCHEMA));
+    const page = await collectPage(
+      (afterKey, limit) =>
+        context.store.listPools({ limit, ...(afterKey === undefined ? {} : { afterKey }) }),
+      (pool) => idKey(pool.entity.id),
+      (pool) => matches(pool.entity),
+      readPageRequest(request),
+    );
+    const next = page.lastKey === undefined ? undefined : nextPageLink(request, page.lastKey);
+    return sendList(
+      request,
+      reply,
+      'pools',
+      page.items.map((pool) => presentPool(request, pool)),
+      next,
+    );
+  });
+
+  app.get<{ Params: PoolParams }>('/pools/:poolId', async (request, reply) => {
+    const pool = await pools.getPool(context, request.params.poolId);
+    checkConditions(request, pool.entity, 'read');
+    return sendEntity(request, reply, 'pools', presentPool(request, pool));
+  });
+
+  // HEAD answers 200 or 404 with no body; the SDK maps them to true / false.
+  app.head<{ Params: PoolParams }>('/pools/:poolId', async (request, reply) => {
+    const pool = await pools.getPool(context, request.params.poolId);
+    checkConditions(request, pool.entity, 'read');
+    versionHeaders(reply, pool.entity);
+    return reply.code(200).send();
+  });
+
+  app.delete<{ Params: PoolParams }>('/pools/:poolId', async (request, reply) => {
+    await pools.deletePool(context, request.params.poolId, conditionCheck(request));
+    return sendWrite(reply, 202);
+  });
+
+  app.post<{ Params: PoolParams }>('/pools/:poolId/resize', async (request, reply) => {
+    const param = validated(validatePoolResize(readJson(request, true)));
+    const pool = await pools.resizePool(context, request.params.poolId, param, conditionCheck(request));
+    return sendWrite(reply, 202, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.get<{ Params: PoolParams }>('/pools/:poolId/nodes', async (request, reply) => {
+    const pool = await pools.getPool(context, request.params.poolId);
+    const matches = filterMatcher(readFilter(request, NODE_FILTER_SCHEMA));
+    const page = await collectPage(
+      (afterKey, limit) =>
+        context.store.listNodes(pool.entity.id, { limit, ...(afterKey === undefined ? {} : { afterKey }) }),
+      (node) => idKey(node.entity.id),
+      (node) => matches(node.entity),
+      readPageRequest(request),
+    );
+    const next = page.lastKey === undefined ? undefined : nextPageLink(request, page.lastKey);
+    return sendList(
+      request,
+      reply,
+      'nodes',
+      page.items.map((node) => presentNode(request, node)),
+      next,
+    );
+  });
+
+  app.get<{ Params: NodeParams }>('/pools/:poolId/nodes/:nodeId', async (request, reply) => {
+    const pool = await pools.getPool(context, request.params.poolId);
+    const node = await context.store.getNode(pool.entity.id, request.params.nodeId);
+    if (node === undefined) throw apiError('NodeNotFound');
+    return sendEntity(request, reply, 'nodes', presentNode(request, node));
+  });
+}

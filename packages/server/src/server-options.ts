@@ -1,0 +1,35 @@
+import type { Clock } from '@batchite/retry';
+
+/** The well-known development account, like Azurite's. Refused on non-loopback hosts. */
+export const WELL_KNOWN_ACCOUNT = Object.freeze({
+  name: 'batchite',
+  key: 'Y1dLo/hJxuVMb17X4ToLH2WtcDkvrJZ32NJexlLWhDvgq8iQHk+UCXtsKQQi/7TwdQSp+v9QRJTzehHb2qXnCw==',
+});
+
+export interface ServerOptions {
+  /** Interface to listen on. @defaultValue '127.0.0.1' */
+  host?: string;
+  /** Port; 0 picks a free one. @defaultValue 10100 */
+  port?: number;
+  /** Data directory for the embedded SQLite store and task directories. @defaultValue './.batchite' */
+  dataDir?: string;
+  /** Store URL: `sqlite:PATH` or `postgres://…`. @defaultValue `sqlite:<dataDir>/batchite.db` */
+  store?: string;
+  /** @defaultValue WELL_KNOWN_ACCOUNT.name */
+  accountName?: string;
+  /** Base64 account key. @defaultValue WELL_KNOWN_ACCOUNT.key */
+  accountKey?: string;
+  /** Injected clock (tests). @defaultValue the system clock */
+  clock?: Clock;
+  /** pino log level, or false for no logs. @defaultValue 'info' */
+  logLevel?: string | false;
+}
+
+export interface RunningServer {
+  /** Base URL clients use, e.g. `http://127.0.0.1:10100`. */
+  readonly url: string;
+  readonly accountName: string;
+  readonly accountKey: string;
+  /** Stops accepting requests, waits for in-flight ones, closes the store. */
+  close(): Promise<void>;
+}

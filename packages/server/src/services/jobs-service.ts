@@ -1,0 +1,305 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  formatDuration,
+  parseDuration,
+  UNLIMITED_DURATION,
+  type CloudJob,
+  type DisableJobOption,
+  type JobAddParameter,
+  type JobConstraints,
+  type JobPatchParameter,
+  type JobUpdateParameter,
+} from '@batchite/protocol';
+import { apiError, propertyValues } from '../http/api-error.js';
+import type { JobDoc } from '../store/documents.js';
+import type { TaskStateCounts } from '../store/store.js';
+import {
+  assertCanDisable,
+  assertCanEnable,
+  assertCanTerminate,
+  assertJobWritable,
+  jobStateConflict,
+} from './job-states.js';
+import { isoNow, transition, type ServiceContext } from './service-context.js';
+
+/** Runs inside a mutation against the current entity, e.g. conditional headers. */
+export type EntityCheck<E> = (entity: E) => void;
+
+const noCheck = () => undefined;
+
+/** Canonical form of an ISO-8601 duration the validators already accepted. */
+export function canonicalDuration(text: string | undefined, fallback: string): string {
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  return ms === undefined ? text : formatDuration(ms);
+}
+
+function jobConstraints(constraints: JobConstraints | undefined): JobConstraints {
+  return {
+    maxWallClockTime: canonicalDuration(constraints?.maxWallClockTime, UNLIMITED_DURATION),
+    maxTaskRetryCount: constraints?.maxTaskRetryCount ?? 0,
+  };
+}
+
+export function jobNotFound() {
+  return apiError('JobNotFound');
+}
+
+export async function addJob(context: ServiceContext, param: JobAddParameter): Promise<JobDoc> {
+  if (param.poolInfo.autoPoolSpecification !== undefined && param.poolInfo.poolId === undefined) {
+    throw apiError('InvalidPropertyValue', {
+      values: propertyValues(
+        'poolInfo.autoPoolSpecification',
+        'autoPoolSpecification',
+        'Batchite does not create auto pools; set poolInfo.poolId.',
+      ),
+    });
+  }
+  const now = isoNow(context);
+  const entity: CloudJob & { id: string } = {
+    ...param,
+    creationTime: now,
+    state: 'active',
+    stateTransitionTime: now,
+    priority: param.priority ?? 0,
+    maxParallelTasks: param.maxParallelTasks ?? -1,
+    allowTaskPreemption: param.allowTaskPreemption ?? false,
+    usesTaskDependencies: param.usesTaskDependencies ?? false,
+    onAllTasksComplete: param.onAllTasksComplete ?? 'noaction',
+    onTaskFailure: param.onTaskFailure ?? 'noaction',
+    constraints: jobConstraints(param.constraints),
+    executionInfo: {
+      startTime: now,
+      ...(param.poolInfo.poolId === undefined ? {} : { poolId: param.poolInfo.poolId }),
+    },
+  };
+  const stored = await context.store.insertJob({ entity, internal: {} });
+  if (stored === undefined) throw apiError('JobExists');
+  return (await settleJobState(context, stored.entity.id)) ?? stored;
+}
+
+export async function getJob(context: ServiceContext, jobId: string): Promise<JobDoc> {
+  const job = await context.store.getJob(jobId);
+  if (job === undefined) throw jobNotFound();
+  return job;
+}
+
+/** Applies `change` to the job atomically; throws JobNotFound when it is gone. */
+async function changeJob(
+  context: ServiceContext,
+  jobId: string,
+  change: (job: JobDoc, now: string) => JobDoc | undefined,
+): Promise<JobDoc> {
+  const now = isoNow(context);
+  const mutation = await context.store.mutateJob(jobId, (job) => {
+    const next = change(job, now);
+    return { next, result: undefined };
+  });
+  if (mutation === undefined) throw jobNotFound();
+  return mutation.next ?? (await getJob(context, jobId));
+}
+
+function assertPoolChangeAllowed(job: JobDoc, poolInfo: JobPatchParameter['poolInfo']): void {
+  if (poolInfo === undefined) return;
+  const current = job.entity.poolInfo?.poolId?.toLowerCase();
+  if (poolInfo.poolId?.toLowerCase() === current) return;
+  if (job.entity.state !== 'disabled') {
+    throw apiError('OperationInvalidForCurrentState', {
+      message: 'The pool of a job can only be changed while the job is disabled.',
+      values: propertyValues('poolInfo', poolInfo.poolId, 'Disable the job before changing its pool.'),
+    });
+  }
+}
+
+function assertNoTerminateJobDowngrade(job: JobDoc, next: string | undefined): void {
+  if (job.entity.onAllTasksComplete === 'terminatejob' && next === 'noaction') {
+    throw apiError('InvalidPropertyValue', {
+      values: propertyValues(
+        'onAllTasksComplete',
+        'noaction',
+        'onAllTasksComplete cannot be changed from terminatejob to noaction.',
+      ),
+    });
+  }
+}
+
+function withPool(entity: CloudJob & { id: string }, poolInfo: JobPatchParameter['poolInfo']) {
+  if (poolInfo === undefined) return entity;
+  const executionInfo = {
+    ...entity.executionInfo,
+    startTime: entity.executionInfo?.startTime ?? entity.creationTime ?? '',
+  };
+  if (poolInfo.poolId !== undefined) executionInfo.poolId = poolInfo.poolId;
+  return { ...entity, poolInfo, executionInfo };
+}
+
+/** PATCH: omitted properties stay as they are. */
+export async function patchJob(
+  context: ServiceContext,
+  jobId: string,
+  patch: JobPatchParameter,
+  check: EntityCheck<CloudJob> = noCheck,
+): Promise<JobDoc> {
+  await changeJob(context, jobId, (job) => {
+    check(job.entity);
+    assertJobWritable(job.entity.state, 'update');
+    assertPoolChangeAllowed(job, patch.poolInfo);
+    assertNoTerminateJobDowngrade(job, patch.onAllTasksComplete);
+    let entity = withPool({ ...job.entity }, patch.poolInfo);
+    if (patch.priority !== undefined) entity.priority = patch.priority;
+    if (patch.maxParallelTasks !== undefined) entity.maxParallelTasks = patch.maxParallelTasks;
+    if (patch.allowTaskPreemption !== undefined) entity.allowTaskPreemption = patch.allowTaskPreemption;
+    if (patch.onAllTasksComplete !== undefined) entity.onAllTasksComplete = patch.onAllTasksComplete;
+    if (patch.constraints !== undefined) entity.constraints = jobConstraints(patch.constraints);
+    if (patch.metadata !== undefined) entity = { ...entity, metadata: patch.metadata };
+    return { ...job, entity };
+  });
+  return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
+}
+
+/** PUT: a full replace of the updatable properties; omitted ones go back to their defaults. */
+export async function replaceJob(
+  context: ServiceContext,
+  jobId: string,
+  update: JobUpdateParameter,
+  check: EntityCheck<CloudJob> = noCheck,
+): Promise<JobDoc> {
+  await changeJob(context, jobId, (job) => {
+    check(job.entity);
+    assertJobWritable(job.entity.state, 'update');
+    assertPoolChangeAllowed(job, update.poolInfo);
+    const onAllTasksComplete = update.onAllTasksComplete ?? 'noaction';
+    assertNoTerminateJobDowngrade(job, onAllTasksComplete);
+    const { metadata: _dropped, ...rest } = withPool({ ...job.entity }, update.poolInfo);
+    const entity: CloudJob & { id: string } = {
+      ...rest,
+      priority: update.priority ?? 0,
+      maxParallelTasks: update.maxParallelTasks ?? -1,
+      allowTaskPreemption: update.allowTaskPreemption ?? false,
+      constraints: jobConstraints(update.constraints),
+      onAllTasksComplete,
+    };
+    if (update.metadata !== undefined) entity.metadata = update.metadata;
+    return { ...job, entity };
+  });
+  return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
+}
+
+export async function disableJob(
+  context: ServiceContext,
+  jobId: string,
+  disableTasks: DisableJobOption,
+  check: EntityCheck<CloudJob> = noCheck,
+): Promise<JobDoc> {
+  await changeJob(context, jobId, (job, now) => {
+    check(job.entity);
+    assertCanDisable(job.entity.state);
+    if (job.entity.state === 'disabled') return undefined;
+    return { entity: transition(job.entity, 'disabling', now), internal: { ...job.internal, disableTasks } };
+  });
+  return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
+}
+
+export async function enableJob(
+  context: ServiceContext,
+  jobId: string,
+  check: EntityCheck<CloudJob> = noCheck,
+): Promise<JobDoc> {
+  await changeJob(context, jobId, (job, now) => {
+    check(job.entity);
+    assertCanEnable(job.entity.state);
+    const { disableTasks: _done, ...internal } = job.internal;
+    return { entity: transition(job.entity, 'enabling', now), internal };
+  });
+  return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
+}
+
+export async function terminateJob(
+  context: ServiceContext,
+  jobId: string,
+  terminateReason: string | undefined,
+  check: EntityCheck<CloudJob> = noCheck,
+): Promise<JobDoc> {
+  await changeJob(context, jobId, (job, now) => {
+    check(job.entity);
+    assertCanTerminate(job.entity.state);
+    return { ...job, entity: beginTermination(job.entity, terminateReason ?? 'UserTerminate', now) };
+  });
+  return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
+}
+
+export function beginTermination(entity: CloudJob & { id: string }, reason: string, now: string) {
+  const executionInfo = {
+    ...entity.executionInfo,
+    startTime: entity.executionInfo?.startTime ?? now,
+    terminateReason: reason,
+  };
+  return { ...transition(entity, 'terminating', now), executionInfo };
+}
+
+export async function deleteJob(
+  context: ServiceContext,
+  jobId: string,
+  check: EntityCheck<CloudJob> = noCheck,
+): Promise<void> {
+  const job = await changeJob(context, jobId, (current, now) => {
+    check(current.entity);
+    if (current.entity.state === 'deleting') throw jobStateConflict('deleting', 'delete');
+    return { ...current, entity: transition(current.entity, 'deleting', now) };
+  });
+  context.background(`delete job ${job.entity.id}`, () => finishJobDeletion(context, job.entity.id));
+}
+
+/** Removes a deleting job's tasks, files and record. Safe to run again after a crash. */
+export async function finishJobDeletion(context: ServiceContext, jobId: string): Promise<void> {
+  await rm(join(context.dataDir, 'workitems', jobId), { recursive: true, force: true });
+  await context.store.removeJob(jobId);
+}
+
+/** True when no task of the job is waiting or running. */
+function nothingLeft(counts: TaskStateCounts): boolean {
+  return counts.active === 0 && counts.running === 0;
+}
+
+/**
+ * Moves a job out of a transitional state once nothing is running, and applies `onAllTasksComplete`.
+ * Returns the job after any change (undefined when it is gone).
+ */
+export async function settleJobState(context: ServiceContext, jobId: string): Promise<JobDoc | undefined> {
+  const counts = await context.store.countTasks(jobId);
+  const mutation = await context.store.mutateJob(jobId, (job) => ({
+    next: settledJob(job, counts, isoNow(context)),
+    result: undefined,
+  }));
+  return mutation?.next;
+}
+
+function settledJob(job: JobDoc, counts: TaskStateCounts, now: string): JobDoc | undefined {
+  const entity = job.entity;
+  const idle = counts.running === 0;
+  switch (entity.state) {
+    case 'disabling':
+      return idle ? { ...job, entity: transition(entity, 'disabled', now) } : undefined;
+    case 'enabling':
+      return { ...job, entity: transition(entity, 'active', now) };
+    case 'terminating':
+      return idle ? { ...job, entity: completeJob(entity, now) } : undefined;
+    case 'active':
+      if (entity.onAllTasksComplete === 'terminatejob' && nothingLeft(counts)) {
+        return { ...job, entity: completeJob(beginTermination(entity, 'AllTasksComplete', now), now) };
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function completeJob(entity: CloudJob & { id: string }, now: string) {
+  const executionInfo = {
+    ...entity.executionInfo,
+    startTime: entity.executionInfo?.startTime ?? now,
+    endTime: now,
+  };
+  return { ...transition(entity, 'completed', now), executionInfo };
+}

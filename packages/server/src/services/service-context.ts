@@ -1,0 +1,36 @@
+import type { Clock } from '@batchite/retry';
+import type { Store } from '../store/store.js';
+
+/** What every service needs. Time always comes from the injected clock. */
+export interface ServiceContext {
+  store: Store;
+  clock: Clock;
+  /** Root of task directories (`<dataDir>/workitems/<job>/job-1/<task>`). */
+  dataDir: string;
+  /** Runs work after the response (e.g. finishing a delete); errors are logged, never thrown. */
+  background(label: string, work: () => Promise<void>): void;
+}
+
+export function isoNow(context: ServiceContext): string {
+  return new Date(context.clock.now()).toISOString();
+}
+
+/** State fields every Batch entity moves through the same way. */
+interface Stateful {
+  state?: string;
+  stateTransitionTime?: string;
+  previousState?: string;
+  previousStateTransitionTime?: string;
+}
+
+/** Moves an entity to `state`, keeping previousState/previousStateTransitionTime as the real service does. */
+export function transition<E extends Stateful>(entity: E, state: NonNullable<E['state']>, now: string): E {
+  if (entity.state === state) return entity;
+  const next: Stateful = { ...entity, state, stateTransitionTime: now };
+  if (entity.state !== undefined) {
+    next.previousState = entity.state;
+    if (entity.stateTransitionTime !== undefined)
+      next.previousStateTransitionTime = entity.stateTransitionTime;
+  }
+  return next as E;
+}

@@ -1,0 +1,221 @@
+import { rm } from 'node:fs/promises';
+import {
+  UNLIMITED_DURATION,
+  type CloudTask,
+  type ExitConditions,
+  type TaskAddParameter,
+  type TaskConstraints,
+} from '@batchite/protocol';
+import { ApiError, apiError, propertyValues } from '../http/api-error.js';
+import type { JobDoc, TaskDoc } from '../store/documents.js';
+import { JobMissing } from '../store/store-errors.js';
+import { assertJobAcceptsTasks, jobStateConflict } from './job-states.js';
+import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityCheck } from './jobs-service.js';
+import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { taskDirectory } from './task-files.js';
+
+/** Default task retention (reference §2.1). */
+export const DEFAULT_RETENTION_TIME = 'P7D';
+/** Longest `dependsOn.taskIds` list, in characters of ids (reference §2.6). */
+export const MAX_DEPENDENCY_ID_CHARS = 64000;
+
+export interface AddTaskOutcome {
+  taskId: string;
+  doc?: TaskDoc;
+  error?: ApiError;
+}
+
+export function taskNotFound() {
+  return apiError('TaskNotFound');
+}
+
+export function taskConstraints(job: JobDoc, constraints: TaskConstraints | undefined): TaskConstraints {
+  return {
+    maxWallClockTime: canonicalDuration(constraints?.maxWallClockTime, UNLIMITED_DURATION),
+    retentionTime: canonicalDuration(constraints?.retentionTime, DEFAULT_RETENTION_TIME),
+    maxTaskRetryCount: constraints?.maxTaskRetryCount ?? job.entity.constraints?.maxTaskRetryCount ?? 0,
+  };
+}
+
+function hasJobAction(exitConditions: ExitConditions | undefined): boolean {
+  if (exitConditions === undefined) return false;
+  const options = [
+    ...(exitConditions.exitCodes ?? []).map((mapping) => mapping.exitOptions),
+    ...(exitConditions.exitCodeRanges ?? []).map((mapping) => mapping.exitOptions),
+    exitConditions.preProcessingError,
+    exitConditions.fileUploadError,
+    exitConditions.default,
+  ];
+  return options.some((option) => option?.jobAction !== undefined);
+}
+
+/** Rules that depend on the job's settings rather than on the task alone. */
+function checkAgainstJob(job: JobDoc, param: TaskAddParameter): ApiError | undefined {
+  if (param.dependsOn !== undefined && job.entity.usesTaskDependencies !== true) {
+    return apiError('TaskDependenciesNotSpecifiedOnJob');
+  }
+  const idChars = (param.dependsOn?.taskIds ?? []).reduce((sum, id) => sum + id.length, 0);
+  if (idChars > MAX_DEPENDENCY_ID_CHARS) return apiError('TaskDependencyListTooLong');
+  if (hasJobAction(param.exitConditions) && job.entity.onTaskFailure !== 'performexitoptionsjobaction') {
+    return apiError('InvalidPropertyValue', {
+      values: propertyValues(
+        'exitConditions.jobAction',
+        undefined,
+        "jobAction is only allowed when the job's onTaskFailure is performexitoptionsjobaction.",
+      ),
+    });
+  }
+  return undefined;
+}
+
+function newTask(job: JobDoc, param: TaskAddParameter, now: string): TaskDoc {
+  const entity: CloudTask & { id: string } = {
+    ...param,
+    creationTime: now,
+    state: 'active',
+    stateTransitionTime: now,
+    constraints: taskConstraints(job, param.constraints),
+    requiredSlots: param.requiredSlots ?? 1,
+    executionInfo: { retryCount: 0, requeueCount: 0 },
+  };
+  return { jobId: job.entity.id, entity, internal: {} };
+}
+
+/**
+ * Adds already-validated tasks in one store transaction. Job-level problems (missing, completed, terminating,
+ * deleting) reject the whole call; per-task problems come back as outcomes.
+ */
+export async function addTasks(
+  context: ServiceContext,
+  jobId: string,
+  params: readonly TaskAddParameter[],
+): Promise<AddTaskOutcome[]> {
+  const job = await getJob(context, jobId);
+  const now = isoNow(context);
+  const outcomes: AddTaskOutcome[] = params.map((param) => {
+    const error = checkAgainstJob(job, param);
+    return error === undefined ? { taskId: param.id } : { taskId: param.id, error };
+  });
+  const accepted = params.filter((_param, index) => outcomes[index]?.error === undefined);
+  let stored: (TaskDoc | undefined)[];
+  try {
+    stored = await context.store.addTasks(
+      job.entity.id,
+      accepted.map((param) => newTask(job, param, now)),
+      (current) => assertJobAcceptsTasks(current.entity.state),
+    );
+  } catch (error) {
+    throw error instanceof JobMissing ? jobNotFound() : error;
+  }
+  let next = 0;
+  return outcomes.map((outcome) => {
+    if (outcome.error !== undefined) return outcome;
+    const doc = stored[next++];
+    return doc === undefined ? { ...outcome, error: apiError('TaskExists') } : { ...outcome, doc };
+  });
+}
+
+export async function getTask(context: ServiceContext, jobId: string, taskId: string): Promise<TaskDoc> {
+  const task = await context.store.getTask(jobId, taskId);
+  if (task !== undefined) return task;
+  if ((await context.store.getJob(jobId)) === undefined) throw jobNotFound();
+  throw taskNotFound();
+}
+
+async function changeTask(
+  context: ServiceContext,
+  jobId: string,
+  taskId: string,
+  change: (task: TaskDoc, job: JobDoc, now: string) => TaskDoc | undefined,
+): Promise<TaskDoc> {
+  const job = await getJob(context, jobId);
+  const mutation = await context.store.mutateTask(jobId, taskId, (task) => ({
+    next: change(task, job, isoNow(context)),
+    result: undefined,
+  }));
+  if (mutation === undefined) throw taskNotFound();
+  return mutation.next ?? (await getTask(context, jobId, taskId));
+}
+
+/** PUT: only constraints are updatable; omitted constraints go back to the defaults. */
+export async function updateTask(
+  context: ServiceContext,
+  jobId: string,
+  taskId: string,
+  constraints: TaskConstraints | undefined,
+  check: EntityCheck<CloudTask>,
+): Promise<TaskDoc> {
+  return changeTask(context, jobId, taskId, (task, job) => {
+    check(task.entity);
+    if (task.entity.state === 'completed') throw apiError('TaskCompleted');
+    return { ...task, entity: { ...task.entity, constraints: taskConstraints(job, constraints) } };
+  });
+}
+
+/** Ends a task as the user asked: it completes with failureInfo TaskEnded and is not run again. */
+export async function terminateTask(
+  context: ServiceContext,
+  jobId: string,
+  taskId: string,
+  check: EntityCheck<CloudTask>,
+): Promise<TaskDoc> {
+  const task = await changeTask(context, jobId, taskId, (current, _job, now) => {
+    check(current.entity);
+    if (current.entity.state === 'completed') throw apiError('TaskCompleted');
+    return endedByUser(current, now);
+  });
+  await settleJobState(context, jobId);
+  return task;
+}
+
+export function endedByUser(task: TaskDoc, now: string): TaskDoc {
+  const executionInfo = {
+    ...(task.entity.executionInfo ?? { retryCount: 0, requeueCount: 0 }),
+    endTime: now,
+    result: 'failure' as const,
+    failureInfo: {
+      category: 'usererror' as const,
+      code: 'TaskEnded',
+      message: 'Task Was Ended by User Request',
+    },
+  };
+  const { lease: _released, ...internal } = task.internal;
+  return { ...task, entity: { ...transition(task.entity, 'completed', now), executionInfo }, internal };
+}
+
+/** A failed, completed task goes back to active with its retries reset (reference §2.3). */
+export async function reactivateTask(
+  context: ServiceContext,
+  jobId: string,
+  taskId: string,
+  check: EntityCheck<CloudTask>,
+): Promise<TaskDoc> {
+  return changeTask(context, jobId, taskId, (task, job, now) => {
+    check(task.entity);
+    const jobState = job.entity.state;
+    if (jobState === 'completed' || jobState === 'terminating' || jobState === 'deleting') {
+      throw jobStateConflict(jobState, 'reactivate');
+    }
+    if (task.entity.state !== 'completed') throw apiError('TaskNotCompleted');
+    if (task.entity.executionInfo?.result === 'success') throw apiError('TaskSucceeded');
+    const previous = task.entity.executionInfo;
+    const executionInfo = { retryCount: 0, requeueCount: previous?.requeueCount ?? 0 };
+    if (previous?.lastRequeueTime !== undefined)
+      Object.assign(executionInfo, { lastRequeueTime: previous.lastRequeueTime });
+    return { ...task, entity: { ...transition(task.entity, 'active', now), executionInfo }, internal: {} };
+  });
+}
+
+/** Deletes the task and its files at once, whatever their retention (reference §1.3). */
+export async function deleteTask(
+  context: ServiceContext,
+  jobId: string,
+  taskId: string,
+  check: EntityCheck<CloudTask>,
+): Promise<void> {
+  const task = await getTask(context, jobId, taskId);
+  check(task.entity);
+  await context.store.removeTask(jobId, taskId);
+  await rm(taskDirectory(context.dataDir, task.jobId, task.entity.id), { recursive: true, force: true });
+  await settleJobState(context, jobId);
+}

@@ -1,0 +1,99 @@
+/**
+ * The store contract. Methods are named after what the service needs, not after tables; every business rule
+ * (state machines, validation, defaults) lives above this interface so each adapter stays small.
+ *
+ * Rules every adapter follows:
+ * - Ids are unique case-insensitively (`idKey`), stored and returned with the caller's casing.
+ * - Every write stamps a fresh, globally unique `eTag` and `lastModified` (from the injected clock) on the
+ *   document it writes. A write that returns has been committed durably.
+ * - `mutate*` runs read-check-write atomically: the callback sees the current document and returns the next one
+ *   (or `undefined` to write nothing) plus a result. It may throw (e.g. an ApiError); then nothing is written.
+ *   Callbacks must be synchronous and free of I/O.
+ * - Lists are ordered by id key; `afterKey` continues after the last key of the previous page.
+ */
+import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from './documents.js';
+
+export interface Mutation<D, R> {
+  next: D | undefined;
+  result: R;
+}
+
+export type Mutator<D, R> = (current: D) => Mutation<D, R>;
+
+export interface PageQuery {
+  /** Continue after this id key (exclusive). */
+  afterKey?: string;
+  /** Upper bound on rows returned by one scan. */
+  limit: number;
+}
+
+export interface TaskPageQuery extends PageQuery {
+  /** Push-down of `state eq '…'`. */
+  state?: string;
+}
+
+/** Per-state counts as the taskcounts API reports them (slots weighted by requiredSlots). */
+export interface TaskStateCounts {
+  active: number;
+  running: number;
+  completed: number;
+  succeeded: number;
+  failed: number;
+  activeSlots: number;
+  runningSlots: number;
+  completedSlots: number;
+  succeededSlots: number;
+  failedSlots: number;
+}
+
+export interface Store {
+  /** Short name for logs and docs, e.g. `sqlite:/path/batchite.db`. */
+  readonly description: string;
+
+  insertPool(pool: PoolDoc): Promise<PoolDoc | undefined>;
+  getPool(poolId: string): Promise<PoolDoc | undefined>;
+  listPools(query: PageQuery): Promise<PoolDoc[]>;
+  mutatePool<R>(poolId: string, mutator: Mutator<PoolDoc, R>): Promise<Mutation<PoolDoc, R> | undefined>;
+  removePool(poolId: string): Promise<void>;
+
+  insertNode(node: NodeDoc): Promise<NodeDoc | undefined>;
+  getNode(poolId: string, nodeId: string): Promise<NodeDoc | undefined>;
+  listNodes(poolId: string, query: PageQuery): Promise<NodeDoc[]>;
+  mutateNode<R>(
+    poolId: string,
+    nodeId: string,
+    mutator: Mutator<NodeDoc, R>,
+  ): Promise<Mutation<NodeDoc, R> | undefined>;
+  removeNode(poolId: string, nodeId: string): Promise<void>;
+
+  insertJob(job: JobDoc): Promise<JobDoc | undefined>;
+  getJob(jobId: string): Promise<JobDoc | undefined>;
+  listJobs(query: PageQuery): Promise<JobDoc[]>;
+  /** Jobs in any of the given states (for background work such as finishing deletes after a restart). */
+  listJobsInStates(states: readonly string[]): Promise<JobDoc[]>;
+  mutateJob<R>(jobId: string, mutator: Mutator<JobDoc, R>): Promise<Mutation<JobDoc, R> | undefined>;
+  /** Removes the job and all its tasks. */
+  removeJob(jobId: string): Promise<void>;
+
+  /**
+   * Adds tasks to a job in one transaction. Returns, per input task, the stored document, or `undefined` when
+   * a task with the same id (case-insensitive) already exists — including an earlier one in the same batch.
+   * `check` runs inside the transaction against the current job and may throw to reject the whole batch.
+   */
+  addTasks(
+    jobId: string,
+    tasks: readonly TaskDoc[],
+    check: (job: JobDoc) => void,
+  ): Promise<(TaskDoc | undefined)[]>;
+  getTask(jobId: string, taskId: string): Promise<TaskDoc | undefined>;
+  listTasks(jobId: string, query: TaskPageQuery): Promise<TaskDoc[]>;
+  mutateTask<R>(
+    jobId: string,
+    taskId: string,
+    mutator: Mutator<TaskDoc, R>,
+  ): Promise<Mutation<TaskDoc, R> | undefined>;
+  removeTask(jobId: string, taskId: string): Promise<void>;
+  countTasks(jobId: string): Promise<TaskStateCounts>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+/** Starts a real Batchite server on port 0 with a throw-away data directory. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { startServer } from '@batchite/server';
+
+export type RunningServer = Awaited<ReturnType<typeof startServer>>;
+
+export interface TestServer {
+  readonly url: string;
+  readonly accountName: string;
+  readonly accountKey: string;
+  readonly dataDir: string;
+  /** Closes the server; keeps the data directory (used by restart tests). */
+  stop(): Promise<void>;
+  /** Closes the server (if still running) and removes the data directory unless it was given by the caller. */
+  dispose(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Reuse an existing data directory (restart tests); it is then never removed by `dispose`. */
+  dataDir?: string;
+}
+
+/** Creates a fresh temporary data directory under the OS temp dir. */
+export function makeDataDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'batchite-compat-'));
+}
+
+/** Removes a data directory made by `makeDataDir`. */
+export function removeDataDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const ownsDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await makeDataDir());
+  let running: RunningServer | undefined;
+  try {
+    running = await startServer({ port: 0, dataDir, logLevel: false });
+  } catch (error) {
+    if (ownsDir) await removeDataDir(dataDir);
+    throw error;
+  }
+  const server = running;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+  };
+  return {
+    url: server.url,
+    accountName: server.accountName,
+    accountKey: server.accountKey,
+    dataDir,
+    stop,
+    dispose: async () => {
+      await stop();
+      if (ownsDir) await removeDataDir(dataDir);
+    },
+  };
+}
+
+export interface ServerHandle {
+  /** The server of the enclosing suite; only valid inside tests and hooks. */
+  readonly server: TestServer;
+}
+
+/**
+ * Registers `before`/`after` hooks in the enclosing `describe` that start one server for the suite and dispose of
+ * it (server closed, data directory removed) afterwards.
+ */
+export function withServer(options: TestServerOptions = {}): ServerHandle {
+  let current: TestServer | undefined;
+  before(async () => {
+    current = await startTestServer(options);
+  });
+  after(async () => {
+    await current?.dispose();
+  });
+  return {
+    get server(): TestServer {
+      if (current === undefined)
+        throw new Error('withServer: server not started (use it inside tests/hooks)');
+      return current;
+    },
+  };
+}
