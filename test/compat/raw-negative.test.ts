@@ -42,11 +42,22 @@ void describe('raw negative requests', () => {
   /** Everything a bad request could have touched. */
   async function snapshot() {
     const pools = (await get('/pools')) as { value: { id: string }[] };
+    const jobs = (await get('/jobs')) as { value: { id: string }[] };
+    const seedTasks = (await get(`/jobs/${SEED_JOB}/tasks`)) as { value: { id: string }[] };
+    // Guard against a vacuous comparison: the seed data must be in the snapshot.
+    assert.ok(
+      jobs.value.some((j) => j.id === SEED_JOB),
+      'seed job listed',
+    );
+    assert.deepEqual(
+      seedTasks.value.map((t) => t.id),
+      [SEED_TASK],
+    );
     return {
       poolIds: pools.value.map((p) => p.id).sort(),
       seedPool: await get(`/pools/${SEED_POOL}`),
-      jobs: await get('/jobs'),
-      seedTasks: await get(`/jobs/${SEED_JOB}/tasks`),
+      jobs,
+      seedTasks,
     };
   }
 

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseDuration } from '@batchite/protocol';
-import { expectBatchError } from '../support/errors.js';
+import { expectBatchError, expectRestStatus } from '../support/errors.js';
 import { addIdleJob, addTask } from '../support/fixtures.js';
 import { waitForState } from '../support/poll.js';
+import { assertBatchErrorResponse, rawRequest } from '../support/raw.js';
 import { sdkClient } from '../support/sdk.js';
 import { withServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
@@ -139,9 +140,11 @@ void describe('task operations', () => {
     assert.equal(files._response.status, 200);
     assert.ok(Array.isArray(files));
     for (const file of files) assert.equal(typeof file.name, 'string');
-    await expectBatchError(client.file.getFromTask(jobId, taskId, 'wd/none.txt'), {
-      statusCode: 404,
-      code: 'FileNotFound',
+    await expectRestStatus(client.file.getFromTask(jobId, taskId, 'wd/none.txt'), 404);
+    const wire = await rawRequest(ctx.server, {
+      method: 'GET',
+      path: `/jobs/${jobId}/tasks/${taskId}/files/wd%2Fnone.txt`,
     });
+    assertBatchErrorResponse(wire, { status: 404, code: 'FileNotFound' });
   });
 });

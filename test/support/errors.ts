@@ -52,7 +52,12 @@ export async function expectBatchError(
   return error;
 }
 
-/** For answers without a Batch body (304 on a conditional GET, 404 on HEAD): status and request-id only. */
+/**
+ * For answers whose Batch body the SDK does not surface: 304 on a conditional GET, 404 on HEAD, and any error of
+ * the streaming `file.getFromTask` (10.2.0 never reads that error body: `code` undefined, message
+ * "Unexpected status code: 404", checked against a capture server). Status and request-id only; check the body
+ * on the wire with `assertBatchErrorResponse` from raw.ts.
+ */
 export async function expectRestStatus(promise: Promise<unknown>, statusCode: number): Promise<RestError> {
   const error = await rejection(promise);
   assert.equal(error.statusCode, statusCode, `unexpected status, error code ${error.code}`);

@@ -90,6 +90,8 @@ export function itemError(error: TaskAddError | undefined, status: string, clien
 }
 
 interface ChunkState {
+  /** Tasks in the chunk when it started. */
+  size: number;
   pending: TaskEntry[];
   toReconcile: TaskEntry[];
   clientRequestId: string;
@@ -135,7 +137,7 @@ export class TaskCreator {
   }
 
   async #runChunk(chunk: TaskEntry[], endAt: number | undefined): Promise<void> {
-    const state: ChunkState = { pending: chunk, toReconcile: [], clientRequestId: randomUUID() };
+    const state: ChunkState = { size: chunk.length, pending: chunk, toReconcile: [], clientRequestId: randomUUID() };
     const extra = {
       classify: itemClassifier(this.options.retry?.classify),
       ...(endAt === undefined ? {} : { deadlineMs: Math.max(1, endAt - this.#now()) }),
@@ -154,6 +156,7 @@ export class TaskCreator {
   async #attempt(ctx: AttemptContext, state: ChunkState): Promise<void> {
     const sending = state.pending;
     for (const entry of sending) entry.attempts += 1;
+    if (ctx.attempt > 1) this.#refundUnsentShare(ctx, sending.length / state.size);
     let results: TaskAddResult[];
     try {
       const response = await sendAttempt(
@@ -177,6 +180,20 @@ export class TaskCreator {
       const sample = results.find((r) => r.status.toLowerCase() === 'servererror')?.error;
       throw new ItemRetryError(state.pending.length, sending.length, sample);
     }
+  }
+
+  /**
+   * An item-level round resends only part of the chunk, so it should cost only that share of a retry. The engine
+   * withdrew a whole retry's cost before this attempt (1, or `retryAfterCost` when the server paced it); give back
+   * the share that is not resent. (The engine still needs the whole cost available to start the round.)
+   */
+  #refundUnsentShare(ctx: AttemptContext, share: number): void {
+    if (share >= 1) return;
+    const last = ctx.history.at(-1);
+    const policy = this.pipeline.config.policy;
+    const respect = this.options.retry?.respectRetryAfter ?? policy.options.respectRetryAfter;
+    const serverPaced = respect && last !== undefined && last.decision.kind !== 'fatal' && last.decision.retryAfterMs !== undefined;
+    policy.budget.refund(policy.budget.costOf(serverPaced) * (1 - share));
   }
 
   /** Applies per-task results; returns the tasks to resend. */

@@ -24,3 +24,10 @@ export {
 } from './options.js';
 export type { Page, PagedAsyncIterable } from './paging.js';
 export { matchesSent, type MatchResult } from './reconcile.js';
+export {
+  BatchiteRetryRequestPolicy,
+  REPLACED_POLICIES,
+  batchiteRequestPolicyFactories,
+  type AzureSdkAdapterOptions,
+  type RequestPolicyFactoryLike,
+} from './azure-sdk-adapter.js';

@@ -35,7 +35,11 @@ export class ChunkQueue {
   /** The next chunk, or undefined when every task has been handed out. */
   next(): TaskEntry[] | undefined {
     const retried = this.#retry.shift();
-    if (retried) return retried;
+    if (retried) {
+      // A half queued before the size was lowered again is cut to the current size.
+      if (retried.length > this.maxCount) this.#retry.unshift(retried.slice(this.maxCount));
+      return retried.slice(0, this.maxCount);
+    }
     if (this.#cursor >= this.entries.length) return undefined;
     const chunk: TaskEntry[] = [];
     let bytes = ENVELOPE_BYTES;

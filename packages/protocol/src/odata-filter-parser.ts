@@ -81,8 +81,12 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Deeper nesting is refused rather than risking the stack on hostile input. */
+const MAX_NESTING = 50;
+
 class Parser {
   private index = 0;
+  private depth = 0;
   private readonly lookup: Map<string, string>;
 
   constructor(
@@ -146,8 +150,12 @@ class Parser {
   private parsePrimary(): FilterExpression {
     const token = this.take("a comparison such as state eq 'active'");
     if (token.kind === 'punct' && token.text === '(') {
+      this.depth += 1;
+      if (this.depth > MAX_NESTING)
+        throw new FilterError(`Parentheses are nested more than ${MAX_NESTING} deep.`);
       const inner = this.parseOr();
       this.expectPunct(')');
+      this.depth -= 1;
       return inner;
     }
     if (token.kind !== 'word') {

@@ -4,6 +4,8 @@
  * The string-to-sign follows what the official SDKs actually send (reference §4), not the doc's typos:
  * VERB, the 11 standard header values, the `ocp-*` headers sorted, then `/account` + the path *as encoded on the
  * wire* and one `\nname:value` line per query parameter (name lower-cased, value decoded, sorted by name).
+ * Clients disagree in a few details (query-name case, Content-Length 0 vs empty, node-fetch escaping `'` after the
+ * JS SDK signed), so a server verifies with `verifySharedKey`, which accepts each known variant.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -49,21 +51,39 @@ function decodeQueryComponent(text: string): string {
   }
 }
 
-/** Canonicalized resource: `/account/path` then `\nname:value` per query parameter. */
-export function canonicalizedResource(accountName: string, pathAndQuery: string): string {
-  const queryStart = pathAndQuery.indexOf('?');
-  const path = queryStart === -1 ? pathAndQuery : pathAndQuery.slice(0, queryStart);
-  const query = queryStart === -1 ? '' : pathAndQuery.slice(queryStart + 1);
+/**
+ * How query parameters are canonicalized.
+ * - `canonical` (default; the doc and .NET): names lower-cased, repeated names' values sorted and comma-joined.
+ * - `js-sdk` (`@azure/batch` 10.x via url-parse/querystringify, also Python): names kept as sent, the first
+ *   occurrence of a repeated name wins. Both sort names with the default string order.
+ */
+export type QueryCanonicalization = 'canonical' | 'js-sdk';
+
+function parseQuery(query: string, style: QueryCanonicalization): Map<string, string[]> {
   const params = new Map<string, string[]>();
   for (const part of query.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const name = decodeQueryComponent(eq === -1 ? part : part.slice(0, eq)).toLowerCase();
+    const rawName = decodeQueryComponent(eq === -1 ? part : part.slice(0, eq));
+    const name = style === 'canonical' ? rawName.toLowerCase() : rawName;
     const value = eq === -1 ? '' : decodeQueryComponent(part.slice(eq + 1));
     const values = params.get(name) ?? [];
+    if (style === 'js-sdk' && values.length > 0) continue;
     values.push(value);
     params.set(name, values);
   }
+  return params;
+}
+
+/** Canonicalized resource: `/account/path` then `\nname:value` per query parameter. */
+export function canonicalizedResource(
+  accountName: string,
+  pathAndQuery: string,
+  style: QueryCanonicalization = 'canonical',
+): string {
+  const queryStart = pathAndQuery.indexOf('?');
+  const path = queryStart === -1 ? pathAndQuery : pathAndQuery.slice(0, queryStart);
+  const params = parseQuery(queryStart === -1 ? '' : pathAndQuery.slice(queryStart + 1), style);
   let resource = `/${accountName}${path === '' ? '/' : path}`;
   for (const name of [...params.keys()].sort()) {
     resource += `\n${name}:${(params.get(name) ?? []).sort().join(',')}`;
@@ -85,15 +105,66 @@ export function canonicalizedHeaders(headers: SignableRequest['headers']): strin
 }
 
 /** The exact string the HMAC is computed over. */
-export function stringToSign(request: SignableRequest): string {
+export function stringToSign(request: SignableRequest, style: QueryCanonicalization = 'canonical'): string {
   const lines = [request.method.toUpperCase()];
   for (const name of SIGNED_STANDARD_HEADERS) lines.push(headerValue(request.headers, name));
   return (
     lines.join('\n') +
     '\n' +
     canonicalizedHeaders(request.headers) +
-    canonicalizedResource(request.accountName, request.pathAndQuery)
+    canonicalizedResource(request.accountName, request.pathAndQuery, style)
   );
+}
+
+/** Undoes the one escape node-fetch adds after `@azure/batch` signed: `'` (kept by encodeURIComponent) → `%27`. */
+function unescapeApostrophes(pathAndQuery: string): string {
+  const queryStart = pathAndQuery.indexOf('?');
+  const path = queryStart === -1 ? pathAndQuery : pathAndQuery.slice(0, queryStart);
+  return path.replace(/%27/gi, "'") + (queryStart === -1 ? '' : pathAndQuery.slice(queryStart));
+}
+
+/**
+ * Every string-to-sign a legitimate client may have signed for this request as received; the first is
+ * `stringToSign(request)`. Variants cover what the reference (§4.2, §4.3) and our SDK tests found:
+ * - Content-Length `0` signed as empty (JS SDK on body-less non-POST requests, which node-fetch sends with `0`);
+ * - query names kept in their case, first value wins (JS SDK, Python) instead of lower-cased (doc, .NET);
+ * - `'` in the path signed raw by the JS SDK but sent as `%27` by node-fetch (file names with apostrophes).
+ */
+export function stringsToSign(request: SignableRequest): string[] {
+  const requests = [request];
+  if (headerValue(request.headers, 'content-length') === '0') {
+    requests.push({ ...request, headers: withoutContentLength(request.headers) });
+  }
+  const unescaped = unescapeApostrophes(request.pathAndQuery);
+  if (unescaped !== request.pathAndQuery) {
+    for (const variant of [...requests]) requests.push({ ...variant, pathAndQuery: unescaped });
+  }
+  const texts = new Set<string>();
+  for (const variant of requests) {
+    texts.add(stringToSign(variant, 'canonical'));
+    texts.add(stringToSign(variant, 'js-sdk'));
+  }
+  return [...texts];
+}
+
+function withoutContentLength(headers: SignableRequest['headers']): SignableRequest['headers'] {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'),
+  );
+}
+
+/** True when `signature` matches any string-to-sign of `stringsToSign` (constant-time per comparison). */
+export function verifySharedKey(
+  request: SignableRequest,
+  accountKeyBase64: string,
+  signature: string,
+): boolean {
+  let matched = false;
+  for (const text of stringsToSign(request)) {
+    // No early exit, so the time taken does not reveal which variant matched.
+    if (signaturesEqual(computeSignature(text, accountKeyBase64), signature)) matched = true;
+  }
+  return matched;
 }
 
 /** Base64 HMAC-SHA256 of `text` with the Base64-encoded account key. */

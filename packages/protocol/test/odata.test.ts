@@ -155,6 +155,9 @@ void test('syntax errors explain themselves', () => {
   rejects('startswith(id,5)', /quoted string/);
   rejects("startswith(id,'x') eq 5", /true or false/);
   rejects('id eq state', /Expected a value/);
+  rejects(`${'('.repeat(51)}state eq 'active'${')'.repeat(51)}`, /nested more than 50 deep/);
+  rejects('('.repeat(100_000), /nested more than 50 deep/);
+  assert.deepEqual(matching(`${'('.repeat(50)}state eq 'active'${')'.repeat(50)}`), ['task-3']);
 });
 
 void test('unknown properties, disallowed operators and type mismatches are rejected', () => {

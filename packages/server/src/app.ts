@@ -1,9 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Account } from './http/authentication.js';
 import { installPipeline } from './http/pipeline.js';
 import { registerFileRoutes } from './routes/file-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
+import { registerNodeRoutes } from './routes/node-routes.js';
 import { registerPoolRoutes } from './routes/pool-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import type { ServiceContext } from './services/service-context.js';
@@ -11,13 +12,13 @@ import type { ServiceContext } from './services/service-context.js';
 export interface AppOptions {
   account: Account;
   context: ServiceContext;
-  logLevel: string | false;
+  logger: FastifyBaseLogger;
 }
 
 /** Builds the HTTP application: pipeline first, then the Batch routes, then Batchite's own endpoints. */
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logLevel === false ? false : { level: options.logLevel },
+    loggerInstance: options.logger,
     genReqId: () => randomUUID(),
     // HEAD routes are declared explicitly where the Batch API has them.
     exposeHeadRoutes: false,
@@ -28,6 +29,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerJobRoutes(app, options.context);
   registerTaskRoutes(app, options.context);
   registerFileRoutes(app, options.context);
+  registerNodeRoutes(app, options.context, options.account);
   app.get('/.batchite/health', () => ({ status: 'ok', store: options.context.store.description }));
   return app;
 }

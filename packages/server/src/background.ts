@@ -1,18 +1,14 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { ServiceLog } from './services/service-context.js';
 
 /** Work that runs after a response (finishing deletes). `drain()` waits for all of it before shutdown. */
 export class BackgroundWork {
   private readonly running = new Set<Promise<void>>();
-  private logger: FastifyBaseLogger | undefined;
-
-  attachLogger(logger: FastifyBaseLogger): void {
-    this.logger = logger;
-  }
+  constructor(private readonly logger: ServiceLog) {}
 
   run(label: string, work: () => Promise<void>): void {
     const promise = Promise.resolve()
       .then(work)
-      .catch((error: unknown) => this.logger?.error({ err: error, work: label }, 'background work failed'))
+      .catch((error: unknown) => this.logger.error({ err: error, work: label }, 'background work failed'))
       .finally(() => this.running.delete(promise));
     this.running.add(promise);
   }

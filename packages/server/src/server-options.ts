@@ -1,4 +1,7 @@
 import type { Clock } from '@batchite/retry';
+import type { LocalPoolOptions } from './services/local-pool.js';
+import type { NodeLauncher } from './services/node-launcher.js';
+import type { LeaseSettings } from './services/service-context.js';
 
 /** The well-known development account, like Azurite's. Refused on non-loopback hosts. */
 export const WELL_KNOWN_ACCOUNT = Object.freeze({
@@ -23,6 +26,12 @@ export interface ServerOptions {
   clock?: Clock;
   /** pino log level, or false for no logs. @defaultValue 'info' */
   logLevel?: string | false;
+  /** Node lease timing. @defaultValue DEFAULT_SERVER_OPTIONS.leases */
+  leases?: Partial<LeaseSettings>;
+  /** Creates (or resizes) the pool `batchite serve` provides. @defaultValue none */
+  localPool?: LocalPoolOptions;
+  /** Starts local agents for every pool's target node count. Without one, nodes must join by themselves. */
+  nodeLauncher?: NodeLauncher;
 }
 
 export interface RunningServer {
@@ -30,6 +39,8 @@ export interface RunningServer {
   readonly url: string;
   readonly accountName: string;
   readonly accountKey: string;
+  /** Absolute data directory (task directories live under `workitems/`). */
+  readonly dataDir: string;
   /** Stops accepting requests, waits for in-flight ones, closes the store. */
   close(): Promise<void>;
 }

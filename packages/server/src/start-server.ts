@@ -1,10 +1,17 @@
 import { resolve } from 'node:path';
+import { pino } from 'pino';
 import { systemClock } from '@batchite/retry';
 import { buildApp } from './app.js';
 import { BackgroundWork } from './background.js';
 import { WELL_KNOWN_ACCOUNT, type RunningServer, type ServerOptions } from './server-options.js';
 import { finishJobDeletion } from './services/jobs-service.js';
-import type { ServiceContext } from './services/service-context.js';
+import { LocalNodeProvider } from './services/local-node-provider.js';
+import { runMaintenance } from './services/maintenance.js';
+import { ensureLocalPool } from './services/local-pool.js';
+import { finishPoolDeletion } from './services/pools-service.js';
+import { ServerEvents } from './services/server-events.js';
+import type { LeaseSettings, ServiceContext } from './services/service-context.js';
+import { WorkSignal } from './services/work-signal.js';
 import { openStore } from './store/open-store.js';
 
 export const DEFAULT_SERVER_OPTIONS = Object.freeze({
@@ -12,6 +19,7 @@ export const DEFAULT_SERVER_OPTIONS = Object.freeze({
   port: 10100,
   dataDir: './.batchite',
   logLevel: 'info' as string | false,
+  leases: Object.freeze({ leaseMs: 20_000, heartbeatMs: 2_000, claimWaitMs: 20_000 } satisfies LeaseSettings),
 });
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -27,51 +35,76 @@ async function resumeDeletes(context: ServiceContext): Promise<void> {
   }
   for (const pool of await context.store.listPools({ limit: 100_000 })) {
     if (pool.entity.state === 'deleting') {
-      context.background(`delete pool ${pool.entity.id}`, () => context.store.removePool(pool.entity.id));
+      context.background(`delete pool ${pool.entity.id}`, () => finishPoolDeletion(context, pool.entity.id));
     }
   }
 }
 
-/** Starts the Batch API server with its store; resolves once it listens. */
+function serverUrl(host: string, port: number): string {
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${urlHost}:${port}`;
+}
+
+/** Starts the Batch API server with its store, maintenance loop and (optionally) local nodes. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_SERVER_OPTIONS.host;
   const accountName = options.accountName ?? WELL_KNOWN_ACCOUNT.name;
   const accountKey = options.accountKey ?? WELL_KNOWN_ACCOUNT.key;
   if (accountKey === WELL_KNOWN_ACCOUNT.key && !isLoopback(host)) {
     throw new Error(
-      `Refusing to listen on ${host} with the well-known development key: set BATCHITE_ACCOUNT_KEY (or --account-key) to a secret key.`,
+      `Refusing to listen on ${host} with the well-known development key: set BATCHITE_ACCOUNT_KEY to a secret key.`,
     );
   }
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir ?? DEFAULT_SERVER_OPTIONS.dataDir);
+  const logLevel = options.logLevel ?? DEFAULT_SERVER_OPTIONS.logLevel;
+  const logger = pino({ level: logLevel === false ? 'silent' : logLevel });
   const store = await openStore(options.store ?? `sqlite:${resolve(dataDir, 'batchite.db')}`, clock);
-  const work = new BackgroundWork();
-  const context: ServiceContext = { store, clock, dataDir, background: (label, fn) => work.run(label, fn) };
-  const app = buildApp({
-    account: { name: accountName, key: accountKey },
-    context,
-    logLevel: options.logLevel ?? DEFAULT_SERVER_OPTIONS.logLevel,
-  });
-  work.attachLogger(app.log);
+  const work = new BackgroundWork(logger);
+  const context: ServiceContext = {
+    store,
+    clock,
+    dataDir,
+    background: (label, fn) => work.run(label, fn),
+    work: new WorkSignal(),
+    events: new ServerEvents(),
+    leases: { ...DEFAULT_SERVER_OPTIONS.leases, ...options.leases },
+    accountName,
+    log: logger,
+  };
+  const app = buildApp({ account: { name: accountName, key: accountKey }, context, logger });
+  const maintenance = new AbortController();
+  let provider: LocalNodeProvider | undefined;
   try {
     await resumeDeletes(context);
     await app.listen({ host, port: options.port ?? DEFAULT_SERVER_OPTIONS.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
+    const url = serverUrl(host, port);
+    void runMaintenance(context, maintenance.signal, (error) => logger.error({ err: error }, 'maintenance failed'));
+    if (options.localPool !== undefined) await ensureLocalPool(context, options.localPool);
+    if (options.nodeLauncher !== undefined) {
+      provider = new LocalNodeProvider(context, options.nodeLauncher, { serverUrl: url, accountName, accountKey, rootDir: dataDir });
+      await provider.start();
+    }
+    return {
+      url,
+      accountName,
+      accountKey,
+      dataDir,
+      async close() {
+        maintenance.abort();
+        await provider?.stop();
+        await app.close();
+        await work.drain();
+        await store.close();
+      },
+    };
   } catch (error) {
+    maintenance.abort();
+    await provider?.stop();
     await app.close();
     await store.close();
     throw error;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return {
-    url: `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`,
-    accountName,
-    accountKey,
-    async close() {
-      await app.close();
-      await work.drain();
-      await store.close();
-    },
-  };
 }

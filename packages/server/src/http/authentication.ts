@@ -1,11 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import {
-  computeSignature,
-  parseAuthorization,
-  signaturesEqual,
-  stringToSign,
-  type SignableRequest,
-} from '@batchite/protocol';
+import { parseAuthorization, stringToSign, verifySharedKey, type SignableRequest } from '@batchite/protocol';
 import { apiError } from './api-error.js';
 import { header } from './request-context.js';
 
@@ -40,8 +34,8 @@ function checkDate(request: FastifyRequest, nowMs: number): void {
 
 /**
  * Stage 3: Shared Key over the raw wire path (percent-encoding untouched, reference §1.3 path quirk).
- * Content-Length is signed as received; a body-less request signed with "" instead of "0" is also accepted,
- * as the reference recommends, because SDKs disagree there.
+ * `verifySharedKey` also accepts the variants real SDKs sign (Content-Length "" for "0", the JS SDK's query
+ * canonicalisation), because SDKs disagree with the doc there.
  */
 export function authenticate(request: FastifyRequest, account: Account, nowMs: number): void {
   const authorization = header(request, 'authorization');
@@ -66,15 +60,8 @@ export function authenticate(request: FastifyRequest, account: Account, nowMs: n
     headers: request.headers,
     accountName: account.name,
   };
+  if (verifySharedKey(signable, account.key, parsed.signature)) return;
   const text = stringToSign(signable);
-  if (signaturesEqual(computeSignature(text, account.key), parsed.signature)) return;
-  if (header(request, 'content-length') === '0') {
-    const withoutLength = stringToSign({
-      ...signable,
-      headers: { ...request.headers, 'content-length': undefined },
-    });
-    if (signaturesEqual(computeSignature(withoutLength, account.key), parsed.signature)) return;
-  }
   throw denied(
     `The MAC signature found in the HTTP request '${parsed.signature}' is not the same as any computed signature. Server used following string to sign: '${text}'.`,
   );

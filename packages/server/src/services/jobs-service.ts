@@ -12,7 +12,7 @@ import {
   type JobUpdateParameter,
 } from '@batchite/protocol';
 import { apiError, propertyValues } from '../http/api-error.js';
-import type { JobDoc } from '../store/documents.js';
+import type { JobDoc, TaskDoc } from '../store/documents.js';
 import type { TaskStateCounts } from '../store/store.js';
 import {
   assertCanDisable,
@@ -22,6 +22,7 @@ import {
   jobStateConflict,
 } from './job-states.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { endedByUser, requeuedByUser } from './task-lifecycle.js';
 
 /** Runs inside a mutation against the current entity, e.g. conditional headers. */
 export type EntityCheck<E> = (entity: E) => void;
@@ -198,6 +199,8 @@ export async function disableJob(
     if (job.entity.state === 'disabled') return undefined;
     return { entity: transition(job.entity, 'disabling', now), internal: { ...job.internal, disableTasks } };
   });
+  if (disableTasks === 'requeue') await changeRunningTasks(context, jobId, requeuedByUser);
+  if (disableTasks === 'terminate') await changeRunningTasks(context, jobId, endedByUser);
   return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
 }
 
@@ -212,7 +215,9 @@ export async function enableJob(
     const { disableTasks: _done, ...internal } = job.internal;
     return { entity: transition(job.entity, 'enabling', now), internal };
   });
-  return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
+  const settled = await settleJobState(context, jobId);
+  context.work.notify();
+  return settled ?? getJob(context, jobId);
 }
 
 export async function terminateJob(
@@ -226,7 +231,39 @@ export async function terminateJob(
     assertCanTerminate(job.entity.state);
     return { ...job, entity: beginTermination(job.entity, terminateReason ?? 'UserTerminate', now) };
   });
+  await changeRunningTasks(context, jobId, endedByUser);
   return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
+}
+
+/** Terminates a job on the service's own initiative (exit options, maxWallClockTime), if it can still end. */
+export async function terminateJobFor(context: ServiceContext, jobId: string, reason: string): Promise<void> {
+  const mutation = await context.store.mutateJob(jobId, (job) => {
+    const state = job.entity.state;
+    if (state === 'completed' || state === 'terminating' || state === 'deleting') return { next: undefined, result: false };
+    return { next: { ...job, entity: beginTermination(job.entity, reason, isoNow(context)) }, result: true };
+  });
+  if (mutation?.result !== true) return;
+  await changeRunningTasks(context, jobId, endedByUser);
+  await settleJobState(context, jobId);
+}
+
+/** Applies `change` to every running task of the job (terminate, requeue); the agents learn it on heartbeat. */
+async function changeRunningTasks(
+  context: ServiceContext,
+  jobId: string,
+  change: (task: TaskDoc, now: string) => TaskDoc,
+): Promise<void> {
+  for (;;) {
+    const running = await context.store.listTasks(jobId, { state: 'running', limit: 500 });
+    if (running.length === 0) return;
+    for (const task of running) {
+      await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+        current.entity.state === 'running'
+          ? { next: change(current, isoNow(context)), result: undefined }
+          : { next: undefined, result: undefined },
+      );
+    }
+  }
 }
 
 export function beginTermination(entity: CloudJob & { id: string }, reason: string, now: string) {

@@ -9,6 +9,7 @@ import type { PoolDoc } from '../store/documents.js';
 import type { EntityCheck } from './jobs-service.js';
 import { canonicalDuration } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { requeuedByUser } from './task-lifecycle.js';
 
 export const DEFAULT_RESIZE_TIMEOUT = 'PT15M';
 
@@ -35,8 +36,9 @@ export async function addPool(context: ServiceContext, param: PoolAddParameter):
     taskSlotsPerNode: param.taskSlotsPerNode ?? 1,
     taskSchedulingPolicy: param.taskSchedulingPolicy ?? { nodeFillType: 'spread' },
   };
-  const stored = await context.store.insertPool({ entity });
+  const stored = await context.store.insertPool({ entity: withAllocation(entity, now) });
   if (stored === undefined) throw apiError('PoolExists');
+  context.events.emit('poolChanged', stored.entity.id);
   return stored;
 }
 
@@ -65,7 +67,7 @@ export async function resizePool(
   param: PoolResizeParameter,
   check: EntityCheck<CloudPool>,
 ): Promise<PoolDoc> {
-  return changePool(context, poolId, (pool) => {
+  const resized = await changePool(context, poolId, (pool, now) => {
     check(pool.entity);
     if (pool.entity.state === 'deleting') throw apiError('PoolBeingDeleted');
     if (pool.entity.enableAutoScale === true) {
@@ -74,14 +76,39 @@ export async function resizePool(
       });
     }
     if (pool.entity.allocationState !== 'steady') throw apiError('PoolBeingResized');
-    return {
-      entity: {
-        ...pool.entity,
-        targetDedicatedNodes: param.targetDedicatedNodes ?? 0,
-        targetLowPriorityNodes: param.targetLowPriorityNodes ?? 0,
-        resizeTimeout: canonicalDuration(param.resizeTimeout, DEFAULT_RESIZE_TIMEOUT),
-      },
+    const entity = {
+      ...pool.entity,
+      targetDedicatedNodes: param.targetDedicatedNodes ?? 0,
+      targetLowPriorityNodes: param.targetLowPriorityNodes ?? 0,
+      resizeTimeout: canonicalDuration(param.resizeTimeout, DEFAULT_RESIZE_TIMEOUT),
     };
+    return {
+      entity: withAllocation(entity, now),
+      internal: { ...pool.internal, nodeDeallocationOption: param.nodeDeallocationOption ?? 'requeue' },
+    };
+  });
+  context.events.emit('poolChanged', resized.entity.id);
+  return resized;
+}
+
+/** `resizing` while the nodes that joined differ from the targets, `steady` once they match. */
+export function withAllocation(entity: CloudPool & { id: string }, now: string): CloudPool & { id: string } {
+  const target = (entity.targetDedicatedNodes ?? 0) + (entity.targetLowPriorityNodes ?? 0);
+  const current = (entity.currentDedicatedNodes ?? 0) + (entity.currentLowPriorityNodes ?? 0);
+  const allocationState = target === current ? 'steady' : 'resizing';
+  if (entity.allocationState === allocationState) return entity;
+  return { ...entity, allocationState, allocationStateTransitionTime: now };
+}
+
+/** Records how many nodes have joined the pool, moving allocationState between resizing and steady. */
+export async function recordPoolNodes(context: ServiceContext, poolId: string, current: number): Promise<void> {
+  await context.store.mutatePool(poolId, (pool) => {
+    if (pool.entity.currentDedicatedNodes === current && pool.entity.currentLowPriorityNodes === 0) {
+      const settled = withAllocation(pool.entity, isoNow(context));
+      return { next: settled === pool.entity ? undefined : { ...pool, entity: settled }, result: undefined };
+    }
+    const entity = { ...pool.entity, currentDedicatedNodes: current, currentLowPriorityNodes: 0 };
+    return { next: { ...pool, entity: withAllocation(entity, isoNow(context)) }, result: undefined };
   });
 }
 
@@ -93,7 +120,31 @@ export async function deletePool(
   const pool = await changePool(context, poolId, (current, now) => {
     check(current.entity);
     if (current.entity.state === 'deleting') throw apiError('PoolBeingDeleted');
-    return { entity: transition(current.entity, 'deleting', now) };
+    return { ...current, entity: transition(current.entity, 'deleting', now) };
   });
-  context.background(`delete pool ${pool.entity.id}`, () => context.store.removePool(pool.entity.id));
+  context.events.emit('poolChanged', pool.entity.id);
+  context.background(`delete pool ${pool.entity.id}`, () => finishPoolDeletion(context, pool.entity.id));
+}
+
+/**
+ * Removes a deleting pool: running tasks on its nodes go back to active with requeueCount+1 (reference §1.3),
+ * its nodes are removed. Safe to run again after a crash.
+ */
+export async function finishPoolDeletion(context: ServiceContext, poolId: string): Promise<void> {
+  for (;;) {
+    const nodes = await context.store.listNodes(poolId, { limit: 500 });
+    if (nodes.length === 0) break;
+    for (const node of nodes) {
+      for (const task of await context.store.listTasksHeldBy(poolId, node.entity.id)) {
+        await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+          current.entity.state === 'running' && current.internal.lease?.nodeId === node.entity.id
+            ? { next: requeuedByUser(current, isoNow(context)), result: undefined }
+            : { next: undefined, result: undefined },
+        );
+      }
+      await context.store.removeNode(poolId, node.entity.id);
+    }
+  }
+  await context.store.removePool(poolId);
+  context.work.notify();
 }

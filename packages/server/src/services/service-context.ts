@@ -1,5 +1,17 @@
 import type { Clock } from '@batchite/retry';
 import type { Store } from '../store/store.js';
+import type { ServerEvents } from './server-events.js';
+import type { WorkSignal } from './work-signal.js';
+
+/** Node lease timing, from the server options. */
+export interface LeaseSettings {
+  /** A node that has not heartbeated for this long loses its tasks (they are requeued). */
+  leaseMs: number;
+  /** How often agents heartbeat (half the lease). */
+  heartbeatMs: number;
+  /** Longest a claim waits for work before answering empty. */
+  claimWaitMs: number;
+}
 
 /** What every service needs. Time always comes from the injected clock. */
 export interface ServiceContext {
@@ -9,6 +21,20 @@ export interface ServiceContext {
   dataDir: string;
   /** Runs work after the response (e.g. finishing a delete); errors are logged, never thrown. */
   background(label: string, work: () => Promise<void>): void;
+  /** Wakes waiting claims when tasks may have become runnable. */
+  work: WorkSignal;
+  events: ServerEvents;
+  leases: LeaseSettings;
+  /** Account name tasks see as AZ_BATCH_ACCOUNT_NAME. */
+  accountName: string;
+  log: ServiceLog;
+}
+
+/** The part of pino the services use. */
+export interface ServiceLog {
+  error(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  info(details: object, message: string): void;
 }
 
 export function isoNow(context: ServiceContext): string {

@@ -13,6 +13,7 @@ import { assertJobAcceptsTasks, jobStateConflict } from './job-states.js';
 import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityCheck } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { taskDirectory } from './task-files.js';
+import { endedByUser } from './task-lifecycle.js';
 
 /** Default task retention (reference §2.1). */
 export const DEFAULT_RETENTION_TIME = 'P7D';
@@ -166,21 +167,6 @@ export async function terminateTask(
   });
   await settleJobState(context, jobId);
   return task;
-}
-
-export function endedByUser(task: TaskDoc, now: string): TaskDoc {
-  const executionInfo = {
-    ...(task.entity.executionInfo ?? { retryCount: 0, requeueCount: 0 }),
-    endTime: now,
-    result: 'failure' as const,
-    failureInfo: {
-      category: 'usererror' as const,
-      code: 'TaskEnded',
-      message: 'Task Was Ended by User Request',
-    },
-  };
-  const { lease: _released, ...internal } = task.internal;
-  return { ...task, entity: { ...transition(task.entity, 'completed', now), executionInfo }, internal };
 }
 
 /** A failed, completed task goes back to active with its retries reset (reference §2.3). */

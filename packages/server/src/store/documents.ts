@@ -6,6 +6,12 @@ import type { CloudJob, CloudPool, CloudTask, ComputeNode } from '@batchite/prot
 
 export interface PoolDoc {
   entity: CloudPool & { id: string };
+  internal?: PoolInternal;
+}
+
+export interface PoolInternal {
+  /** What happens to running tasks when the current resize removes nodes (default requeue). */
+  nodeDeallocationOption?: string;
 }
 
 export interface NodeDoc {
@@ -19,8 +25,10 @@ export interface NodeInternal {
   tokenHash?: string;
   /** Total slots on the node (the pool's taskSlotsPerNode when it joined). */
   slots: number;
-  /** Last heartbeat (ms, injected clock). */
-  lastSeenAt?: number;
+  /** The node's lease on all its tasks expires at this time (ms, injected clock) unless it heartbeats. */
+  leaseExpiresAt?: number;
+  /** Most recent tasks run on the node, newest first (ComputeNode.recentTasks). */
+  recentTaskKeys?: string[];
 }
 
 export interface JobDoc {
@@ -39,11 +47,11 @@ export interface TaskDoc {
   internal: TaskInternal;
 }
 
+/** A running task is leased to one node; the node's heartbeat keeps all its leases alive. */
 export interface TaskLease {
+  poolId: string;
   nodeId: string;
   token: string;
-  /** Lease expiry (ms, injected clock). */
-  expiresAt: number;
 }
 
 export interface TaskInternal {
@@ -51,6 +59,14 @@ export interface TaskInternal {
   lease?: TaskLease;
   /** Earliest time (ms) the task may be scheduled again (Batchite retry-backoff extension). */
   notBefore?: number;
+  /** Runs started so far (retries, requeues and recoveries included). */
+  runs?: number;
+  /** Times a lost node put the task back without spending a retry (not on the wire: Azure hides these). */
+  recoveries?: number;
+  /** The next run is a retry after a non-zero exit (sets executionInfo.lastRetryTime when it starts). */
+  retryPending?: boolean;
+  /** Set when the task completed with a failure whose exit options say `dependencyAction: satisfy`. */
+  satisfiesDependents?: boolean;
 }
 
 export function cloneDoc<D>(doc: D): D {

@@ -46,6 +46,24 @@ export interface TaskStateCounts {
   failedSlots: number;
 }
 
+export interface ClaimRequest {
+  poolId: string;
+  nodeId: string;
+  freeSlots: number;
+  /** Injected clock, ms. */
+  now: number;
+}
+
+/** Scheduler rules the store applies inside the claim transaction. All synchronous and free of I/O. */
+export interface ClaimPolicy {
+  /** How many more tasks of this job may start, given how many run now (Infinity when unlimited). */
+  jobAllowance(job: JobDoc, running: number): number;
+  /** Whether the task may start; `lookup` reads a task of the same job inside the transaction. */
+  runnable(task: TaskDoc, job: JobDoc, lookup: (taskId: string) => TaskDoc | undefined): boolean;
+  /** The task as it starts running on the node (state, lease, executionInfo, nodeInfo). */
+  start(task: TaskDoc, job: JobDoc): TaskDoc;
+}
+
 export interface Store {
   /** Short name for logs and docs, e.g. `sqlite:/path/batchite.db`. */
   readonly description: string;
@@ -58,6 +76,8 @@ export interface Store {
 
   insertNode(node: NodeDoc): Promise<NodeDoc | undefined>;
   getNode(poolId: string, nodeId: string): Promise<NodeDoc | undefined>;
+  /** A node by id alone (node ids are unique across pools; agents address themselves by id). */
+  findNode(nodeId: string): Promise<NodeDoc | undefined>;
   listNodes(poolId: string, query: PageQuery): Promise<NodeDoc[]>;
   mutateNode<R>(
     poolId: string,
@@ -94,6 +114,19 @@ export interface Store {
   ): Promise<Mutation<TaskDoc, R> | undefined>;
   removeTask(jobId: string, taskId: string): Promise<void>;
   countTasks(jobId: string): Promise<TaskStateCounts>;
+
+  /**
+   * Claims runnable tasks for a node in one transaction: active jobs of the node's pool by priority, their
+   * active tasks in insertion order whose `notBefore` has passed. The policy (scheduler rules) decides what may
+   * run and how a started task looks; the adapter only reads candidates and writes the started tasks.
+   */
+  claimTasks(request: ClaimRequest, policy: ClaimPolicy): Promise<TaskDoc[]>;
+  /** Tasks whose lease is held by the node. */
+  listTasksHeldBy(poolId: string, nodeId: string): Promise<TaskDoc[]>;
+  /** Nodes whose lease expired before `now` and are not yet marked offline. */
+  listNodesWithExpiredLease(now: number): Promise<NodeDoc[]>;
+  /** Every node of every pool (the node provider reconciles them at start). */
+  listAllNodes(): Promise<NodeDoc[]>;
 
   close(): Promise<void>;
 }

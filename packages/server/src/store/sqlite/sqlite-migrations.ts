@@ -1,29 +1,46 @@
 /**
  * SQLite schema, append-only: never edit a shipped migration, add the next one. `PRAGMA user_version` records
  * how many have been applied.
+ *
+ * Documents are JSON; the columns beside them exist only to index, count and schedule:
+ * jobs carry their pool and priority, tasks their insertion order (`seq`), the node holding them
+ * (`lease_node`) and the earliest time they may run again (`not_before`).
  */
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-  INSERT INTO meta (key, value) VALUES ('etag_seq', 0);
+  INSERT INTO meta (key, value) VALUES ('etag_seq', 0), ('task_seq', 0);
   CREATE TABLE pools (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
   CREATE TABLE nodes (
     pool_key TEXT NOT NULL,
     key TEXT NOT NULL,
+    lease_expires INTEGER,
     doc TEXT NOT NULL,
     PRIMARY KEY (pool_key, key)
   );
-  CREATE TABLE jobs (key TEXT PRIMARY KEY, state TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE jobs (
+    key TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    pool_key TEXT,
+    priority INTEGER NOT NULL DEFAULT 0,
+    doc TEXT NOT NULL
+  );
   CREATE INDEX jobs_by_state ON jobs (state);
+  CREATE INDEX jobs_by_pool ON jobs (pool_key, state, priority);
   CREATE TABLE tasks (
     job_key TEXT NOT NULL,
     key TEXT NOT NULL,
     state TEXT NOT NULL,
     result TEXT,
     slots INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    lease_node TEXT,
+    not_before INTEGER,
     doc TEXT NOT NULL,
     PRIMARY KEY (job_key, key)
   );
   CREATE INDEX tasks_by_state ON tasks (job_key, state, key);
+  CREATE INDEX tasks_runnable ON tasks (job_key, state, seq);
+  CREATE INDEX tasks_by_lease_node ON tasks (lease_node) WHERE lease_node IS NOT NULL;
   `,
 ];

@@ -9,14 +9,29 @@ import { idKey } from '@batchite/protocol';
 import type { Clock } from '@batchite/retry';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../documents.js';
 import { formatEtag, stampDoc } from '../etag.js';
-import type { Mutation, Mutator, PageQuery, Store, TaskPageQuery, TaskStateCounts } from '../store.js';
+import type {
+  ClaimPolicy,
+  ClaimRequest,
+  Mutation,
+  Mutator,
+  PageQuery,
+  Store,
+  TaskPageQuery,
+  TaskStateCounts,
+} from '../store.js';
 import { JobMissing } from '../store-errors.js';
 import { addCounts, emptyTaskCounts } from '../task-counts.js';
+import { claimInTransaction } from './sqlite-claim.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
-
-interface DocRow {
-  doc: string;
-}
+import {
+  jobColumns,
+  leaseNodeKey,
+  nodeColumns,
+  prepareStatements,
+  taskColumns,
+  type DocRow,
+  type Statements,
+} from './sqlite-statements.js';
 
 function migrate(db: Database.Database): void {
   const applied = db.pragma('user_version', { simple: true }) as number;
@@ -32,10 +47,14 @@ function parse<D>(row: DocRow | undefined): D | undefined {
   return row === undefined ? undefined : (JSON.parse(row.doc) as D);
 }
 
+function parseAll<D>(rows: DocRow[]): D[] {
+  return rows.map((row) => JSON.parse(row.doc) as D);
+}
+
 export class SqliteStore implements Store {
   readonly description: string;
   private readonly db: Database.Database;
-  private readonly statements;
+  private readonly statements: Statements;
 
   constructor(
     readonly path: string,
@@ -48,56 +67,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
-    this.statements = this.prepare();
-  }
-
-  private prepare() {
-    const db = this.db;
-    return {
-      nextEtag: db.prepare<[], { value: number }>(
-        `UPDATE meta SET value = value + 1 WHERE key = 'etag_seq' RETURNING value`,
-      ),
-      insertPool: db.prepare(`INSERT OR IGNORE INTO pools (key, doc) VALUES (?, ?)`),
-      getPool: db.prepare<[string], DocRow>(`SELECT doc FROM pools WHERE key = ?`),
-      listPools: db.prepare<[string, number], DocRow>(
-        `SELECT doc FROM pools WHERE key > ? ORDER BY key LIMIT ?`,
-      ),
-      updatePool: db.prepare(`UPDATE pools SET doc = ? WHERE key = ?`),
-      removePool: db.prepare(`DELETE FROM pools WHERE key = ?`),
-      removePoolNodes: db.prepare(`DELETE FROM nodes WHERE pool_key = ?`),
-      insertNode: db.prepare(`INSERT OR IGNORE INTO nodes (pool_key, key, doc) VALUES (?, ?, ?)`),
-      getNode: db.prepare<[string, string], DocRow>(`SELECT doc FROM nodes WHERE pool_key = ? AND key = ?`),
-      listNodes: db.prepare<[string, string, number], DocRow>(
-        `SELECT doc FROM nodes WHERE pool_key = ? AND key > ? ORDER BY key LIMIT ?`,
-      ),
-      updateNode: db.prepare(`UPDATE nodes SET doc = ? WHERE pool_key = ? AND key = ?`),
-      removeNode: db.prepare(`DELETE FROM nodes WHERE pool_key = ? AND key = ?`),
-      insertJob: db.prepare(`INSERT OR IGNORE INTO jobs (key, state, doc) VALUES (?, ?, ?)`),
-      getJob: db.prepare<[string], DocRow>(`SELECT doc FROM jobs WHERE key = ?`),
-      listJobs: db.prepare<[string, number], DocRow>(
-        `SELECT doc FROM jobs WHERE key > ? ORDER BY key LIMIT ?`,
-      ),
-      updateJob: db.prepare(`UPDATE jobs SET state = ?, doc = ? WHERE key = ?`),
-      removeJob: db.prepare(`DELETE FROM jobs WHERE key = ?`),
-      removeJobTasks: db.prepare(`DELETE FROM tasks WHERE job_key = ?`),
-      insertTask: db.prepare(
-        `INSERT OR IGNORE INTO tasks (job_key, key, state, result, slots, doc) VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
-      getTask: db.prepare<[string, string], DocRow>(`SELECT doc FROM tasks WHERE job_key = ? AND key = ?`),
-      listTasks: db.prepare<[string, string, number], DocRow>(
-        `SELECT doc FROM tasks WHERE job_key = ? AND key > ? ORDER BY key LIMIT ?`,
-      ),
-      listTasksInState: db.prepare<[string, string, string, number], DocRow>(
-        `SELECT doc FROM tasks WHERE job_key = ? AND state = ? AND key > ? ORDER BY key LIMIT ?`,
-      ),
-      updateTask: db.prepare(
-        `UPDATE tasks SET state = ?, result = ?, slots = ?, doc = ? WHERE job_key = ? AND key = ?`,
-      ),
-      removeTask: db.prepare(`DELETE FROM tasks WHERE job_key = ? AND key = ?`),
-      countTasks: db.prepare<[string], { state: string; result: string | null; n: number; slots: number }>(
-        `SELECT state, result, COUNT(*) AS n, SUM(slots) AS slots FROM tasks WHERE job_key = ? GROUP BY state, result`,
-      ),
-    };
+    this.statements = prepareStatements(this.db);
   }
 
   private stamp<D extends { entity: object }>(doc: D): D {
@@ -110,8 +80,8 @@ export class SqliteStore implements Store {
     read: () => DocRow | undefined,
     write: (doc: D) => void,
     mutator: Mutator<D, R>,
-  ): Mutation<D, R> | undefined {
-    return this.db.transaction(() => {
+  ): Promise<Mutation<D, R> | undefined> {
+    const run = this.db.transaction(() => {
       const current = parse<D>(read());
       if (current === undefined) return undefined;
       const mutation = mutator(current);
@@ -119,17 +89,29 @@ export class SqliteStore implements Store {
       const next = this.stamp(mutation.next);
       write(next);
       return { next, result: mutation.result };
-    })();
+    });
+    return settle(run);
+  }
+
+  /** Inserts a stamped document; undefined when the key is taken. */
+  private insert<D extends { entity: object }>(doc: D, write: (stamped: D) => number): Promise<D | undefined> {
+    const run = this.db.transaction(() => {
+      const stamped = this.stamp(doc);
+      if (write(stamped) === 0) throw new AlreadyExists();
+      return stamped;
+    });
+    return settle(() => {
+      try {
+        return run();
+      } catch (error) {
+        if (error instanceof AlreadyExists) return undefined;
+        throw error;
+      }
+    });
   }
 
   insertPool(pool: PoolDoc): Promise<PoolDoc | undefined> {
-    const stamped = this.db.transaction(() => {
-      const doc = this.stamp(pool);
-      const info = this.statements.insertPool.run(idKey(pool.entity.id), JSON.stringify(doc));
-      if (info.changes === 0) throw new AlreadyExists();
-      return doc;
-    });
-    return Promise.resolve(insertOrUndefined(stamped));
+    return this.insert(pool, (doc) => this.statements.insertPool.run(idKey(doc.entity.id), JSON.stringify(doc)).changes);
   }
 
   getPool(poolId: string): Promise<PoolDoc | undefined> {
@@ -137,42 +119,30 @@ export class SqliteStore implements Store {
   }
 
   listPools(query: PageQuery): Promise<PoolDoc[]> {
-    const rows = this.statements.listPools.all(query.afterKey ?? '', query.limit);
-    return Promise.resolve(rows.map((row) => JSON.parse(row.doc) as PoolDoc));
+    return Promise.resolve(parseAll<PoolDoc>(this.statements.listPools.all(query.afterKey ?? '', query.limit)));
   }
 
   mutatePool<R>(poolId: string, mutator: Mutator<PoolDoc, R>): Promise<Mutation<PoolDoc, R> | undefined> {
     const key = idKey(poolId);
-    return Promise.resolve(
-      this.mutate<PoolDoc, R>(
-        () => this.statements.getPool.get(key),
-        (doc) => this.statements.updatePool.run(JSON.stringify(doc), key),
-        mutator,
-      ),
+    return this.mutate<PoolDoc, R>(
+      () => this.statements.getPool.get(key),
+      (doc) => this.statements.updatePool.run(JSON.stringify(doc), key),
+      mutator,
     );
   }
 
   removePool(poolId: string): Promise<void> {
     const key = idKey(poolId);
-    this.db.transaction(() => {
-      this.statements.removePoolNodes.run(key);
-      this.statements.removePool.run(key);
-    })();
-    return Promise.resolve();
+    return settle(
+      this.db.transaction(() => {
+        this.statements.removePoolNodes.run(key);
+        this.statements.removePool.run(key);
+      }),
+    );
   }
 
   insertNode(node: NodeDoc): Promise<NodeDoc | undefined> {
-    const stamped = this.db.transaction(() => {
-      const doc = this.stamp(node);
-      const info = this.statements.insertNode.run(
-        idKey(node.poolId),
-        idKey(node.entity.id),
-        JSON.stringify(doc),
-      );
-      if (info.changes === 0) throw new AlreadyExists();
-      return doc;
-    });
-    return Promise.resolve(insertOrUndefined(stamped));
+    return this.insert(node, (doc) => this.statements.insertNode.run(nodeColumns(doc)).changes);
   }
 
   getNode(poolId: string, nodeId: string): Promise<NodeDoc | undefined> {
@@ -181,7 +151,20 @@ export class SqliteStore implements Store {
 
   listNodes(poolId: string, query: PageQuery): Promise<NodeDoc[]> {
     const rows = this.statements.listNodes.all(idKey(poolId), query.afterKey ?? '', query.limit);
-    return Promise.resolve(rows.map((row) => JSON.parse(row.doc) as NodeDoc));
+    return Promise.resolve(parseAll<NodeDoc>(rows));
+  }
+
+  findNode(nodeId: string): Promise<NodeDoc | undefined> {
+    return Promise.resolve(parse<NodeDoc>(this.statements.findNode.get(idKey(nodeId))));
+  }
+
+  listAllNodes(): Promise<NodeDoc[]> {
+    return Promise.resolve(parseAll<NodeDoc>(this.statements.allNodes.all()));
+  }
+
+  listNodesWithExpiredLease(now: number): Promise<NodeDoc[]> {
+    const nodes = parseAll<NodeDoc>(this.statements.expiredNodes.all(now));
+    return Promise.resolve(nodes.filter((node) => node.entity.state !== 'offline'));
   }
 
   mutateNode<R>(
@@ -189,14 +172,10 @@ export class SqliteStore implements Store {
     nodeId: string,
     mutator: Mutator<NodeDoc, R>,
   ): Promise<Mutation<NodeDoc, R> | undefined> {
-    const poolKey = idKey(poolId);
-    const key = idKey(nodeId);
-    return Promise.resolve(
-      this.mutate<NodeDoc, R>(
-        () => this.statements.getNode.get(poolKey, key),
-        (doc) => this.statements.updateNode.run(JSON.stringify(doc), poolKey, key),
-        mutator,
-      ),
+    return this.mutate<NodeDoc, R>(
+      () => this.statements.getNode.get(idKey(poolId), idKey(nodeId)),
+      (doc) => this.statements.updateNode.run(nodeColumns(doc)),
+      mutator,
     );
   }
 
@@ -206,17 +185,7 @@ export class SqliteStore implements Store {
   }
 
   insertJob(job: JobDoc): Promise<JobDoc | undefined> {
-    const stamped = this.db.transaction(() => {
-      const doc = this.stamp(job);
-      const info = this.statements.insertJob.run(
-        idKey(job.entity.id),
-        doc.entity.state ?? 'active',
-        JSON.stringify(doc),
-      );
-      if (info.changes === 0) throw new AlreadyExists();
-      return doc;
-    });
-    return Promise.resolve(insertOrUndefined(stamped));
+    return this.insert(job, (doc) => this.statements.insertJob.run(jobColumns(doc)).changes);
   }
 
   getJob(jobId: string): Promise<JobDoc | undefined> {
@@ -224,8 +193,7 @@ export class SqliteStore implements Store {
   }
 
   listJobs(query: PageQuery): Promise<JobDoc[]> {
-    const rows = this.statements.listJobs.all(query.afterKey ?? '', query.limit);
-    return Promise.resolve(rows.map((row) => JSON.parse(row.doc) as JobDoc));
+    return Promise.resolve(parseAll<JobDoc>(this.statements.listJobs.all(query.afterKey ?? '', query.limit)));
   }
 
   listJobsInStates(states: readonly string[]): Promise<JobDoc[]> {
@@ -234,27 +202,26 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare<string[], DocRow>(`SELECT doc FROM jobs WHERE state IN (${placeholders}) ORDER BY key`)
       .all(...states);
-    return Promise.resolve(rows.map((row) => JSON.parse(row.doc) as JobDoc));
+    return Promise.resolve(parseAll<JobDoc>(rows));
   }
 
   mutateJob<R>(jobId: string, mutator: Mutator<JobDoc, R>): Promise<Mutation<JobDoc, R> | undefined> {
     const key = idKey(jobId);
-    return Promise.resolve(
-      this.mutate<JobDoc, R>(
-        () => this.statements.getJob.get(key),
-        (doc) => this.statements.updateJob.run(doc.entity.state ?? 'active', JSON.stringify(doc), key),
-        mutator,
-      ),
+    return this.mutate<JobDoc, R>(
+      () => this.statements.getJob.get(key),
+      (doc) => this.statements.updateJob.run(jobColumns(doc)),
+      mutator,
     );
   }
 
   removeJob(jobId: string): Promise<void> {
     const key = idKey(jobId);
-    this.db.transaction(() => {
-      this.statements.removeJobTasks.run(key);
-      this.statements.removeJob.run(key);
-    })();
-    return Promise.resolve();
+    return settle(
+      this.db.transaction(() => {
+        this.statements.removeJobTasks.run(key);
+        this.statements.removeJob.run(key);
+      }),
+    );
   }
 
   addTasks(
@@ -267,29 +234,15 @@ export class SqliteStore implements Store {
       const job = parse<JobDoc>(this.statements.getJob.get(jobKey));
       if (job === undefined) throw new JobMissing();
       check(job);
-      return tasks.map((task) => {
+      const lastSeq = this.statements.nextTaskSeq.get(tasks.length)?.value ?? tasks.length;
+      return tasks.map((task, index) => {
         const doc = this.stamp(task);
-        const info = this.statements.insertTask.run(...this.taskColumns(jobKey, doc));
+        const seq = lastSeq - tasks.length + index + 1;
+        const info = this.statements.insertTask.run({ ...taskColumns(jobKey, doc), seq });
         return info.changes === 0 ? undefined : doc;
       });
     });
-    try {
-      return Promise.resolve(run());
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  private taskColumns(jobKey: string, doc: TaskDoc): [string, string, string, string | null, number, string] {
-    const entity = doc.entity;
-    return [
-      jobKey,
-      idKey(entity.id),
-      entity.state ?? 'active',
-      entity.executionInfo?.result ?? null,
-      entity.requiredSlots ?? 1,
-      JSON.stringify(doc),
-    ];
+    return settle(run);
   }
 
   getTask(jobId: string, taskId: string): Promise<TaskDoc | undefined> {
@@ -303,7 +256,11 @@ export class SqliteStore implements Store {
       query.state === undefined
         ? this.statements.listTasks.all(jobKey, after, query.limit)
         : this.statements.listTasksInState.all(jobKey, query.state, after, query.limit);
-    return Promise.resolve(rows.map((row) => JSON.parse(row.doc) as TaskDoc));
+    return Promise.resolve(parseAll<TaskDoc>(rows));
+  }
+
+  private writeTask(jobKey: string, doc: TaskDoc): void {
+    this.statements.updateTask.run(taskColumns(jobKey, doc));
   }
 
   mutateTask<R>(
@@ -313,15 +270,10 @@ export class SqliteStore implements Store {
   ): Promise<Mutation<TaskDoc, R> | undefined> {
     const jobKey = idKey(jobId);
     const key = idKey(taskId);
-    return Promise.resolve(
-      this.mutate<TaskDoc, R>(
-        () => this.statements.getTask.get(jobKey, key),
-        (doc) => {
-          const [, , state, result, slots, json] = this.taskColumns(jobKey, doc);
-          this.statements.updateTask.run(state, result, slots, json, jobKey, key);
-        },
-        mutator,
-      ),
+    return this.mutate<TaskDoc, R>(
+      () => this.statements.getTask.get(jobKey, key),
+      (doc) => this.writeTask(jobKey, doc),
+      mutator,
     );
   }
 
@@ -338,6 +290,21 @@ export class SqliteStore implements Store {
     return Promise.resolve(counts);
   }
 
+  claimTasks(request: ClaimRequest, policy: ClaimPolicy): Promise<TaskDoc[]> {
+    const run = this.db.transaction(() =>
+      claimInTransaction(this.statements, request, policy, (jobKey, task) => {
+        const started = this.stamp(task);
+        this.writeTask(jobKey, started);
+        return started;
+      }),
+    );
+    return settle(run);
+  }
+
+  listTasksHeldBy(poolId: string, nodeId: string): Promise<TaskDoc[]> {
+    return Promise.resolve(parseAll<TaskDoc>(this.statements.tasksHeldBy.all(leaseNodeKey(poolId, nodeId))));
+  }
+
   close(): Promise<void> {
     if (this.db.open) this.db.close();
     return Promise.resolve();
@@ -346,11 +313,11 @@ export class SqliteStore implements Store {
 
 class AlreadyExists extends Error {}
 
-function insertOrUndefined<D>(transaction: () => D): D | undefined {
+/** Runs synchronous store work and turns its outcome into a promise (errors become rejections). */
+function settle<T>(work: () => T): Promise<T> {
   try {
-    return transaction();
+    return Promise.resolve(work());
   } catch (error) {
-    if (error instanceof AlreadyExists) return undefined;
-    throw error;
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }

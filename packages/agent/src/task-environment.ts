@@ -1,0 +1,132 @@
+/**
+ * The node's directory layout and the environment a task process sees, as on a real Batch Linux node
+ * (reference azure-batch-node-env.md §1 and §2):
+ *
+ *   <root>/shared                                  AZ_BATCH_NODE_SHARED_DIR
+ *   <root>/startup[/wd]                            AZ_BATCH_NODE_STARTUP_DIR (and _WORKING_DIR)
+ *   <root>/fsmounts                                AZ_BATCH_NODE_MOUNTS_DIR
+ *   <root>/workitems/<job>/job-1/<task>/           AZ_BATCH_TASK_DIR (stdout.txt, stderr.txt, certs/)
+ *   <root>/workitems/<job>/job-1/<task>/wd         AZ_BATCH_TASK_WORKING_DIR (cwd, HOME, PWD)
+ *   <root>/workitems/<job>/job-1/jobpreparation    AZ_BATCH_JOB_PREP_DIR (only when the job has a prep task)
+ *
+ * Precedence (the reference leaves it unverified; this is our choice): the agent's base variables (PATH, HOME,
+ * PWD, USER) < the claim's `environment` (job common settings, task settings, server-side AZ_BATCH_*) < the
+ * node-directory AZ_BATCH_* variables, which only the agent knows. The agent's own environment is NOT inherited:
+ * a task must never see the agent's account key or other secrets.
+ */
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+
+/** PATH of a stock Ubuntu node, used when the agent itself has no PATH. */
+export const STANDARD_SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Directories shared by every task on the node. */
+export interface NodeDirectories {
+  rootDir: string;
+  sharedDir: string;
+  startupDir: string;
+  startupWorkingDir: string;
+  mountsDir: string;
+  workitemsDir: string;
+}
+
+/** Where one task's files live. */
+export interface TaskDirectories {
+  taskDir: string;
+  workingDir: string;
+  certsDir: string;
+  stdoutPath: string;
+  stderrPath: string;
+  jobPrepDir: string;
+  jobPrepWorkingDir: string;
+}
+
+export function nodeDirectories(rootDir: string): NodeDirectories {
+  return {
+    rootDir,
+    sharedDir: join(rootDir, 'shared'),
+    startupDir: join(rootDir, 'startup'),
+    startupWorkingDir: join(rootDir, 'startup', 'wd'),
+    mountsDir: join(rootDir, 'fsmounts'),
+    workitemsDir: join(rootDir, 'workitems'),
+  };
+}
+
+/** Same rule as the Batch id rules: ids become path segments verbatim, so nothing else may get through. */
+const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Throws when `id` could escape the task tree (`..`, `/`, empty): ids come from the server, still checked. */
+export function assertSafeId(kind: 'job' | 'task', id: string): void {
+  if (!SAFE_ID.test(id)) throw new Error(`refusing unsafe ${kind} id ${JSON.stringify(id)}`);
+}
+
+export function taskDirectories(rootDir: string, jobId: string, taskId: string): TaskDirectories {
+  assertSafeId('job', jobId);
+  assertSafeId('task', taskId);
+  const jobDir = join(rootDir, 'workitems', jobId, 'job-1');
+  const taskDir = join(jobDir, taskId);
+  return {
+    taskDir,
+    workingDir: join(taskDir, 'wd'),
+    certsDir: join(taskDir, 'certs'),
+    stdoutPath: join(taskDir, 'stdout.txt'),
+    stderrPath: join(taskDir, 'stderr.txt'),
+    jobPrepDir: join(jobDir, 'jobpreparation'),
+    jobPrepWorkingDir: join(jobDir, 'jobpreparation', 'wd'),
+  };
+}
+
+export interface TaskEnvironmentInput {
+  rootDir: string;
+  nodeId: string;
+  poolId: string;
+  jobId: string;
+  taskId: string;
+  /** The claim's `environment` (user settings plus AZ_BATCH_ACCOUNT_NAME/_URL, _JOB_ID, _TASK_ID). */
+  claimed: Readonly<Record<string, string>>;
+  /** The system part of PATH. Default: the agent's PATH, else `STANDARD_SYSTEM_PATH`. */
+  systemPath?: string | undefined;
+  /** Sets AZ_BATCH_JOB_PREP_DIR/_WORKING_DIR (only when the job has a preparation task). Default false. */
+  hasJobPreparation?: boolean | undefined;
+  /** USER of the task. Default: the user the agent runs as. */
+  user?: string | undefined;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'batchite';
+  }
+}
+
+/** The full environment of a task process. */
+export function buildTaskEnvironment(input: TaskEnvironmentInput): Record<string, string> {
+  const node = nodeDirectories(input.rootDir);
+  const task = taskDirectories(input.rootDir, input.jobId, input.taskId);
+  const systemPath = input.systemPath ?? process.env.PATH ?? STANDARD_SYSTEM_PATH;
+  const base: Record<string, string> = {
+    PATH: `${systemPath}:${node.sharedDir}:${task.workingDir}`,
+    HOME: task.workingDir,
+    PWD: task.workingDir,
+    USER: input.user ?? currentUser(),
+  };
+  const nodeVariables: Record<string, string> = {
+    AZ_BATCH_NODE_ROOT_DIR: node.rootDir,
+    AZ_BATCH_NODE_SHARED_DIR: node.sharedDir,
+    AZ_BATCH_NODE_STARTUP_DIR: node.startupDir,
+    AZ_BATCH_NODE_STARTUP_WORKING_DIR: node.startupWorkingDir,
+    AZ_BATCH_NODE_MOUNTS_DIR: node.mountsDir,
+    AZ_BATCH_TASK_DIR: task.taskDir,
+    AZ_BATCH_TASK_WORKING_DIR: task.workingDir,
+    AZ_BATCH_CERTIFICATES_DIR: task.certsDir,
+    AZ_BATCH_NODE_ID: input.nodeId,
+    AZ_BATCH_POOL_ID: input.poolId,
+    AZ_BATCH_NODE_IS_DEDICATED: 'true',
+  };
+  if (input.hasJobPreparation === true) {
+    nodeVariables.AZ_BATCH_JOB_PREP_DIR = task.jobPrepDir;
+    nodeVariables.AZ_BATCH_JOB_PREP_WORKING_DIR = task.jobPrepWorkingDir;
+  }
+  return { ...base, ...input.claimed, ...nodeVariables };
+}

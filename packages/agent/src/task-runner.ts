@@ -1,0 +1,239 @@
+/**
+ * Runs one claimed task as a real child process, the way a Batch Linux node does:
+ *
+ *   prepare  `<root>/workitems/<job>/job-1/<task>/` with `wd/` emptied (a re-run on this node starts clean),
+ *            `certs/`, and `stdout.txt`/`stderr.txt` truncated
+ *   resolve  split `commandLine` into argv (no shell) and find the program on the task's PATH
+ *   spawn    cwd `wd/`, the task environment, the two files as the child's stdout/stderr fds (the OS streams
+ *            output to disk; nothing passes through the agent's memory), its own process group
+ *   wait     exit code, or −(signal number) when a signal ended it; a wall-clock limit or `kill()` SIGKILLs the
+ *            whole process group
+ *
+ * Launch failures (bad command line, program missing or not executable, ENOENT/EACCES from spawn) end the run
+ * with a `launchError` and no exit code. The returned promise never rejects.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import type { Clock } from '@batchite/retry';
+import { CommandLineError, splitCommandLine } from './command-line.js';
+import { lookupProgram, type LaunchError } from './program-lookup.js';
+import { buildTaskEnvironment, taskDirectories, type TaskDirectories } from './task-environment.js';
+
+/** Why the agent kills a process: `terminate` is reported to the server, the others are not (docs/node-api.md). */
+export type KillReason = 'terminate' | 'requeued' | 'deleted' | 'leaseLost' | 'shutdown';
+
+/** What the runner needs from a claim. */
+export interface TaskSpec {
+  jobId: string;
+  taskId: string;
+  commandLine: string;
+  environment: Readonly<Record<string, string>>;
+  /** SIGKILL the process group this many ms after the start (absent = unlimited). */
+  maxWallClockTimeMs?: number | undefined;
+}
+
+/** Node-level facts every run needs. */
+export interface TaskRunnerContext {
+  rootDir: string;
+  nodeId: string;
+  poolId: string;
+  clock: Clock;
+  /** System part of the task PATH (see `buildTaskEnvironment`). */
+  systemPath?: string | undefined;
+}
+
+export interface TaskOutcome {
+  /** ISO-8601, from the injected clock. */
+  startTime: string;
+  endTime: string;
+  /** The process's exit code, or −(signal number); absent after a launch error. */
+  exitCode?: number;
+  /** The signal that ended the process, when one did. */
+  signal?: NodeJS.Signals;
+  launchError?: LaunchError;
+  /** Set when the agent killed the process, with the reason. */
+  killedBy?: 'wallClock' | KillReason;
+}
+
+export interface RunningTask {
+  readonly jobId: string;
+  readonly taskId: string;
+  /** Settles once the process has exited (or failed to launch). Never rejects. */
+  readonly done: Promise<TaskOutcome>;
+  /** SIGKILLs the process group; the first reason given wins. Safe to call at any time, and more than once. */
+  kill(reason: KillReason): void;
+}
+
+/** Exit code for a process ended by `signal`: the negative signal number, as the Batch agent reports. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  const number = (osConstants.signals as Record<string, number | undefined>)[signal];
+  return -(number ?? 128);
+}
+
+function launchErrorOf(error: unknown): LaunchError {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return code === 'ENOENT'
+    ? { code: 'CommandProgramNotFound', message: `The specified command program is not found: ${message}` }
+    : { code: 'CommandLaunchFailed', message: `Failed to launch the specified command line: ${message}` };
+}
+
+/** Creates the task directory with an empty `wd/` and truncated output files; returns the open files. */
+async function prepareDirectories(dirs: TaskDirectories): Promise<[FileHandle, FileHandle]> {
+  await mkdir(dirs.taskDir, { recursive: true });
+  await rm(dirs.workingDir, { recursive: true, force: true });
+  await mkdir(dirs.workingDir, { recursive: true });
+  await mkdir(dirs.certsDir, { recursive: true });
+  const stdout = await open(dirs.stdoutPath, 'w');
+  try {
+    return [stdout, await open(dirs.stderrPath, 'w')];
+  } catch (error) {
+    await stdout.close();
+    throw error;
+  }
+}
+
+class TaskRun implements RunningTask {
+  readonly done: Promise<TaskOutcome>;
+  #child: ChildProcess | undefined;
+  #exited = false;
+  #killedBy: TaskOutcome['killedBy'];
+  readonly #timer = new AbortController();
+
+  constructor(
+    private readonly spec: TaskSpec,
+    private readonly context: TaskRunnerContext,
+  ) {
+    const started = this.#now();
+    this.done = this.#run()
+      .catch((error: unknown) =>
+        this.#launchFailed(started, {
+          code: 'CommandLaunchFailed',
+          message: `Could not start the task: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+      )
+      .finally(() => this.#timer.abort());
+  }
+
+  get jobId(): string {
+    return this.spec.jobId;
+  }
+
+  get taskId(): string {
+    return this.spec.taskId;
+  }
+
+  kill(reason: KillReason): void {
+    this.#killGroup(reason);
+  }
+
+  #killGroup(reason: NonNullable<TaskOutcome['killedBy']>): void {
+    if (this.#exited) return;
+    this.#killedBy ??= reason;
+    const pid = this.#child?.pid;
+    if (pid === undefined) return; // not spawned yet: #spawn kills it as soon as it starts
+    try {
+      process.kill(-pid, 'SIGKILL'); // the whole group: shells, their children, grandchildren
+    } catch {
+      this.#child?.kill('SIGKILL');
+    }
+  }
+
+  #now(): string {
+    return new Date(this.context.clock.now()).toISOString();
+  }
+
+  #launchFailed(startTime: string, launchError: LaunchError): TaskOutcome {
+    return { startTime, endTime: this.#now(), launchError };
+  }
+
+  async #run(): Promise<TaskOutcome> {
+    const dirs = taskDirectories(this.context.rootDir, this.spec.jobId, this.spec.taskId);
+    const files = await prepareDirectories(dirs);
+    try {
+      return await this.#resolveAndSpawn(dirs, files);
+    } finally {
+      await Promise.allSettled(files.map((file) => file.close()));
+    }
+  }
+
+  async #resolveAndSpawn(dirs: TaskDirectories, files: [FileHandle, FileHandle]): Promise<TaskOutcome> {
+    const startTime = this.#now();
+    let argv: string[];
+    try {
+      argv = splitCommandLine(this.spec.commandLine);
+    } catch (error) {
+      if (!(error instanceof CommandLineError)) throw error;
+      return this.#launchFailed(startTime, { code: 'CommandLaunchFailed', message: error.message });
+    }
+    const [program, ...args] = argv;
+    if (program === undefined) {
+      return this.#launchFailed(startTime, { code: 'CommandLaunchFailed', message: 'The command line is empty' });
+    }
+    const { rootDir, nodeId, poolId, systemPath } = this.context;
+    const { jobId, taskId, environment: claimed } = this.spec;
+    const env = buildTaskEnvironment({ rootDir, nodeId, poolId, jobId, taskId, claimed, systemPath });
+    const found = await lookupProgram(program, env.PATH ?? '', dirs.workingDir);
+    if (!found.ok) return this.#launchFailed(startTime, found.error);
+    return this.#spawn({ path: found.path, argv0: program, args, env, cwd: dirs.workingDir, files });
+  }
+
+  #spawn(launch: {
+    path: string;
+    argv0: string;
+    args: string[];
+    env: Record<string, string>;
+    cwd: string;
+    files: [FileHandle, FileHandle];
+  }): Promise<TaskOutcome> {
+    const startTime = this.#now();
+    return new Promise<TaskOutcome>((resolve) => {
+      const child = spawn(launch.path, launch.args, {
+        argv0: launch.argv0,
+        cwd: launch.cwd,
+        env: launch.env,
+        stdio: ['ignore', launch.files[0].fd, launch.files[1].fd],
+        detached: true, // own process group, so a kill reaches every descendant
+      });
+      this.#child = child;
+      child.once('error', (error) => {
+        if (child.pid !== undefined) return; // a failed kill() on a live child, not a launch failure
+        this.#exited = true;
+        resolve(this.#launchFailed(startTime, launchErrorOf(error)));
+      });
+      child.once('exit', (code, signal) => {
+        this.#exited = true;
+        resolve(this.#finished(startTime, code, signal));
+      });
+      if (child.pid === undefined) return;
+      if (this.#killedBy !== undefined) this.#killGroup(this.#killedBy);
+      else this.#armWallClock();
+    });
+  }
+
+  #finished(startTime: string, code: number | null, signal: NodeJS.Signals | null): TaskOutcome {
+    const outcome: TaskOutcome = { startTime, endTime: this.#now() };
+    if (code !== null) outcome.exitCode = code;
+    else if (signal !== null) {
+      outcome.exitCode = signalExitCode(signal);
+      outcome.signal = signal;
+    }
+    if (this.#killedBy !== undefined) outcome.killedBy = this.#killedBy;
+    return outcome;
+  }
+
+  #armWallClock(): void {
+    const limit = this.spec.maxWallClockTimeMs;
+    if (limit === undefined || !Number.isFinite(limit)) return;
+    this.context.clock.sleep(limit, this.#timer.signal).then(
+      () => this.#killGroup('wallClock'),
+      () => undefined, // the process ended first
+    );
+  }
+}
+
+/** Starts running `spec` at once; see the module comment for the steps. */
+export function runTask(spec: TaskSpec, context: TaskRunnerContext): RunningTask {
+  return new TaskRun(spec, context);
+}

@@ -1,0 +1,137 @@
+/** The node agent API under `/.batchite/` (docs/node-api.md). Not part of the Batch surface. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { apiError } from '../http/api-error.js';
+import type { Account } from '../http/authentication.js';
+import { authenticate } from '../http/authentication.js';
+import { readJson } from '../http/body.js';
+import { baseUrl, header } from '../http/request-context.js';
+import { toClaimedTask } from '../services/claimed-task.js';
+import { claimForNode, completeOnNode, heartbeat, type CompletionRequest, type RunningLease } from '../services/execution-service.js';
+import { authenticateNode, registerNode, removeNodeFromPool, type RegisterRequest } from '../services/nodes-service.js';
+import type { ServiceContext } from '../services/service-context.js';
+
+interface NodePath {
+  nodeId: string;
+}
+
+function objectBody(request: FastifyRequest): Record<string, unknown> {
+  const body = readJson(request, false) ?? {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw apiError('InvalidRequestBody', { values: [{ key: 'Reason', value: 'Expected a JSON object.' }] });
+  }
+  return body as Record<string, unknown>;
+}
+
+function requireString(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value === '') {
+    throw apiError('MissingRequiredProperty', { values: [{ key: 'PropertyName', value: name }] });
+  }
+  return value;
+}
+
+function optionalNumber(body: Record<string, unknown>, name: string): number | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw apiError('InvalidPropertyValue', { values: [{ key: 'PropertyName', value: name }, { key: 'PropertyValue', value: String(value) }] });
+  }
+  return value;
+}
+
+function toRegisterRequest(body: Record<string, unknown>, request: FastifyRequest): RegisterRequest {
+  const register: RegisterRequest = { hostname: requireString(body, 'hostname'), ipAddress: request.ip };
+  if (typeof body.nodeId === 'string' && body.nodeId !== '') register.nodeId = body.nodeId;
+  const slots = optionalNumber(body, 'slots');
+  if (slots !== undefined) register.slots = Math.max(1, Math.floor(slots));
+  if (typeof body.agentVersion === 'string') register.agentVersion = body.agentVersion;
+  return register;
+}
+
+function toLeases(body: Record<string, unknown>): RunningLease[] {
+  const running = body.running ?? [];
+  if (!Array.isArray(running)) throw apiError('InvalidPropertyValue', { values: [{ key: 'PropertyName', value: 'running' }] });
+  return running.map((item: unknown) => {
+    const entry = (item ?? {}) as Record<string, unknown>;
+    return { jobId: requireString(entry, 'jobId'), taskId: requireString(entry, 'taskId'), leaseToken: requireString(entry, 'leaseToken') };
+  });
+}
+
+function toCompletion(body: Record<string, unknown>): CompletionRequest {
+  const report: CompletionRequest = {
+    jobId: requireString(body, 'jobId'),
+    taskId: requireString(body, 'taskId'),
+    leaseToken: requireString(body, 'leaseToken'),
+  };
+  if (typeof body.startTime === 'string') report.startTime = body.startTime;
+  if (typeof body.endTime === 'string') report.endTime = body.endTime;
+  if (typeof body.exitCode === 'number' && Number.isInteger(body.exitCode)) report.exitCode = body.exitCode;
+  const launchError = body.launchError as { code?: unknown; message?: unknown } | undefined;
+  if (launchError !== undefined) {
+    const code = launchError.code === 'CommandProgramNotFound' ? 'CommandProgramNotFound' : 'CommandLaunchFailed';
+    report.launchError = { code, message: typeof launchError.message === 'string' ? launchError.message : code };
+  }
+  if (body.killedBy === 'wallClock' || body.killedBy === 'terminate') report.killedBy = body.killedBy;
+  if (report.exitCode === undefined && report.launchError === undefined) {
+    throw apiError('MissingRequiredProperty', { values: [{ key: 'PropertyName', value: 'exitCode' }] });
+  }
+  return report;
+}
+
+export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext, account: Account): void {
+  const node = (request: FastifyRequest<{ Params: NodePath }>) =>
+    authenticateNode(context, request.params.nodeId, header(request, 'authorization'));
+
+  app.post<{ Params: { poolId: string } }>('/.batchite/pools/:poolId/nodes/register', async (request) => {
+    authenticate(request, account, context.clock.now());
+    const { node: registered, token } = await registerNode(context, request.params.poolId, toRegisterRequest(objectBody(request), request));
+    return {
+      nodeId: registered.entity.id,
+      token,
+      leaseMs: context.leases.leaseMs,
+      heartbeatMs: context.leases.heartbeatMs,
+      claimWaitMs: context.leases.claimWaitMs,
+      accountName: context.accountName,
+      accountUrl: `${baseUrl(request)}/`,
+      poolId: registered.poolId,
+      slots: registered.internal.slots,
+    };
+  });
+
+  app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/claim', async (request) => {
+    const current = await node(request);
+    const body = objectBody(request);
+    const abort = new AbortController();
+    request.raw.once('close', () => abort.abort());
+    const tasks = await claimForNode(context, current, {
+      freeSlots: optionalNumber(body, 'freeSlots') ?? current.internal.slots,
+      waitMs: optionalNumber(body, 'waitMs') ?? 0,
+      accountUrl: baseUrl(request),
+      signal: abort.signal,
+    });
+    const jobs = new Map<string, Awaited<ReturnType<typeof context.store.getJob>>>();
+    const claimed = [];
+    for (const task of tasks) {
+      if (!jobs.has(task.jobId)) jobs.set(task.jobId, await context.store.getJob(task.jobId));
+      claimed.push(toClaimedTask(task, jobs.get(task.jobId), { accountName: context.accountName, accountUrl: `${baseUrl(request)}/` }));
+    }
+    return { tasks: claimed, leaseExpiresAt: context.clock.now() + context.leases.leaseMs };
+  });
+
+  app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/heartbeat', async (request) => {
+    const current = await node(request);
+    return heartbeat(context, current, toLeases(objectBody(request)), baseUrl(request));
+  });
+
+  app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/complete', async (request) => {
+    const current = await node(request);
+    const accepted = await completeOnNode(context, current, toCompletion(objectBody(request)), baseUrl(request));
+    return { accepted };
+  });
+
+  app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/leave', async (request, reply) => {
+    const current = await node(request);
+    await removeNodeFromPool(context, current);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * What happens between a node and its tasks: claims (long poll), heartbeats (lease renewal and cancels) and
+ * completions (the task state machine in task-lifecycle.ts, then the job's reaction).
+ */
+import type { NodeDoc, TaskDoc } from '../store/documents.js';
+import { claimPolicy } from './scheduler-policy.js';
+import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
+import { refreshNode } from './nodes-service.js';
+import { isoNow, type ServiceContext } from './service-context.js';
+import { applyCompletion, type CompletionReport } from './task-lifecycle.js';
+
+export interface ClaimOptions {
+  freeSlots: number;
+  waitMs: number;
+  /** Base URL of the account (no trailing slash), for nodeInfo URLs. */
+  accountUrl: string;
+  signal?: AbortSignal;
+}
+
+/** Claims tasks for the node; waits (up to `waitMs`) for work when nothing is runnable. */
+export async function claimForNode(context: ServiceContext, node: NodeDoc, options: ClaimOptions): Promise<TaskDoc[]> {
+  const deadline = context.clock.now() + Math.min(options.waitMs, context.leases.claimWaitMs);
+  for (;;) {
+    const current = await refreshNode(context, node, { renew: true }, options.accountUrl);
+    if (current.entity.state === 'leavingpool' || current.entity.schedulingState === 'disabled') return [];
+    const free = Math.min(options.freeSlots, current.internal.slots - (current.entity.runningTaskSlotsCount ?? 0));
+    const claimed =
+      free <= 0
+        ? []
+        : await context.store.claimTasks(
+            { poolId: node.poolId, nodeId: node.entity.id, freeSlots: free, now: context.clock.now() },
+            claimPolicy({ poolId: node.poolId, nodeId: node.entity.id, accountUrl: options.accountUrl }, isoNow(context)),
+          );
+    const remaining = deadline - context.clock.now();
+    if (claimed.length > 0 || remaining <= 0 || options.signal?.aborted === true) {
+      if (claimed.length > 0) await refreshNode(context, node, {}, options.accountUrl);
+      return claimed;
+    }
+    const wait = new AbortController();
+    const onAbort = () => wait.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    await context.work.wait(context.clock.sleep(remaining, wait.signal).catch(() => undefined), wait.signal);
+    wait.abort();
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export interface RunningLease {
+  jobId: string;
+  taskId: string;
+  leaseToken: string;
+}
+
+export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost';
+
+export interface Cancel {
+  jobId: string;
+  taskId: string;
+  reason: CancelReason;
+}
+
+function cancelReason(task: TaskDoc | undefined, lease: RunningLease, nodeId: string): CancelReason | undefined {
+  if (task === undefined) return 'deleted';
+  const held = task.internal.lease;
+  if (held !== undefined && held.token === lease.leaseToken && held.nodeId === nodeId) return undefined;
+  if (task.entity.state === 'completed' && task.entity.executionInfo?.failureInfo?.code === 'TaskEnded') return 'terminated';
+  if (task.entity.state === 'active') return 'requeued';
+  return 'leaseLost';
+}
+
+/** Renews the node's lease and tells it which of its processes to kill. */
+export async function heartbeat(
+  context: ServiceContext,
+  node: NodeDoc,
+  running: readonly RunningLease[],
+  accountUrl: string,
+): Promise<{ leaseExpiresAt: number; cancel: Cancel[] }> {
+  const refreshed = await refreshNode(context, node, { renew: true }, accountUrl);
+  const cancel: Cancel[] = [];
+  for (const lease of running) {
+    const task = await context.store.getTask(lease.jobId, lease.taskId);
+    const reason = cancelReason(task, lease, node.entity.id);
+    if (reason !== undefined) cancel.push({ jobId: lease.jobId, taskId: lease.taskId, reason });
+  }
+  return { leaseExpiresAt: refreshed.internal.leaseExpiresAt ?? 0, cancel };
+}
+
+export interface CompletionRequest extends CompletionReport {
+  jobId: string;
+  taskId: string;
+}
+
+/** Records a finished run. False when the node no longer holds the task (the report is ignored). */
+export async function completeOnNode(
+  context: ServiceContext,
+  node: NodeDoc,
+  report: CompletionRequest,
+  accountUrl: string,
+): Promise<boolean> {
+  const mutation = await context.store.mutateTask(report.jobId, report.taskId, (task) => {
+    const lease = task.internal.lease;
+    if (task.entity.state !== 'running' || lease?.token !== report.leaseToken || lease.nodeId !== node.entity.id) {
+      return { next: undefined, result: undefined };
+    }
+    const outcome = applyCompletion(task, report, isoNow(context));
+    return { next: outcome.task, result: outcome };
+  });
+  const outcome = mutation?.result;
+  if (outcome === undefined || mutation?.next === undefined) return false;
+  await refreshNode(context, node, { finished: mutation.next }, accountUrl);
+  context.work.notify();
+  if (outcome.completed) {
+    context.events.emit('taskCompleted', report.jobId, report.taskId);
+    await applyJobAction(context, report.jobId, outcome.jobAction);
+  }
+  await settleJobState(context, report.jobId);
+  return true;
+}
+
+/** The exit options' job action, applied only when the job's onTaskFailure asks for it (reference §2.5). */
+async function applyJobAction(
+  context: ServiceContext,
+  jobId: string,
+  action: 'terminate' | 'disable' | undefined,
+): Promise<void> {
+  if (action === undefined) return;
+  const job = await context.store.getJob(jobId);
+  if (job?.entity.onTaskFailure !== 'performexitoptionsjobaction') return;
+  const state = job.entity.state;
+  if (action === 'terminate' && (state === 'active' || state === 'disabled' || state === 'disabling')) {
+    await terminateJobFor(context, jobId, 'TaskFailed');
+  } else if (action === 'disable' && state === 'active') {
+    await disableJob(context, jobId, 'requeue');
+  }
+}

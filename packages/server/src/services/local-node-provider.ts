@@ -1,0 +1,153 @@
+/**
+ * Gives every pool the number of local nodes it targets (targetDedicatedNodes + targetLowPriorityNodes), each an
+ * agent started through the NodeLauncher. Reconciles a pool whenever it changes (add, resize, delete) and when
+ * one of its agents exits (it is started again after a short pause).
+ *
+ * Shrinking honours the resize's nodeDeallocationOption: `requeue` (default) puts the node's running tasks back
+ * to active with requeueCount+1 and stops the agent; `terminate` ends them (TaskEnded); `taskcompletion` and
+ * `retaineddata` let them finish while the node is `leavingpool`.
+ */
+import { idKey } from '@batchite/protocol';
+import type { NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
+import type { LaunchedNode, NodeLauncher } from './node-launcher.js';
+import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
+import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { endedByUser, requeuedByUser } from './task-lifecycle.js';
+
+export interface LocalNodeProviderOptions {
+  serverUrl: string;
+  accountName: string;
+  accountKey: string;
+  rootDir: string;
+  /** Pause before an agent that exited on its own is started again. @defaultValue 1000 */
+  restartDelayMs?: number;
+}
+
+export function localNodeId(poolId: string, index: number): string {
+  return `tvm-${idKey(poolId)}-${index}`;
+}
+
+export class LocalNodeProvider {
+  private readonly pools = new Map<string, Map<string, LaunchedNode>>();
+  private readonly pending = new Map<string, Promise<void>>();
+  private stopped = false;
+  private readonly onPoolChanged = (poolId: string) => this.schedule(poolId);
+
+  constructor(
+    private readonly context: ServiceContext,
+    private readonly launcher: NodeLauncher,
+    private readonly options: LocalNodeProviderOptions,
+  ) {}
+
+  /** Forgets nodes left over from a previous run (their agents died with it) and starts every pool's nodes. */
+  async start(): Promise<void> {
+    for (const node of await this.context.store.listAllNodes()) await removeNodeFromPool(this.context, node);
+    this.context.events.on('poolChanged', this.onPoolChanged);
+    for (const pool of await this.context.store.listPools({ limit: 100_000 })) this.schedule(pool.entity.id);
+    await Promise.all([...this.pending.values()]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.context.events.off('poolChanged', this.onPoolChanged);
+    await Promise.all([...this.pending.values()]);
+    const nodes = [...this.pools.values()].flatMap((pool) => [...pool.values()]);
+    this.pools.clear();
+    await Promise.all(nodes.map((node) => node.stop('kill')));
+  }
+
+  /** Reconciles one pool at a time, in order, so concurrent changes don't launch twice. */
+  private schedule(poolId: string): void {
+    const key = idKey(poolId);
+    const previous = this.pending.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => (this.stopped ? undefined : this.reconcile(poolId)))
+      .catch((error: unknown) => this.context.log.error({ err: error, poolId }, 'node reconcile failed'));
+    this.pending.set(key, next);
+    void next.finally(() => {
+      if (this.pending.get(key) === next) this.pending.delete(key);
+    });
+  }
+
+  private async reconcile(poolId: string): Promise<void> {
+    const key = idKey(poolId);
+    const pool = await this.context.store.getPool(poolId);
+    const nodes = this.pools.get(key) ?? new Map<string, LaunchedNode>();
+    this.pools.set(key, nodes);
+    if (pool === undefined || pool.entity.state === 'deleting') {
+      this.pools.delete(key);
+      await Promise.all([...nodes.values()].map((node) => node.stop('kill')));
+      return;
+    }
+    const target = (pool.entity.targetDedicatedNodes ?? 0) + (pool.entity.targetLowPriorityNodes ?? 0);
+    for (let index = 1; nodes.size < target; index++) {
+      const nodeId = localNodeId(pool.entity.id, index);
+      if (!nodes.has(nodeId)) this.launch(pool, nodes, nodeId);
+    }
+    if (nodes.size > target) await this.shrink(pool, nodes, nodes.size - target);
+    await syncPoolNodeCount(this.context, pool.entity.id);
+  }
+
+  private launch(pool: PoolDoc, nodes: Map<string, LaunchedNode>, nodeId: string): void {
+    const launched = this.launcher.launch({
+      poolId: pool.entity.id,
+      nodeId,
+      slots: pool.entity.taskSlotsPerNode ?? 1,
+      serverUrl: this.options.serverUrl,
+      accountName: this.options.accountName,
+      accountKey: this.options.accountKey,
+      rootDir: this.options.rootDir,
+    });
+    nodes.set(nodeId, launched);
+    void launched.exited.then(async () => {
+      if (nodes.get(nodeId) !== launched || this.stopped) return;
+      nodes.delete(nodeId);
+      await this.context.clock.sleep(this.options.restartDelayMs ?? 1000).catch(() => undefined);
+      this.schedule(pool.entity.id);
+    });
+  }
+
+  /** Removes `count` nodes, idle ones first, as the resize's nodeDeallocationOption says. */
+  private async shrink(pool: PoolDoc, nodes: Map<string, LaunchedNode>, count: number): Promise<void> {
+    const option = pool.internal?.nodeDeallocationOption ?? 'requeue';
+    const stored = await Promise.all(
+      [...nodes.keys()].map(async (nodeId) => this.context.store.getNode(pool.entity.id, nodeId)),
+    );
+    const byLoad = stored
+      .filter((node): node is NodeDoc => node !== undefined)
+      .sort((a, b) => (a.entity.runningTasksCount ?? 0) - (b.entity.runningTasksCount ?? 0));
+    const victims = [...nodes.keys()].filter((id) => !byLoad.some((node) => node.entity.id === id));
+    victims.push(...byLoad.map((node) => node.entity.id));
+    for (const nodeId of victims.slice(0, count)) {
+      const launched = nodes.get(nodeId);
+      nodes.delete(nodeId);
+      const node = await this.context.store.getNode(pool.entity.id, nodeId);
+      if (option === 'taskcompletion' || option === 'retaineddata') {
+        if (node !== undefined) await this.markLeaving(node);
+        await launched?.stop('drain');
+        continue;
+      }
+      if (node !== undefined) await this.endRunningTasks(node, option === 'terminate' ? endedByUser : requeuedByUser);
+      await launched?.stop('kill');
+      if (node !== undefined) await removeNodeFromPool(this.context, node);
+    }
+  }
+
+  private async markLeaving(node: NodeDoc): Promise<void> {
+    await this.context.store.mutateNode(node.poolId, node.entity.id, (current) => ({
+      next: { ...current, entity: transition(current.entity, 'leavingpool', isoNow(this.context)) },
+      result: undefined,
+    }));
+  }
+
+  private async endRunningTasks(node: NodeDoc, change: (task: TaskDoc, now: string) => TaskDoc): Promise<void> {
+    for (const task of await this.context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
+      await this.context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+        current.entity.state === 'running' && current.internal.lease?.nodeId === node.entity.id
+          ? { next: change(current, isoNow(this.context)), result: undefined }
+          : { next: undefined, result: undefined },
+      );
+    }
+    this.context.work.notify();
+  }
+}

@@ -1,0 +1,26 @@
+/** How the server starts nodes on this machine. The CLI supplies one that spawns `batchite agent` processes. */
+export interface NodeLaunchRequest {
+  poolId: string;
+  nodeId: string;
+  slots: number;
+  serverUrl: string;
+  accountName: string;
+  accountKey: string;
+  /** Root of the node's task directories (the server's data directory for local nodes). */
+  rootDir: string;
+}
+
+export interface LaunchedNode {
+  readonly nodeId: string;
+  /**
+   * `kill`: stop now, killing running tasks (the server requeues or ends them first);
+   * `drain`: stop claiming, let running tasks finish, then leave.
+   */
+  stop(mode: 'kill' | 'drain'): Promise<void>;
+  /** Settles when the node's process is gone, whatever the reason. */
+  readonly exited: Promise<void>;
+}
+
+export interface NodeLauncher {
+  launch(request: NodeLaunchRequest): LaunchedNode;
+}

@@ -1,0 +1,191 @@
+/**
+ * Nodes are agents that pull work (docs/node-api.md). A node's heartbeat renews the lease on all the tasks it
+ * holds; when it stops (agent killed, host cut off) the reaper marks it `offline` and puts its tasks back to
+ * `active` without spending a retry.
+ *
+ * Node states: idle (nothing running) ⇄ running (≥ 1 task) → offline (lease expired; back to idle/running on
+ * the next heartbeat) ; leavingpool while it drains before leaving.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ComputeNode, TaskInformation } from '@batchite/protocol';
+import { apiError } from '../http/api-error.js';
+import type { NodeDoc, TaskDoc } from '../store/documents.js';
+import { getPool, recordPoolNodes } from './pools-service.js';
+import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { recoveredFromLostNode } from './task-lifecycle.js';
+
+export interface RegisterRequest {
+  nodeId?: string;
+  hostname: string;
+  slots?: number;
+  agentVersion?: string;
+  ipAddress?: string;
+}
+
+/** Most recent tasks kept on a node (ComputeNode.recentTasks). */
+const RECENT_TASKS = 10;
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function newNodeId(): string {
+  return `tvmps_${randomBytes(16).toString('hex')}`;
+}
+
+function freshNode(nodeId: string, request: RegisterRequest, vmSize: string, now: string): ComputeNode & { id: string } {
+  return {
+    id: nodeId,
+    state: 'idle',
+    schedulingState: 'enabled',
+    stateTransitionTime: now,
+    lastBootTime: now,
+    allocationTime: now,
+    ipAddress: request.ipAddress ?? '127.0.0.1',
+    affinityId: `TVM:${nodeId}`,
+    vmSize,
+    totalTasksRun: 0,
+    totalTasksSucceeded: 0,
+    runningTasksCount: 0,
+    runningTaskSlotsCount: 0,
+    isDedicated: true,
+    recentTasks: [],
+    nodeAgentInfo: { version: request.agentVersion ?? 'unknown', lastUpdateTime: now },
+    endpointConfiguration: { inboundEndpoints: [] },
+  };
+}
+
+/** Adds a node to a pool (or re-admits a restarted agent under its old id, requeueing what it held). */
+export async function registerNode(
+  context: ServiceContext,
+  poolId: string,
+  request: RegisterRequest,
+): Promise<{ node: NodeDoc; token: string }> {
+  const pool = await getPool(context, poolId);
+  if (pool.entity.state === 'deleting') throw apiError('PoolBeingDeleted');
+  const nodeId = request.nodeId ?? newNodeId();
+  const existing = await context.store.findNode(nodeId);
+  if (existing !== undefined && existing.poolId.toLowerCase() !== pool.entity.id.toLowerCase()) {
+    throw apiError('OperationNotValidOnNode', { message: `Node ${nodeId} already belongs to pool ${existing.poolId}.` });
+  }
+  if (existing !== undefined) await recoverNodeTasks(context, existing);
+  const token = randomBytes(24).toString('base64url');
+  const slots = request.slots ?? pool.entity.taskSlotsPerNode ?? 1;
+  const now = isoNow(context);
+  const doc: NodeDoc = {
+    poolId: pool.entity.id,
+    entity: freshNode(nodeId, request, pool.entity.vmSize ?? 'local', now),
+    internal: { tokenHash: hashToken(token), slots, leaseExpiresAt: context.clock.now() + context.leases.leaseMs },
+  };
+  if (existing !== undefined) await context.store.removeNode(existing.poolId, nodeId);
+  const stored = await context.store.insertNode(doc);
+  if (stored === undefined) throw apiError('OperationNotValidOnNode', { message: `Node ${nodeId} is registering twice.` });
+  await syncPoolNodeCount(context, pool.entity.id);
+  context.work.notify();
+  return { node: stored, token };
+}
+
+/** Checks `Authorization: BatchiteNode <nodeId>:<token>` against the node named in the path. */
+export async function authenticateNode(context: ServiceContext, nodeId: string, authorization: string | undefined): Promise<NodeDoc> {
+  const match = /^BatchiteNode ([^:\s]+):(\S+)$/.exec(authorization ?? '');
+  if (!match || match[1] !== nodeId) {
+    throw apiError('AuthenticationFailed', { values: [{ key: 'AuthenticationErrorDetail', value: 'Expected BatchiteNode <nodeId>:<token>.' }] });
+  }
+  const node = await context.store.findNode(nodeId);
+  if (node === undefined) throw apiError('NodeNotFound');
+  const expected = Buffer.from(node.internal.tokenHash ?? '', 'hex');
+  const actual = Buffer.from(hashToken(match[2] as string), 'hex');
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    throw apiError('AuthenticationFailed', { values: [{ key: 'AuthenticationErrorDetail', value: 'The node token is not valid (the node may have registered again).' }] });
+  }
+  return node;
+}
+
+/** Node state from what it holds: running when it runs anything, idle otherwise. */
+function nodeStateFor(node: NodeDoc, held: readonly TaskDoc[]): NonNullable<ComputeNode['state']> {
+  if (node.entity.state === 'leavingpool') return 'leavingpool';
+  return held.length > 0 ? 'running' : 'idle';
+}
+
+function recentTask(task: TaskDoc, accountUrl: string): TaskInformation {
+  return {
+    taskUrl: `${accountUrl}/jobs/${task.jobId}/tasks/${task.entity.id}`,
+    jobId: task.jobId,
+    taskId: task.entity.id,
+    taskState: task.entity.state ?? 'completed',
+    ...(task.entity.executionInfo === undefined ? {} : { executionInfo: task.entity.executionInfo }),
+  } as TaskInformation;
+}
+
+export interface NodeRefresh {
+  /** Extend the node's lease (a heartbeat or claim from the agent). */
+  renew?: boolean;
+  /** A run finished on the node. */
+  finished?: TaskDoc;
+}
+
+/** Recomputes a node's running counts from the tasks it holds, and applies a heartbeat or a finished run. */
+export async function refreshNode(context: ServiceContext, node: NodeDoc, change: NodeRefresh, accountUrl: string): Promise<NodeDoc> {
+  const held = await context.store.listTasksHeldBy(node.poolId, node.entity.id);
+  const now = isoNow(context);
+  const mutation = await context.store.mutateNode(node.poolId, node.entity.id, (current) => {
+    let entity = transition(current.entity, nodeStateFor(current, held), now);
+    entity = {
+      ...entity,
+      runningTasksCount: held.length,
+      runningTaskSlotsCount: held.reduce((sum, task) => sum + (task.entity.requiredSlots ?? 1), 0),
+    };
+    if (change.finished !== undefined) {
+      const succeeded = change.finished.entity.executionInfo?.result === 'success';
+      entity.totalTasksRun = (entity.totalTasksRun ?? 0) + 1;
+      if (succeeded) entity.totalTasksSucceeded = (entity.totalTasksSucceeded ?? 0) + 1;
+      entity.recentTasks = [recentTask(change.finished, accountUrl), ...(entity.recentTasks ?? [])].slice(0, RECENT_TASKS);
+    }
+    const internal = { ...current.internal };
+    if (change.renew === true) internal.leaseExpiresAt = context.clock.now() + context.leases.leaseMs;
+    return { next: { ...current, entity, internal }, result: undefined };
+  });
+  if (mutation?.next === undefined) throw apiError('NodeNotFound');
+  return mutation.next;
+}
+
+/** Puts every task the node holds back to active (node lost or re-registered): no retry is spent. */
+export async function recoverNodeTasks(context: ServiceContext, node: NodeDoc): Promise<number> {
+  let recovered = 0;
+  for (const task of await context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
+    const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) => {
+      const lease = current.internal.lease;
+      if (current.entity.state !== 'running' || lease?.nodeId !== node.entity.id) return { next: undefined, result: false };
+      return { next: recoveredFromLostNode(current, isoNow(context)), result: true };
+    });
+    if (mutation?.result === true) recovered++;
+  }
+  if (recovered > 0) context.work.notify();
+  return recovered;
+}
+
+/** Marks nodes whose lease expired offline and requeues their tasks. Returns how many nodes were lost. */
+export async function reapLostNodes(context: ServiceContext): Promise<number> {
+  const lost = await context.store.listNodesWithExpiredLease(context.clock.now());
+  for (const node of lost) {
+    await context.store.mutateNode(node.poolId, node.entity.id, (current) => ({
+      next: { ...current, entity: transition(current.entity, 'offline', isoNow(context)) },
+      result: undefined,
+    }));
+    await recoverNodeTasks(context, node);
+  }
+  return lost.length;
+}
+
+/** The node leaves its pool: what it still holds is requeued, the node record removed. */
+export async function removeNodeFromPool(context: ServiceContext, node: NodeDoc): Promise<void> {
+  await recoverNodeTasks(context, node);
+  await context.store.removeNode(node.poolId, node.entity.id);
+  await syncPoolNodeCount(context, node.poolId);
+}
+
+/** The pool's currentDedicatedNodes is the number of nodes that joined and have not left. */
+export async function syncPoolNodeCount(context: ServiceContext, poolId: string): Promise<void> {
+  const nodes = await context.store.listNodes(poolId, { limit: 100_000 });
+  await recordPoolNodes(context, poolId, nodes.length);
+}

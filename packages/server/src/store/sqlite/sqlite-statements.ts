@@ -1,0 +1,139 @@
+/** Prepared statements and the column values derived from documents (the JSON stays the source of truth). */
+import type Database from 'better-sqlite3';
+import { idKey } from '@batchite/protocol';
+import type { JobDoc, NodeDoc, TaskDoc } from '../documents.js';
+
+export interface DocRow {
+  doc: string;
+}
+
+export function leaseNodeKey(poolId: string, nodeId: string): string {
+  return `${idKey(poolId)}/${idKey(nodeId)}`;
+}
+
+export function jobColumns(doc: JobDoc) {
+  const poolId = doc.entity.poolInfo?.poolId;
+  return {
+    key: idKey(doc.entity.id),
+    state: doc.entity.state ?? 'active',
+    pool_key: poolId === undefined ? null : idKey(poolId),
+    priority: doc.entity.priority ?? 0,
+    doc: JSON.stringify(doc),
+  };
+}
+
+export function nodeColumns(doc: NodeDoc) {
+  return {
+    pool_key: idKey(doc.poolId),
+    key: idKey(doc.entity.id),
+    lease_expires: doc.internal.leaseExpiresAt ?? null,
+    doc: JSON.stringify(doc),
+  };
+}
+
+export function taskColumns(jobKey: string, doc: TaskDoc) {
+  const { entity, internal } = doc;
+  return {
+    job_key: jobKey,
+    key: idKey(entity.id),
+    state: entity.state ?? 'active',
+    result: entity.executionInfo?.result ?? null,
+    slots: entity.requiredSlots ?? 1,
+    lease_node: internal.lease === undefined ? null : leaseNodeKey(internal.lease.poolId, internal.lease.nodeId),
+    not_before: internal.notBefore ?? null,
+    doc: JSON.stringify(doc),
+  };
+}
+
+export type TaskColumns = ReturnType<typeof taskColumns>;
+
+/** The narrow statement shapes this adapter uses; our own types keep the declarations portable. */
+export interface Query<P extends unknown[], R> {
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
+export interface Command<P extends unknown[]> {
+  run(...params: P): { changes: number };
+}
+
+export function prepareStatements(db: Database.Database) {
+  const query = <P extends unknown[], R>(sql: string) => db.prepare(sql) as unknown as Query<P, R>;
+  const command = <P extends unknown[]>(sql: string) => db.prepare(sql) as unknown as Command<P>;
+  return {
+    nextEtag: query<[], { value: number }>(
+      `UPDATE meta SET value = value + 1 WHERE key = 'etag_seq' RETURNING value`,
+    ),
+    nextTaskSeq: query<[number], { value: number }>(
+      `UPDATE meta SET value = value + ? WHERE key = 'task_seq' RETURNING value`,
+    ),
+
+    insertPool: command<[string, string]>(`INSERT OR IGNORE INTO pools (key, doc) VALUES (?, ?)`),
+    getPool: query<[string], DocRow>(`SELECT doc FROM pools WHERE key = ?`),
+    listPools: query<[string, number], DocRow>(`SELECT doc FROM pools WHERE key > ? ORDER BY key LIMIT ?`),
+    updatePool: command<[string, string]>(`UPDATE pools SET doc = ? WHERE key = ?`),
+    removePool: command<[string]>(`DELETE FROM pools WHERE key = ?`),
+
+    insertNode: command<[ReturnType<typeof nodeColumns>]>(
+      `INSERT OR IGNORE INTO nodes (pool_key, key, lease_expires, doc) VALUES (@pool_key, @key, @lease_expires, @doc)`,
+    ),
+    getNode: query<[string, string], DocRow>(`SELECT doc FROM nodes WHERE pool_key = ? AND key = ?`),
+    listNodes: query<[string, string, number], DocRow>(
+      `SELECT doc FROM nodes WHERE pool_key = ? AND key > ? ORDER BY key LIMIT ?`,
+    ),
+    findNode: query<[string], DocRow>(`SELECT doc FROM nodes WHERE key = ? LIMIT 1`),
+    allNodes: query<[], DocRow>(`SELECT doc FROM nodes ORDER BY pool_key, key`),
+    expiredNodes: query<[number], DocRow>(
+      `SELECT doc FROM nodes WHERE lease_expires IS NOT NULL AND lease_expires < ? ORDER BY pool_key, key`,
+    ),
+    updateNode: command<[ReturnType<typeof nodeColumns>]>(
+      `UPDATE nodes SET lease_expires = @lease_expires, doc = @doc WHERE pool_key = @pool_key AND key = @key`,
+    ),
+    removeNode: command<[string, string]>(`DELETE FROM nodes WHERE pool_key = ? AND key = ?`),
+    removePoolNodes: command<[string]>(`DELETE FROM nodes WHERE pool_key = ?`),
+
+    insertJob: command<[ReturnType<typeof jobColumns>]>(
+      `INSERT OR IGNORE INTO jobs (key, state, pool_key, priority, doc) VALUES (@key, @state, @pool_key, @priority, @doc)`,
+    ),
+    getJob: query<[string], DocRow>(`SELECT doc FROM jobs WHERE key = ?`),
+    listJobs: query<[string, number], DocRow>(`SELECT doc FROM jobs WHERE key > ? ORDER BY key LIMIT ?`),
+    activePoolJobs: query<[string], DocRow>(
+      `SELECT doc FROM jobs WHERE pool_key = ? AND state = 'active' ORDER BY priority DESC, key`,
+    ),
+    updateJob: command<[ReturnType<typeof jobColumns>]>(
+      `UPDATE jobs SET state = @state, pool_key = @pool_key, priority = @priority, doc = @doc WHERE key = @key`,
+    ),
+    removeJob: command<[string]>(`DELETE FROM jobs WHERE key = ?`),
+    removeJobTasks: command<[string]>(`DELETE FROM tasks WHERE job_key = ?`),
+
+    insertTask: command<[TaskColumns & { seq: number }]>(
+      `INSERT OR IGNORE INTO tasks (job_key, key, state, result, slots, seq, lease_node, not_before, doc)
+       VALUES (@job_key, @key, @state, @result, @slots, @seq, @lease_node, @not_before, @doc)`,
+    ),
+    getTask: query<[string, string], DocRow>(`SELECT doc FROM tasks WHERE job_key = ? AND key = ?`),
+    listTasks: query<[string, string, number], DocRow>(
+      `SELECT doc FROM tasks WHERE job_key = ? AND key > ? ORDER BY key LIMIT ?`,
+    ),
+    listTasksInState: query<[string, string, string, number], DocRow>(
+      `SELECT doc FROM tasks WHERE job_key = ? AND state = ? AND key > ? ORDER BY key LIMIT ?`,
+    ),
+    runningCount: query<[string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM tasks WHERE job_key = ? AND state IN ('running', 'preparing')`,
+    ),
+    runnableTasks: query<[string, number, number, number], DocRow & { seq: number }>(
+      `SELECT doc, seq FROM tasks WHERE job_key = ? AND state = 'active'
+       AND (not_before IS NULL OR not_before <= ?) AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    tasksHeldBy: query<[string], DocRow>(`SELECT doc FROM tasks WHERE lease_node = ?`),
+    updateTask: command<[TaskColumns]>(
+      `UPDATE tasks SET state = @state, result = @result, slots = @slots, lease_node = @lease_node,
+       not_before = @not_before, doc = @doc WHERE job_key = @job_key AND key = @key`,
+    ),
+    removeTask: command<[string, string]>(`DELETE FROM tasks WHERE job_key = ? AND key = ?`),
+    countTasks: query<[string], { state: string; result: string | null; n: number; slots: number }>(
+      `SELECT state, result, COUNT(*) AS n, SUM(slots) AS slots FROM tasks WHERE job_key = ? GROUP BY state, result`,
+    ),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
