@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAgent } from './commands/agent.js';
 import { registerServe } from './commands/serve.js';
 
 /** The `batchite` command tree. Each sub-command lives in its own file under `commands/`. */
@@ -7,5 +8,6 @@ export function buildProgram(): Command {
     .description('Batchite: an Azure-Batch-compatible batch service and its client tools.')
     .showHelpAfterError();
   registerServe(program);
+  registerAgent(program);
   return program;
 }

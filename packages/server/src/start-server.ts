@@ -81,10 +81,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
     const url = serverUrl(host, port);
-    void runMaintenance(context, maintenance.signal, (error) => logger.error({ err: error }, 'maintenance failed'));
+    void runMaintenance(context, maintenance.signal, (error) =>
+      logger.error({ err: error }, 'maintenance failed'),
+    );
     if (options.localPool !== undefined) await ensureLocalPool(context, options.localPool);
     if (options.nodeLauncher !== undefined) {
-      provider = new LocalNodeProvider(context, options.nodeLauncher, { serverUrl: url, accountName, accountKey, rootDir: dataDir });
+      provider = new LocalNodeProvider(context, options.nodeLauncher, {
+        serverUrl: url,
+        accountName,
+        accountKey,
+        rootDir: dataDir,
+      });
       await provider.start();
     }
     return {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import {
   DEFAULT_SERVER_OPTIONS,
@@ -5,6 +6,7 @@ import {
   WELL_KNOWN_ACCOUNT,
   type ServerOptions,
 } from '@batchite/server';
+import { childProcessNodeLauncher } from '../local-agents.js';
 
 interface ServeFlags {
   host: string;
@@ -12,6 +14,16 @@ interface ServeFlags {
   data: string;
   store?: string;
   logLevel: string;
+  nodes: string;
+  slots: string;
+  localNodes: boolean;
+}
+
+function parseCount(name: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`invalid ${name} '${text}' (an integer ≥ ${min})`);
+  return value;
 }
 
 function parsePort(text: string): number {
@@ -46,6 +58,13 @@ export function registerServe(program: Command): void {
       'pino log level (silent to turn logs off)',
       process.env.BATCHITE_LOG_LEVEL ?? 'info',
     )
+    .option('--nodes <n>', 'nodes (local agents) in pool "local"', process.env.BATCHITE_NODES ?? '1')
+    .option(
+      '--slots <n>',
+      'task slots per node of pool "local"',
+      process.env.BATCHITE_SLOTS ?? String(availableParallelism()),
+    )
+    .option('--no-local-nodes', 'start no local agents: nodes join with `batchite agent`')
     .action(async (flags: ServeFlags) => {
       const options: ServerOptions = {
         host: flags.host,
@@ -56,13 +75,23 @@ export function registerServe(program: Command): void {
         logLevel: flags.logLevel === 'silent' ? false : flags.logLevel,
       };
       if (flags.store !== undefined) options.store = flags.store;
+      if (flags.localNodes) {
+        options.localPool = {
+          nodes: parseCount('--nodes', flags.nodes, 0),
+          slots: parseCount('--slots', flags.slots, 1),
+        };
+        options.nodeLauncher = childProcessNodeLauncher();
+      }
       const server = await startServer(options);
       const lines = [
         `Batchite is listening.`,
         `  endpoint:     ${server.url}`,
         `  account name: ${server.accountName}`,
         `  account key:  ${server.accountKey}`,
-        `  data:         ${flags.data}`,
+        `  data:         ${server.dataDir}`,
+        flags.localNodes
+          ? `  pool "local":  ${flags.nodes} node(s) × ${flags.slots} slot(s)`
+          : `  no local nodes`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
       const stop = () => {

@@ -6,8 +6,19 @@ import { authenticate } from '../http/authentication.js';
 import { readJson } from '../http/body.js';
 import { baseUrl, header } from '../http/request-context.js';
 import { toClaimedTask } from '../services/claimed-task.js';
-import { claimForNode, completeOnNode, heartbeat, type CompletionRequest, type RunningLease } from '../services/execution-service.js';
-import { authenticateNode, registerNode, removeNodeFromPool, type RegisterRequest } from '../services/nodes-service.js';
+import {
+  claimForNode,
+  completeOnNode,
+  heartbeat,
+  type CompletionRequest,
+  type RunningLease,
+} from '../services/execution-service.js';
+import {
+  authenticateNode,
+  registerNode,
+  removeNodeFromPool,
+  type RegisterRequest,
+} from '../services/nodes-service.js';
 import type { ServiceContext } from '../services/service-context.js';
 
 interface NodePath {
@@ -34,7 +45,12 @@ function optionalNumber(body: Record<string, unknown>, name: string): number | u
   const value = body[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw apiError('InvalidPropertyValue', { values: [{ key: 'PropertyName', value: name }, { key: 'PropertyValue', value: String(value) }] });
+    throw apiError('InvalidPropertyValue', {
+      values: [
+        { key: 'PropertyName', value: name },
+        { key: 'PropertyValue', value: String(value) },
+      ],
+    });
   }
   return value;
 }
@@ -50,10 +66,15 @@ function toRegisterRequest(body: Record<string, unknown>, request: FastifyReques
 
 function toLeases(body: Record<string, unknown>): RunningLease[] {
   const running = body.running ?? [];
-  if (!Array.isArray(running)) throw apiError('InvalidPropertyValue', { values: [{ key: 'PropertyName', value: 'running' }] });
+  if (!Array.isArray(running))
+    throw apiError('InvalidPropertyValue', { values: [{ key: 'PropertyName', value: 'running' }] });
   return running.map((item: unknown) => {
     const entry = (item ?? {}) as Record<string, unknown>;
-    return { jobId: requireString(entry, 'jobId'), taskId: requireString(entry, 'taskId'), leaseToken: requireString(entry, 'leaseToken') };
+    return {
+      jobId: requireString(entry, 'jobId'),
+      taskId: requireString(entry, 'taskId'),
+      leaseToken: requireString(entry, 'leaseToken'),
+    };
   });
 }
 
@@ -68,8 +89,12 @@ function toCompletion(body: Record<string, unknown>): CompletionRequest {
   if (typeof body.exitCode === 'number' && Number.isInteger(body.exitCode)) report.exitCode = body.exitCode;
   const launchError = body.launchError as { code?: unknown; message?: unknown } | undefined;
   if (launchError !== undefined) {
-    const code = launchError.code === 'CommandProgramNotFound' ? 'CommandProgramNotFound' : 'CommandLaunchFailed';
-    report.launchError = { code, message: typeof launchError.message === 'string' ? launchError.message : code };
+    const code =
+      launchError.code === 'CommandProgramNotFound' ? 'CommandProgramNotFound' : 'CommandLaunchFailed';
+    report.launchError = {
+      code,
+      message: typeof launchError.message === 'string' ? launchError.message : code,
+    };
   }
   if (body.killedBy === 'wallClock' || body.killedBy === 'terminate') report.killedBy = body.killedBy;
   if (report.exitCode === undefined && report.launchError === undefined) {
@@ -84,7 +109,11 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
 
   app.post<{ Params: { poolId: string } }>('/.batchite/pools/:poolId/nodes/register', async (request) => {
     authenticate(request, account, context.clock.now());
-    const { node: registered, token } = await registerNode(context, request.params.poolId, toRegisterRequest(objectBody(request), request));
+    const { node: registered, token } = await registerNode(
+      context,
+      request.params.poolId,
+      toRegisterRequest(objectBody(request), request),
+    );
     return {
       nodeId: registered.entity.id,
       token,
@@ -113,7 +142,12 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
     const claimed = [];
     for (const task of tasks) {
       if (!jobs.has(task.jobId)) jobs.set(task.jobId, await context.store.getJob(task.jobId));
-      claimed.push(toClaimedTask(task, jobs.get(task.jobId), { accountName: context.accountName, accountUrl: `${baseUrl(request)}/` }));
+      claimed.push(
+        toClaimedTask(task, jobs.get(task.jobId), {
+          accountName: context.accountName,
+          accountUrl: `${baseUrl(request)}/`,
+        }),
+      );
     }
     return { tasks: claimed, leaseExpiresAt: context.clock.now() + context.leases.leaseMs };
   });
@@ -125,7 +159,12 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/complete', async (request) => {
     const current = await node(request);
-    const accepted = await completeOnNode(context, current, toCompletion(objectBody(request)), baseUrl(request));
+    const accepted = await completeOnNode(
+      context,
+      current,
+      toCompletion(objectBody(request)),
+      baseUrl(request),
+    );
     return { accepted };
   });
 

@@ -23,8 +23,10 @@ export function taskEnvironment(
   account: { accountName: string; accountUrl: string },
 ): Record<string, string> {
   const environment: Record<string, string> = {};
-  for (const setting of job?.entity.commonEnvironmentSettings ?? []) environment[setting.name] = setting.value ?? '';
-  for (const setting of task.entity.environmentSettings ?? []) environment[setting.name] = setting.value ?? '';
+  for (const setting of job?.entity.commonEnvironmentSettings ?? [])
+    environment[setting.name] = setting.value ?? '';
+  for (const setting of task.entity.environmentSettings ?? [])
+    environment[setting.name] = setting.value ?? '';
   Object.assign(environment, {
     AZ_BATCH_ACCOUNT_NAME: account.accountName,
     AZ_BATCH_ACCOUNT_URL: account.accountUrl,

@@ -18,18 +18,28 @@ export interface ClaimOptions {
 }
 
 /** Claims tasks for the node; waits (up to `waitMs`) for work when nothing is runnable. */
-export async function claimForNode(context: ServiceContext, node: NodeDoc, options: ClaimOptions): Promise<TaskDoc[]> {
+export async function claimForNode(
+  context: ServiceContext,
+  node: NodeDoc,
+  options: ClaimOptions,
+): Promise<TaskDoc[]> {
   const deadline = context.clock.now() + Math.min(options.waitMs, context.leases.claimWaitMs);
   for (;;) {
     const current = await refreshNode(context, node, { renew: true }, options.accountUrl);
     if (current.entity.state === 'leavingpool' || current.entity.schedulingState === 'disabled') return [];
-    const free = Math.min(options.freeSlots, current.internal.slots - (current.entity.runningTaskSlotsCount ?? 0));
+    const free = Math.min(
+      options.freeSlots,
+      current.internal.slots - (current.entity.runningTaskSlotsCount ?? 0),
+    );
     const claimed =
       free <= 0
         ? []
         : await context.store.claimTasks(
             { poolId: node.poolId, nodeId: node.entity.id, freeSlots: free, now: context.clock.now() },
-            claimPolicy({ poolId: node.poolId, nodeId: node.entity.id, accountUrl: options.accountUrl }, isoNow(context)),
+            claimPolicy(
+              { poolId: node.poolId, nodeId: node.entity.id, accountUrl: options.accountUrl },
+              isoNow(context),
+            ),
           );
     const remaining = deadline - context.clock.now();
     if (claimed.length > 0 || remaining <= 0 || options.signal?.aborted === true) {
@@ -39,7 +49,10 @@ export async function claimForNode(context: ServiceContext, node: NodeDoc, optio
     const wait = new AbortController();
     const onAbort = () => wait.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    await context.work.wait(context.clock.sleep(remaining, wait.signal).catch(() => undefined), wait.signal);
+    await context.work.wait(
+      context.clock.sleep(remaining, wait.signal).catch(() => undefined),
+      wait.signal,
+    );
     wait.abort();
     options.signal?.removeEventListener('abort', onAbort);
   }
@@ -59,11 +72,16 @@ export interface Cancel {
   reason: CancelReason;
 }
 
-function cancelReason(task: TaskDoc | undefined, lease: RunningLease, nodeId: string): CancelReason | undefined {
+function cancelReason(
+  task: TaskDoc | undefined,
+  lease: RunningLease,
+  nodeId: string,
+): CancelReason | undefined {
   if (task === undefined) return 'deleted';
   const held = task.internal.lease;
   if (held !== undefined && held.token === lease.leaseToken && held.nodeId === nodeId) return undefined;
-  if (task.entity.state === 'completed' && task.entity.executionInfo?.failureInfo?.code === 'TaskEnded') return 'terminated';
+  if (task.entity.state === 'completed' && task.entity.executionInfo?.failureInfo?.code === 'TaskEnded')
+    return 'terminated';
   if (task.entity.state === 'active') return 'requeued';
   return 'leaseLost';
 }
@@ -99,7 +117,11 @@ export async function completeOnNode(
 ): Promise<boolean> {
   const mutation = await context.store.mutateTask(report.jobId, report.taskId, (task) => {
     const lease = task.internal.lease;
-    if (task.entity.state !== 'running' || lease?.token !== report.leaseToken || lease.nodeId !== node.entity.id) {
+    if (
+      task.entity.state !== 'running' ||
+      lease?.token !== report.leaseToken ||
+      lease.nodeId !== node.entity.id
+    ) {
       return { next: undefined, result: undefined };
     }
     const outcome = applyCompletion(task, report, isoNow(context));

@@ -239,7 +239,8 @@ export async function terminateJob(
 export async function terminateJobFor(context: ServiceContext, jobId: string, reason: string): Promise<void> {
   const mutation = await context.store.mutateJob(jobId, (job) => {
     const state = job.entity.state;
-    if (state === 'completed' || state === 'terminating' || state === 'deleting') return { next: undefined, result: false };
+    if (state === 'completed' || state === 'terminating' || state === 'deleting')
+      return { next: undefined, result: false };
     return { next: { ...job, entity: beginTermination(job.entity, reason, isoNow(context)) }, result: true };
   });
   if (mutation?.result !== true) return;

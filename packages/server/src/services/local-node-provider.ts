@@ -127,7 +127,8 @@ export class LocalNodeProvider {
         await launched?.stop('drain');
         continue;
       }
-      if (node !== undefined) await this.endRunningTasks(node, option === 'terminate' ? endedByUser : requeuedByUser);
+      if (node !== undefined)
+        await this.endRunningTasks(node, option === 'terminate' ? endedByUser : requeuedByUser);
       await launched?.stop('kill');
       if (node !== undefined) await removeNodeFromPool(this.context, node);
     }
@@ -140,7 +141,10 @@ export class LocalNodeProvider {
     }));
   }
 
-  private async endRunningTasks(node: NodeDoc, change: (task: TaskDoc, now: string) => TaskDoc): Promise<void> {
+  private async endRunningTasks(
+    node: NodeDoc,
+    change: (task: TaskDoc, now: string) => TaskDoc,
+  ): Promise<void> {
     for (const task of await this.context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
       await this.context.store.mutateTask(task.jobId, task.entity.id, (current) =>
         current.entity.state === 'running' && current.internal.lease?.nodeId === node.entity.id

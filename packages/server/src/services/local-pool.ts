@@ -18,14 +18,27 @@ export async function ensureLocalPool(context: ServiceContext, options: LocalPoo
   const id = options.id ?? 'local';
   const existing = await context.store.getPool(id);
   if (existing === undefined) {
-    await addPool(context, { id, vmSize: 'local', targetDedicatedNodes: options.nodes, taskSlotsPerNode: options.slots });
+    await addPool(context, {
+      id,
+      vmSize: 'local',
+      targetDedicatedNodes: options.nodes,
+      taskSlotsPerNode: options.slots,
+    });
     return;
   }
   await context.store.mutatePool(id, (pool) => {
-    if (pool.entity.targetDedicatedNodes === options.nodes && pool.entity.taskSlotsPerNode === options.slots) {
+    if (
+      pool.entity.targetDedicatedNodes === options.nodes &&
+      pool.entity.taskSlotsPerNode === options.slots
+    ) {
       return { next: undefined, result: undefined };
     }
-    const entity = { ...pool.entity, targetDedicatedNodes: options.nodes, targetLowPriorityNodes: 0, taskSlotsPerNode: options.slots };
+    const entity = {
+      ...pool.entity,
+      targetDedicatedNodes: options.nodes,
+      targetLowPriorityNodes: 0,
+      taskSlotsPerNode: options.slots,
+    };
     return { next: { ...pool, entity }, result: undefined };
   });
 }

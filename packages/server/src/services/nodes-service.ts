@@ -33,7 +33,12 @@ export function newNodeId(): string {
   return `tvmps_${randomBytes(16).toString('hex')}`;
 }
 
-function freshNode(nodeId: string, request: RegisterRequest, vmSize: string, now: string): ComputeNode & { id: string } {
+function freshNode(
+  nodeId: string,
+  request: RegisterRequest,
+  vmSize: string,
+  now: string,
+): ComputeNode & { id: string } {
   return {
     id: nodeId,
     state: 'idle',
@@ -66,7 +71,9 @@ export async function registerNode(
   const nodeId = request.nodeId ?? newNodeId();
   const existing = await context.store.findNode(nodeId);
   if (existing !== undefined && existing.poolId.toLowerCase() !== pool.entity.id.toLowerCase()) {
-    throw apiError('OperationNotValidOnNode', { message: `Node ${nodeId} already belongs to pool ${existing.poolId}.` });
+    throw apiError('OperationNotValidOnNode', {
+      message: `Node ${nodeId} already belongs to pool ${existing.poolId}.`,
+    });
   }
   if (existing !== undefined) await recoverNodeTasks(context, existing);
   const token = randomBytes(24).toString('base64url');
@@ -75,28 +82,46 @@ export async function registerNode(
   const doc: NodeDoc = {
     poolId: pool.entity.id,
     entity: freshNode(nodeId, request, pool.entity.vmSize ?? 'local', now),
-    internal: { tokenHash: hashToken(token), slots, leaseExpiresAt: context.clock.now() + context.leases.leaseMs },
+    internal: {
+      tokenHash: hashToken(token),
+      slots,
+      leaseExpiresAt: context.clock.now() + context.leases.leaseMs,
+    },
   };
   if (existing !== undefined) await context.store.removeNode(existing.poolId, nodeId);
   const stored = await context.store.insertNode(doc);
-  if (stored === undefined) throw apiError('OperationNotValidOnNode', { message: `Node ${nodeId} is registering twice.` });
+  if (stored === undefined)
+    throw apiError('OperationNotValidOnNode', { message: `Node ${nodeId} is registering twice.` });
   await syncPoolNodeCount(context, pool.entity.id);
   context.work.notify();
   return { node: stored, token };
 }
 
 /** Checks `Authorization: BatchiteNode <nodeId>:<token>` against the node named in the path. */
-export async function authenticateNode(context: ServiceContext, nodeId: string, authorization: string | undefined): Promise<NodeDoc> {
+export async function authenticateNode(
+  context: ServiceContext,
+  nodeId: string,
+  authorization: string | undefined,
+): Promise<NodeDoc> {
   const match = /^BatchiteNode ([^:\s]+):(\S+)$/.exec(authorization ?? '');
   if (!match || match[1] !== nodeId) {
-    throw apiError('AuthenticationFailed', { values: [{ key: 'AuthenticationErrorDetail', value: 'Expected BatchiteNode <nodeId>:<token>.' }] });
+    throw apiError('AuthenticationFailed', {
+      values: [{ key: 'AuthenticationErrorDetail', value: 'Expected BatchiteNode <nodeId>:<token>.' }],
+    });
   }
   const node = await context.store.findNode(nodeId);
   if (node === undefined) throw apiError('NodeNotFound');
   const expected = Buffer.from(node.internal.tokenHash ?? '', 'hex');
   const actual = Buffer.from(hashToken(match[2] as string), 'hex');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-    throw apiError('AuthenticationFailed', { values: [{ key: 'AuthenticationErrorDetail', value: 'The node token is not valid (the node may have registered again).' }] });
+    throw apiError('AuthenticationFailed', {
+      values: [
+        {
+          key: 'AuthenticationErrorDetail',
+          value: 'The node token is not valid (the node may have registered again).',
+        },
+      ],
+    });
   }
   return node;
 }
@@ -125,7 +150,12 @@ export interface NodeRefresh {
 }
 
 /** Recomputes a node's running counts from the tasks it holds, and applies a heartbeat or a finished run. */
-export async function refreshNode(context: ServiceContext, node: NodeDoc, change: NodeRefresh, accountUrl: string): Promise<NodeDoc> {
+export async function refreshNode(
+  context: ServiceContext,
+  node: NodeDoc,
+  change: NodeRefresh,
+  accountUrl: string,
+): Promise<NodeDoc> {
   const held = await context.store.listTasksHeldBy(node.poolId, node.entity.id);
   const now = isoNow(context);
   const mutation = await context.store.mutateNode(node.poolId, node.entity.id, (current) => {
@@ -139,7 +169,10 @@ export async function refreshNode(context: ServiceContext, node: NodeDoc, change
       const succeeded = change.finished.entity.executionInfo?.result === 'success';
       entity.totalTasksRun = (entity.totalTasksRun ?? 0) + 1;
       if (succeeded) entity.totalTasksSucceeded = (entity.totalTasksSucceeded ?? 0) + 1;
-      entity.recentTasks = [recentTask(change.finished, accountUrl), ...(entity.recentTasks ?? [])].slice(0, RECENT_TASKS);
+      entity.recentTasks = [recentTask(change.finished, accountUrl), ...(entity.recentTasks ?? [])].slice(
+        0,
+        RECENT_TASKS,
+      );
     }
     const internal = { ...current.internal };
     if (change.renew === true) internal.leaseExpiresAt = context.clock.now() + context.leases.leaseMs;
@@ -155,7 +188,8 @@ export async function recoverNodeTasks(context: ServiceContext, node: NodeDoc): 
   for (const task of await context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
     const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) => {
       const lease = current.internal.lease;
-      if (current.entity.state !== 'running' || lease?.nodeId !== node.entity.id) return { next: undefined, result: false };
+      if (current.entity.state !== 'running' || lease?.nodeId !== node.entity.id)
+        return { next: undefined, result: false };
       return { next: recoveredFromLostNode(current, isoNow(context)), result: true };
     });
     if (mutation?.result === true) recovered++;

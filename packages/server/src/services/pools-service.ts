@@ -101,7 +101,11 @@ export function withAllocation(entity: CloudPool & { id: string }, now: string):
 }
 
 /** Records how many nodes have joined the pool, moving allocationState between resizing and steady. */
-export async function recordPoolNodes(context: ServiceContext, poolId: string, current: number): Promise<void> {
+export async function recordPoolNodes(
+  context: ServiceContext,
+  poolId: string,
+  current: number,
+): Promise<void> {
   await context.store.mutatePool(poolId, (pool) => {
     if (pool.entity.currentDedicatedNodes === current && pool.entity.currentLowPriorityNodes === 0) {
       const settled = withAllocation(pool.entity, isoNow(context));

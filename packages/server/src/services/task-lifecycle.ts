@@ -44,10 +44,15 @@ function baseExecution(task: TaskDoc): TaskExecutionInformation {
 }
 
 /** Exit options for an exit code: explicit codes, then ranges, then `default` (exit 0 only when listed). */
-export function exitOptionsFor(conditions: ExitConditions | undefined, exitCode: number): ExitOptions | undefined {
+export function exitOptionsFor(
+  conditions: ExitConditions | undefined,
+  exitCode: number,
+): ExitOptions | undefined {
   const listed = conditions?.exitCodes?.find((mapping) => mapping.code === exitCode)?.exitOptions;
   if (listed !== undefined) return listed;
-  const ranged = conditions?.exitCodeRanges?.find((range) => exitCode >= range.start && exitCode <= range.end);
+  const ranged = conditions?.exitCodeRanges?.find(
+    (range) => exitCode >= range.start && exitCode <= range.end,
+  );
   if (ranged !== undefined) return ranged.exitOptions;
   return exitCode === 0 ? undefined : conditions?.default;
 }
@@ -87,16 +92,32 @@ export function applyCompletion(task: TaskDoc, report: CompletionReport, now: st
   info.endTime = report.endTime ?? now;
   if (report.launchError !== undefined) {
     const options = conditions?.preProcessingError ?? conditions?.default;
-    const failureInfo = { category: 'usererror' as const, code: report.launchError.code, message: report.launchError.message };
+    const failureInfo = {
+      category: 'usererror' as const,
+      code: report.launchError.code,
+      message: report.launchError.message,
+    };
     const executionInfo = { ...info, result: 'failure' as const, failureInfo };
-    return { task: completedTask(task, now, executionInfo, options), jobAction: jobActionOf(options, true), completed: true };
+    return {
+      task: completedTask(task, now, executionInfo, options),
+      jobAction: jobActionOf(options, true),
+      completed: true,
+    };
   }
   const exitCode = report.exitCode ?? -1;
   const options = exitOptionsFor(conditions, exitCode);
   if (report.killedBy === 'terminate') {
-    const failureInfo = { category: 'usererror' as const, code: 'TaskEnded', message: 'Task Was Ended by User Request' };
+    const failureInfo = {
+      category: 'usererror' as const,
+      code: 'TaskEnded',
+      message: 'Task Was Ended by User Request',
+    };
     const executionInfo = { ...info, exitCode, result: 'failure' as const, failureInfo };
-    return { task: completedTask(task, now, executionInfo, undefined), jobAction: undefined, completed: true };
+    return {
+      task: completedTask(task, now, executionInfo, undefined),
+      jobAction: undefined,
+      completed: true,
+    };
   }
   if (report.killedBy === 'wallClock') {
     const failureInfo = {
@@ -106,21 +127,36 @@ export function applyCompletion(task: TaskDoc, report: CompletionReport, now: st
       details: [{ name: 'Reason', value: 'MaxWallClockTimeExceeded' }],
     };
     const executionInfo = { ...info, exitCode, result: 'failure' as const, failureInfo };
-    return { task: completedTask(task, now, executionInfo, options), jobAction: jobActionOf(options, true), completed: true };
+    return {
+      task: completedTask(task, now, executionInfo, options),
+      jobAction: jobActionOf(options, true),
+      completed: true,
+    };
   }
   if (exitCode === 0) {
     const executionInfo = { ...info, exitCode, result: 'success' as const };
-    return { task: completedTask(task, now, executionInfo, options), jobAction: jobActionOf(options, false), completed: true };
+    return {
+      task: completedTask(task, now, executionInfo, options),
+      jobAction: jobActionOf(options, false),
+      completed: true,
+    };
   }
   if (retriesLeft(task.entity)) return { task: retried(task, now), jobAction: undefined, completed: false };
   const failureInfo = {
     category: 'usererror' as const,
     code: 'FailureExitCode',
     message: 'The task exited with an exit code representing a failure',
-    details: [{ name: 'Message', value: `The task process exited with an unexpected exit code` }, { name: 'AdditionalErrorCode', value: 'FailureExitCode' }],
+    details: [
+      { name: 'Message', value: `The task process exited with an unexpected exit code` },
+      { name: 'AdditionalErrorCode', value: 'FailureExitCode' },
+    ],
   };
   const executionInfo = { ...info, exitCode, result: 'failure' as const, failureInfo };
-  return { task: completedTask(task, now, executionInfo, options), jobAction: jobActionOf(options, true), completed: true };
+  return {
+    task: completedTask(task, now, executionInfo, options),
+    jobAction: jobActionOf(options, true),
+    completed: true,
+  };
 }
 
 /** Non-zero exit with retries left: back to active, retryCount+1 (lastRetryTime is set when it starts again). */
@@ -133,7 +169,11 @@ function retried(task: TaskDoc, now: string): TaskDoc {
   if (previous.lastRetryTime !== undefined) executionInfo.lastRetryTime = previous.lastRetryTime;
   if (previous.lastRequeueTime !== undefined) executionInfo.lastRequeueTime = previous.lastRequeueTime;
   const { lease: _released, ...internal } = task.internal;
-  return { ...task, entity: { ...transition(task.entity, 'active', now), executionInfo }, internal: { ...internal, retryPending: true } };
+  return {
+    ...task,
+    entity: { ...transition(task.entity, 'active', now), executionInfo },
+    internal: { ...internal, retryPending: true },
+  };
 }
 
 /** Execution info of a task put back to active: counters kept, run details cleared. */
@@ -177,4 +217,3 @@ export function endedByUser(task: TaskDoc, now: string): TaskDoc {
   const { lease: _released, ...internal } = task.internal;
   return { ...task, entity: { ...transition(task.entity, 'completed', now), executionInfo }, internal };
 }
-

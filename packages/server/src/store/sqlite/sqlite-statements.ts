@@ -39,7 +39,8 @@ export function taskColumns(jobKey: string, doc: TaskDoc) {
     state: entity.state ?? 'active',
     result: entity.executionInfo?.result ?? null,
     slots: entity.requiredSlots ?? 1,
-    lease_node: internal.lease === undefined ? null : leaseNodeKey(internal.lease.poolId, internal.lease.nodeId),
+    lease_node:
+      internal.lease === undefined ? null : leaseNodeKey(internal.lease.poolId, internal.lease.nodeId),
     not_before: internal.notBefore ?? null,
     doc: JSON.stringify(doc),
   };

@@ -94,7 +94,10 @@ export class SqliteStore implements Store {
   }
 
   /** Inserts a stamped document; undefined when the key is taken. */
-  private insert<D extends { entity: object }>(doc: D, write: (stamped: D) => number): Promise<D | undefined> {
+  private insert<D extends { entity: object }>(
+    doc: D,
+    write: (stamped: D) => number,
+  ): Promise<D | undefined> {
     const run = this.db.transaction(() => {
       const stamped = this.stamp(doc);
       if (write(stamped) === 0) throw new AlreadyExists();
@@ -111,7 +114,10 @@ export class SqliteStore implements Store {
   }
 
   insertPool(pool: PoolDoc): Promise<PoolDoc | undefined> {
-    return this.insert(pool, (doc) => this.statements.insertPool.run(idKey(doc.entity.id), JSON.stringify(doc)).changes);
+    return this.insert(
+      pool,
+      (doc) => this.statements.insertPool.run(idKey(doc.entity.id), JSON.stringify(doc)).changes,
+    );
   }
 
   getPool(poolId: string): Promise<PoolDoc | undefined> {
@@ -119,7 +125,9 @@ export class SqliteStore implements Store {
   }
 
   listPools(query: PageQuery): Promise<PoolDoc[]> {
-    return Promise.resolve(parseAll<PoolDoc>(this.statements.listPools.all(query.afterKey ?? '', query.limit)));
+    return Promise.resolve(
+      parseAll<PoolDoc>(this.statements.listPools.all(query.afterKey ?? '', query.limit)),
+    );
   }
 
   mutatePool<R>(poolId: string, mutator: Mutator<PoolDoc, R>): Promise<Mutation<PoolDoc, R> | undefined> {

@@ -1,0 +1,203 @@
+/**
+ * The agent's connection to the server's node API (docs/node-api.md). Every call runs inside ONE retry policy
+ * (`@batchite/retry`), so throttling, 5xx, connection refused and server restarts are handled in one place:
+ *
+ * - each attempt first makes sure the node is registered (a single signed register request, shared by
+ *   concurrent callers), then sends the call with `Authorization: BatchiteNode <nodeId>:<token>`;
+ * - 404 `NodeNotFound` forgets the session, so the next attempt registers again (same node id) and resends;
+ * - 403 with a token that a newer registration already replaced is simply resent with the new token; 403 with
+ *   the current token means another agent took over this node id: fatal (`NodeEvictedError` upstream).
+ */
+import { RetryPolicy, type CallRetryOptions, type Classifier, type Clock } from '@batchite/retry';
+import type { AgentLogger } from './logger.js';
+import {
+  AGENT_VERSION,
+  type ClaimResponse,
+  type CompleteResponse,
+  type CompletionReport,
+  type HeartbeatResponse,
+  type LeaseRef,
+  type RegisterRequest,
+  type RegisterResponse,
+} from './node-api.js';
+import { NodeApiError, postJson, type NodeAuth } from './node-http.js';
+
+export interface ServerLinkOptions {
+  serverUrl: string;
+  poolId: string;
+  accountName: string;
+  accountKey: string;
+  hostname: string;
+  /** Slots to ask for at register; absent = the pool's `taskSlotsPerNode`. */
+  slots?: number | undefined;
+  /** Node id to register under (keeps identity across restarts); absent = the server picks one. */
+  nodeId?: string | undefined;
+  policy: RetryPolicy;
+  clock: Clock;
+  /** Limit of one request (a claim adds its long-poll wait on top). */
+  requestTimeoutMs: number;
+  logger: AgentLogger;
+  fetch?: typeof globalThis.fetch | undefined;
+  /** Called after every successful registration (the first and each re-registration). */
+  onRegistered?: ((session: RegisterResponse) => void) | undefined;
+}
+
+/** Our own reading of node-API failures; anything it leaves undefined goes to the engine's default table. */
+export const nodeApiClassifier: Classifier = (error) => {
+  if (error instanceof NodeApiError) {
+    if (error.code === 'NodeNotFound') return { kind: 'retry', reason: 'node-not-found', unprocessed: true };
+    if (error.statusCode === 403 && error.staleToken) {
+      return { kind: 'retry', reason: 'token-replaced', unprocessed: true };
+    }
+    return undefined;
+  }
+  if ((error as { code?: unknown }).code === 'InvalidResponseBody') {
+    return { kind: 'retry', reason: 'invalid-response-body' };
+  }
+  // fetch's `TypeError('fetch failed')` whose cause carries no code the table knows: still a transport failure.
+  if (error instanceof TypeError && error.message === 'fetch failed') return { kind: 'retry', reason: 'network' };
+  return undefined;
+};
+
+/** An AbortSignal that fires after `ms` on the injected clock; `dispose()` cancels the timer. */
+function timeoutSignal(clock: Clock, ms: number): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const timer = new AbortController();
+  clock.sleep(ms, timer.signal).then(
+    () => controller.abort(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' })),
+    () => undefined,
+  );
+  return { signal: controller.signal, dispose: () => timer.abort() };
+}
+
+export class ServerLink {
+  readonly #o: ServerLinkOptions;
+  readonly #base: string;
+  readonly #fetch: typeof globalThis.fetch;
+  #session: RegisterResponse | undefined;
+  #registering: Promise<RegisterResponse> | undefined;
+  #nodeId: string | undefined;
+
+  constructor(options: ServerLinkOptions) {
+    this.#o = options;
+    this.#base = options.serverUrl.replace(/\/+$/, '');
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#nodeId = options.nodeId;
+  }
+
+  /** The current registration, if any. */
+  get session(): RegisterResponse | undefined {
+    return this.#session;
+  }
+
+  /** Registers (retried within `overrides`) and returns the session. */
+  async connect(overrides: CallRetryOptions = {}): Promise<RegisterResponse> {
+    return this.#o.policy.execute(() => this.#ensureSession(), this.#callOptions('register', overrides));
+  }
+
+  /** Long poll for up to `freeSlots` slots of work. */
+  async claim(freeSlots: number, waitMs: number, signal: AbortSignal): Promise<ClaimResponse> {
+    const answer = await this.#call<ClaimResponse>('claim', { freeSlots, waitMs }, {
+      signal,
+      attemptTimeoutMs: waitMs + this.#o.requestTimeoutMs,
+    });
+    return { tasks: Array.isArray(answer?.tasks) ? answer.tasks : [], leaseExpiresAt: answer?.leaseExpiresAt ?? 0 };
+  }
+
+  /** Renews the node and its leases; retried until `deadlineMs` (the next heartbeat is due then). */
+  async heartbeat(running: LeaseRef[], deadlineMs: number, signal: AbortSignal): Promise<HeartbeatResponse> {
+    const answer = await this.#call<HeartbeatResponse>('heartbeat', { running }, {
+      signal,
+      deadlineMs,
+      attemptTimeoutMs: this.#o.requestTimeoutMs,
+    });
+    return { leaseExpiresAt: answer?.leaseExpiresAt ?? 0, cancel: Array.isArray(answer?.cancel) ? answer.cancel : [] };
+  }
+
+  /** Reports a finished run; retried until answered (or `signal` aborts). Returns `accepted`. */
+  async complete(report: CompletionReport, signal: AbortSignal): Promise<boolean> {
+    const answer = await this.#call<CompleteResponse>('complete', report, {
+      signal,
+      maxAttempts: Number.POSITIVE_INFINITY,
+      deadlineMs: Number.POSITIVE_INFINITY,
+      attemptTimeoutMs: this.#o.requestTimeoutMs,
+    });
+    return answer?.accepted === true;
+  }
+
+  /** Leaves the pool (the server requeues what the node still holds). No-op when never registered. */
+  async leave(deadlineMs: number): Promise<void> {
+    if (this.#session === undefined) return;
+    await this.#call<undefined>('leave', {}, { deadlineMs, attemptTimeoutMs: this.#o.requestTimeoutMs });
+    this.#session = undefined;
+  }
+
+  #callOptions(name: string, overrides: CallRetryOptions): CallRetryOptions {
+    return {
+      classify: nodeApiClassifier,
+      onRetry: (event) =>
+        this.#o.logger.warn(`${name} failed, retrying`, {
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+          reason: event.decision.reason,
+        }),
+      ...overrides,
+    };
+  }
+
+  async #call<T>(name: string, body: unknown, overrides: CallRetryOptions): Promise<T | undefined> {
+    return this.#o.policy.execute(async (ctx) => {
+      const session = await this.#ensureSession();
+      const url = `${this.#base}/.batchite/nodes/${encodeURIComponent(session.nodeId)}/${name}`;
+      const auth: NodeAuth = { kind: 'node', nodeId: session.nodeId, token: session.token };
+      try {
+        return (await postJson({ url, body, auth, signal: ctx.signal, fetch: this.#fetch })) as T | undefined;
+      } catch (error) {
+        throw this.#afterFailure(error, session);
+      }
+    }, this.#callOptions(name, overrides));
+  }
+
+  /** Marks a failure that calls for a new registration, or a stale token, before the engine classifies it. */
+  #afterFailure(error: unknown, used: RegisterResponse): unknown {
+    if (!(error instanceof NodeApiError)) return error;
+    if (error.code === 'NodeNotFound' && this.#session === used) {
+      this.#o.logger.warn('the server does not know this node; registering again', { nodeId: used.nodeId });
+      this.#session = undefined;
+    }
+    if (error.statusCode === 403 && this.#session !== used) error.staleToken = true;
+    return error;
+  }
+
+  /**
+   * The current session, registering first when there is none. The registration is shared by concurrent
+   * callers, so it is not tied to one attempt's signal (the engine still abandons this attempt when it aborts).
+   */
+  async #ensureSession(): Promise<RegisterResponse> {
+    if (this.#session !== undefined) return this.#session;
+    this.#registering ??= this.#register().finally(() => {
+      this.#registering = undefined;
+    });
+    return await this.#registering;
+  }
+
+  async #register(): Promise<RegisterResponse> {
+    const o = this.#o;
+    const body: RegisterRequest = { hostname: o.hostname, agentVersion: AGENT_VERSION };
+    if (this.#nodeId !== undefined) body.nodeId = this.#nodeId;
+    if (o.slots !== undefined) body.slots = o.slots;
+    const url = `${this.#base}/.batchite/pools/${encodeURIComponent(o.poolId)}/nodes/register`;
+    const timeout = timeoutSignal(o.clock, o.requestTimeoutMs);
+    try {
+      const auth: NodeAuth = { kind: 'sharedKey', accountName: o.accountName, accountKey: o.accountKey, now: o.clock.now() };
+      const session = (await postJson({ url, body, auth, signal: timeout.signal, fetch: this.#fetch })) as RegisterResponse;
+      this.#nodeId = session.nodeId;
+      this.#session = session;
+      o.logger.info('registered with the server', { nodeId: session.nodeId, poolId: session.poolId, slots: session.slots });
+      o.onRegistered?.(session);
+      return session;
+    } finally {
+      timeout.dispose();
+    }
+  }
+}

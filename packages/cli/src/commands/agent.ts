@@ -1,0 +1,60 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { startAgent } from '@batchite/agent';
+import { WELL_KNOWN_ACCOUNT } from '@batchite/server';
+
+interface AgentFlags {
+  server: string;
+  pool: string;
+  slots?: string;
+  root: string;
+  nodeId?: string;
+  exitWithParent?: boolean;
+}
+
+/** How often an agent started by a server checks that its server is still alive. */
+const PARENT_CHECK_MS = 500;
+
+/**
+ * `batchite agent`: joins a pool and runs its tasks. SIGTERM/SIGINT stop at once (running tasks are killed,
+ * the server requeues them); SIGUSR2 drains (no new tasks, running ones finish) and then leaves.
+ */
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description('Join a pool as a node and run its tasks.')
+    .requiredOption('--server <url>', 'Batchite server URL', process.env.BATCHITE_ENDPOINT)
+    .requiredOption('--pool <id>', 'pool to join')
+    .option('--slots <n>', 'task slots (default: the pool taskSlotsPerNode)')
+    .option('--root <dir>', 'root of task directories', process.env.BATCHITE_DATA_DIR ?? './.batchite')
+    .option('--node-id <id>', 'node id to use (keeps identity across restarts)')
+    .option('--exit-with-parent', 'exit when the parent process (the server that started us) is gone')
+    .action(async (flags: AgentFlags) => {
+      const agent = await startAgent({
+        serverUrl: flags.server,
+        poolId: flags.pool,
+        accountName: process.env.BATCHITE_ACCOUNT_NAME ?? WELL_KNOWN_ACCOUNT.name,
+        accountKey: process.env.BATCHITE_ACCOUNT_KEY ?? WELL_KNOWN_ACCOUNT.key,
+        rootDir: flags.root,
+        hostname: hostname(),
+        ...(flags.slots === undefined ? {} : { slots: Number(flags.slots) }),
+        ...(flags.nodeId === undefined ? {} : { nodeId: flags.nodeId }),
+      });
+      let stopping = false;
+      const stop = (drain: boolean) => {
+        if (stopping) return;
+        stopping = true;
+        const done = drain ? agent.stop().then(() => agent.close()) : agent.close();
+        void done.finally(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => stop(false));
+      process.once('SIGINT', () => stop(false));
+      process.once('SIGUSR2', () => stop(true));
+      if (flags.exitWithParent === true) {
+        const parent = process.ppid;
+        setInterval(() => {
+          if (process.ppid !== parent) stop(false);
+        }, PARENT_CHECK_MS).unref();
+      }
+    });
+}

@@ -1,0 +1,68 @@
+/**
+ * Local nodes as child processes: each node is `batchite agent` started by the server, so a node can be
+ * killed (kill -9) without touching the server, and all nodes die with the server (`--exit-with-parent`).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LaunchedNode, NodeLauncher, NodeLaunchRequest } from '@batchite/server';
+
+export interface ChildNodeLauncherOptions {
+  /** The `batchite` entry script. @defaultValue this package's bin.js */
+  binPath?: string;
+  /** Where agent output goes. @defaultValue 'inherit' */
+  stdio?: 'inherit' | 'ignore';
+  /** Grace period after SIGTERM before SIGKILL. @defaultValue 10000 */
+  killAfterMs?: number;
+}
+
+export const DEFAULT_BIN_PATH = fileURLToPath(new URL('./bin.js', import.meta.url));
+
+export function childProcessNodeLauncher(options: ChildNodeLauncherOptions = {}): NodeLauncher {
+  return {
+    launch(request: NodeLaunchRequest): LaunchedNode {
+      const args = [
+        options.binPath ?? DEFAULT_BIN_PATH,
+        'agent',
+        '--server',
+        request.serverUrl,
+        '--pool',
+        request.poolId,
+        '--node-id',
+        request.nodeId,
+        '--slots',
+        String(request.slots),
+        '--root',
+        request.rootDir,
+        '--exit-with-parent',
+      ];
+      const child = spawn(process.execPath, args, {
+        // The key travels in the environment, not in argv where `ps` would show it.
+        env: {
+          ...process.env,
+          BATCHITE_ACCOUNT_NAME: request.accountName,
+          BATCHITE_ACCOUNT_KEY: request.accountKey,
+        },
+        stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
+      });
+      const exited = new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.once('error', () => resolve());
+      });
+      return {
+        nodeId: request.nodeId,
+        exited,
+        async stop(mode) {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill(mode === 'kill' ? 'SIGTERM' : 'SIGUSR2');
+          if (mode === 'kill') {
+            const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 10_000);
+            await exited;
+            clearTimeout(timer);
+          } else {
+            await exited;
+          }
+        },
+      };
+    },
+  };
+}
