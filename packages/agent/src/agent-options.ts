@@ -81,13 +81,15 @@ export interface ResolvedAgentOptions {
 }
 
 function requireText(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`AgentOptions.${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`AgentOptions.${name} must be a non-empty string`);
   return value;
 }
 
 function positive(name: string, value: unknown, fallback: number): number {
   const chosen = value ?? fallback;
-  if (typeof chosen !== 'number' || !(chosen > 0)) throw new TypeError(`AgentOptions.${name} must be a number > 0`);
+  if (typeof chosen !== 'number' || !(chosen > 0))
+    throw new TypeError(`AgentOptions.${name} must be a number > 0`);
   return chosen;
 }
 

@@ -16,7 +16,12 @@ export class NodeApiError extends Error {
   /** True when the request carried a node token that was already replaced by a newer registration. */
   staleToken = false;
 
-  constructor(statusCode: number, code: string | undefined, message: string, headers: Record<string, string>) {
+  constructor(
+    statusCode: number,
+    code: string | undefined,
+    message: string,
+    headers: Record<string, string>,
+  ) {
     super(`${statusCode}${code === undefined ? '' : ` ${code}`}: ${message}`);
     this.statusCode = statusCode;
     this.code = code;

@@ -41,7 +41,10 @@ function notFound(name: string): ProgramLookup {
 function notExecutable(name: string, path: string): ProgramLookup {
   return {
     ok: false,
-    error: { code: 'CommandLaunchFailed', message: `The command program ${name} (${path}) is not executable` },
+    error: {
+      code: 'CommandLaunchFailed',
+      message: `The command program ${name} (${path}) is not executable`,
+    },
   };
 }
 

@@ -8,7 +8,8 @@
  * - 403 with a token that a newer registration already replaced is simply resent with the new token; 403 with
  *   the current token means another agent took over this node id: fatal (`NodeEvictedError` upstream).
  */
-import { RetryPolicy, type CallRetryOptions, type Classifier, type Clock } from '@batchite/retry';
+import type { RetryPolicy } from '@batchite/retry';
+import { type CallRetryOptions, type Classifier, type Clock } from '@batchite/retry';
 import type { AgentLogger } from './logger.js';
 import {
   AGENT_VERSION,
@@ -55,7 +56,8 @@ export const nodeApiClassifier: Classifier = (error) => {
     return { kind: 'retry', reason: 'invalid-response-body' };
   }
   // fetch's `TypeError('fetch failed')` whose cause carries no code the table knows: still a transport failure.
-  if (error instanceof TypeError && error.message === 'fetch failed') return { kind: 'retry', reason: 'network' };
+  if (error instanceof TypeError && error.message === 'fetch failed')
+    return { kind: 'retry', reason: 'network' };
   return undefined;
 };
 
@@ -75,6 +77,8 @@ export class ServerLink {
   readonly #base: string;
   readonly #fetch: typeof globalThis.fetch;
   #session: RegisterResponse | undefined;
+  /** The latest registration, kept while a re-registration is under way (its slots and timings still hold). */
+  #last: RegisterResponse | undefined;
   #registering: Promise<RegisterResponse> | undefined;
   #nodeId: string | undefined;
 
@@ -85,9 +89,9 @@ export class ServerLink {
     this.#nodeId = options.nodeId;
   }
 
-  /** The current registration, if any. */
+  /** The latest successful registration (undefined before the first). */
   get session(): RegisterResponse | undefined {
-    return this.#session;
+    return this.#last;
   }
 
   /** Registers (retried within `overrides`) and returns the session. */
@@ -97,21 +101,35 @@ export class ServerLink {
 
   /** Long poll for up to `freeSlots` slots of work. */
   async claim(freeSlots: number, waitMs: number, signal: AbortSignal): Promise<ClaimResponse> {
-    const answer = await this.#call<ClaimResponse>('claim', { freeSlots, waitMs }, {
-      signal,
-      attemptTimeoutMs: waitMs + this.#o.requestTimeoutMs,
-    });
-    return { tasks: Array.isArray(answer?.tasks) ? answer.tasks : [], leaseExpiresAt: answer?.leaseExpiresAt ?? 0 };
+    const answer = await this.#call<ClaimResponse>(
+      'claim',
+      { freeSlots, waitMs },
+      {
+        signal,
+        attemptTimeoutMs: waitMs + this.#o.requestTimeoutMs,
+      },
+    );
+    return {
+      tasks: Array.isArray(answer?.tasks) ? answer.tasks : [],
+      leaseExpiresAt: answer?.leaseExpiresAt ?? 0,
+    };
   }
 
   /** Renews the node and its leases; retried until `deadlineMs` (the next heartbeat is due then). */
   async heartbeat(running: LeaseRef[], deadlineMs: number, signal: AbortSignal): Promise<HeartbeatResponse> {
-    const answer = await this.#call<HeartbeatResponse>('heartbeat', { running }, {
-      signal,
-      deadlineMs,
-      attemptTimeoutMs: this.#o.requestTimeoutMs,
-    });
-    return { leaseExpiresAt: answer?.leaseExpiresAt ?? 0, cancel: Array.isArray(answer?.cancel) ? answer.cancel : [] };
+    const answer = await this.#call<HeartbeatResponse>(
+      'heartbeat',
+      { running },
+      {
+        signal,
+        deadlineMs,
+        attemptTimeoutMs: this.#o.requestTimeoutMs,
+      },
+    );
+    return {
+      leaseExpiresAt: answer?.leaseExpiresAt ?? 0,
+      cancel: Array.isArray(answer?.cancel) ? answer.cancel : [],
+    };
   }
 
   /** Reports a finished run; retried until answered (or `signal` aborts). Returns `accepted`. */
@@ -146,16 +164,20 @@ export class ServerLink {
   }
 
   async #call<T>(name: string, body: unknown, overrides: CallRetryOptions): Promise<T | undefined> {
-    return this.#o.policy.execute(async (ctx) => {
-      const session = await this.#ensureSession();
-      const url = `${this.#base}/.batchite/nodes/${encodeURIComponent(session.nodeId)}/${name}`;
-      const auth: NodeAuth = { kind: 'node', nodeId: session.nodeId, token: session.token };
-      try {
-        return (await postJson({ url, body, auth, signal: ctx.signal, fetch: this.#fetch })) as T | undefined;
-      } catch (error) {
-        throw this.#afterFailure(error, session);
-      }
-    }, this.#callOptions(name, overrides));
+    return this.#o.policy.execute(
+      async (ctx) => {
+        const session = await this.#ensureSession();
+        const url = `${this.#base}/.batchite/nodes/${encodeURIComponent(session.nodeId)}/${name}`;
+        const auth: NodeAuth = { kind: 'node', nodeId: session.nodeId, token: session.token };
+        try {
+          return (await postJson({ url, body, auth, signal: ctx.signal, fetch: this.#fetch })) as
+            T | undefined;
+        } catch (error) {
+          throw this.#afterFailure(error, session);
+        }
+      },
+      this.#callOptions(name, overrides),
+    );
   }
 
   /** Marks a failure that calls for a new registration, or a stale token, before the engine classifies it. */
@@ -189,11 +211,27 @@ export class ServerLink {
     const url = `${this.#base}/.batchite/pools/${encodeURIComponent(o.poolId)}/nodes/register`;
     const timeout = timeoutSignal(o.clock, o.requestTimeoutMs);
     try {
-      const auth: NodeAuth = { kind: 'sharedKey', accountName: o.accountName, accountKey: o.accountKey, now: o.clock.now() };
-      const session = (await postJson({ url, body, auth, signal: timeout.signal, fetch: this.#fetch })) as RegisterResponse;
+      const auth: NodeAuth = {
+        kind: 'sharedKey',
+        accountName: o.accountName,
+        accountKey: o.accountKey,
+        now: o.clock.now(),
+      };
+      const session = (await postJson({
+        url,
+        body,
+        auth,
+        signal: timeout.signal,
+        fetch: this.#fetch,
+      })) as RegisterResponse;
       this.#nodeId = session.nodeId;
       this.#session = session;
-      o.logger.info('registered with the server', { nodeId: session.nodeId, poolId: session.poolId, slots: session.slots });
+      this.#last = session;
+      o.logger.info('registered with the server', {
+        nodeId: session.nodeId,
+        poolId: session.poolId,
+        slots: session.slots,
+      });
       o.onRegistered?.(session);
       return session;
     } finally {

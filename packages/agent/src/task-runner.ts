@@ -169,7 +169,10 @@ class TaskRun implements RunningTask {
     }
     const [program, ...args] = argv;
     if (program === undefined) {
-      return this.#launchFailed(startTime, { code: 'CommandLaunchFailed', message: 'The command line is empty' });
+      return this.#launchFailed(startTime, {
+        code: 'CommandLaunchFailed',
+        message: 'The command line is empty',
+      });
     }
     const { rootDir, nodeId, poolId, systemPath } = this.context;
     const { jobId, taskId, environment: claimed } = this.spec;

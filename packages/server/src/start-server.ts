@@ -18,7 +18,7 @@ export const DEFAULT_SERVER_OPTIONS = Object.freeze({
   host: '127.0.0.1',
   port: 10100,
   dataDir: './.batchite',
-  logLevel: 'info' as string | false,
+  logLevel: 'info',
   leases: Object.freeze({ leaseMs: 20_000, heartbeatMs: 2_000, claimWaitMs: 20_000 } satisfies LeaseSettings),
 });
 

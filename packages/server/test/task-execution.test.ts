@@ -291,7 +291,7 @@ describe('lost nodes and job wall clock (fake clock)', () => {
       const other = await ScriptedNode.join(local, 'p');
       const [again] = await other.claim();
       assert.equal(again?.attempt, 2);
-      await other.complete(again!, { exitCode: 0 });
+      await other.complete(again, { exitCode: 0 });
       assert.equal((await batch(local, 'GET', '/jobs/j/tasks/t')).body.executionInfo.result, 'success');
     } finally {
       await local.dispose();

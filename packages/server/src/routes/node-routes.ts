@@ -48,7 +48,7 @@ function optionalNumber(body: Record<string, unknown>, name: string): number | u
     throw apiError('InvalidPropertyValue', {
       values: [
         { key: 'PropertyName', value: name },
-        { key: 'PropertyValue', value: String(value) },
+        { key: 'PropertyValue', value: JSON.stringify(value) ?? 'undefined' },
       ],
     });
   }

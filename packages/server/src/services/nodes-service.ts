@@ -139,7 +139,7 @@ function recentTask(task: TaskDoc, accountUrl: string): TaskInformation {
     taskId: task.entity.id,
     taskState: task.entity.state ?? 'completed',
     ...(task.entity.executionInfo === undefined ? {} : { executionInfo: task.entity.executionInfo }),
-  } as TaskInformation;
+  };
 }
 
 export interface NodeRefresh {

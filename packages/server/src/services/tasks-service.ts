@@ -6,7 +6,8 @@ import {
   type TaskAddParameter,
   type TaskConstraints,
 } from '@batchite/protocol';
-import { ApiError, apiError, propertyValues } from '../http/api-error.js';
+import type { ApiError} from '../http/api-error.js';
+import { apiError, propertyValues } from '../http/api-error.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import { JobMissing } from '../store/store-errors.js';
 import { assertJobAcceptsTasks, jobStateConflict } from './job-states.js';

@@ -1,0 +1,365 @@
+/**
+ * The node agent: joins a pool, claims tasks with a lease, runs them as child processes, reports results.
+ *
+ * Agent states:
+ *
+ *   starting  `startAgent` registers (Shared Key, retried up to `registerTimeoutMs`); failure rejects. Then the
+ *             node's shared/startup directories are created and the agent is `running`.
+ *   running   Two loops run side by side.
+ *             Claim loop: while free slots > 0, one long-poll claim at a time for all free slots; every claimed
+ *             task is started at once and holds its `requiredSlots` until its process exits. With no free slot
+ *             it waits for one to free up.
+ *             Heartbeat loop: every `heartbeatMs` (from register) one heartbeat lists every lease the agent holds
+ *             (processes still running, and finished runs whose result is not yet answered, so their leases stay
+ *             alive while the server is away). Each `cancel` order kills that task's process group; only
+ *             `terminated` is reported afterwards, `requeued`/`deleted`/`leaseLost` results are dropped.
+ *             When a process ends, its slots free up and `complete` is sent, retried until the server answers
+ *             (`accepted: false` → the lease was no longer ours: drop). Every call goes through one retry
+ *             policy; 404 NodeNotFound makes the next attempt register again (see server-link.ts).
+ *   draining  `stop()`: no more claims (the pending long poll is aborted); running tasks finish and are
+ *             reported as usual; heartbeats go on until nothing is held. Then `leaving`.
+ *   closing   `close()`: no more claims; every running process group is SIGKILLed and its run is not reported
+ *             (leave requeues it without spending a retry); results of runs that had already ended get up to
+ *             `closeTimeoutMs` to be delivered. Then `leaving`. `close()` during `stop()` escalates to this.
+ *   leaving   heartbeats stop; `leave` is sent (bounded by `closeTimeoutMs`); the agent is `closed` and
+ *             `finished` settles.
+ *   failed    A claim or heartbeat failed for a reason retrying cannot fix (403 with the current token:
+ *             another agent registered under this node id; 404 PoolNotFound on re-register, …): the agent
+ *             closes itself as in `closing`, and `finished` reports the error.
+ */
+import { mkdir } from 'node:fs/promises';
+import { RetryPolicy, isRetryError } from '@batchite/retry';
+import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
+import type { CancelOrder, ClaimedTask, CompletionReport, LeaseRef } from './node-api.js';
+import { ServerLink } from './server-link.js';
+import { nodeDirectories } from './task-environment.js';
+import { runTask, type KillReason, type RunningTask, type TaskOutcome } from './task-runner.js';
+
+/** How the agent ended. */
+export interface AgentExit {
+  reason: 'stopped' | 'closed' | 'failed';
+  /** The error that made the agent give up (reason `failed`). */
+  error?: unknown;
+}
+
+export interface RunningAgent {
+  /** The node id the server knows this agent by (may change if the server forgot the node and re-registered it). */
+  readonly nodeId: string;
+  /** Stop claiming, kill running tasks (not reported: the server requeues them), leave. */
+  close(): Promise<void>;
+  /** Stop claiming, let running tasks finish and report them, then leave (graceful drain). */
+  stop(): Promise<void>;
+  /** Settles when the agent has ended, whether through `stop`, `close` or a fatal error. */
+  readonly finished: Promise<AgentExit>;
+}
+
+type AgentState = 'running' | 'draining' | 'closing' | 'leaving' | 'closed';
+
+interface HeldTask {
+  readonly claim: ClaimedTask;
+  readonly run: RunningTask;
+  /** The server's cancel order, when one arrived. */
+  cancel?: CancelOrder['reason'];
+  /** Aborts the completion report (a cancel that says "do not report", or the close timeout). */
+  readonly reportAbort: AbortController;
+  phase: 'running' | 'reporting';
+}
+
+const KILL_REASON: Readonly<Record<CancelOrder['reason'], KillReason>> = {
+  terminated: 'terminate',
+  requeued: 'requeued',
+  deleted: 'deleted',
+  leaseLost: 'leaseLost',
+};
+
+function keyOf(ref: { jobId: string; taskId: string }): string {
+  return `${ref.jobId}\u0000${ref.taskId}`;
+}
+
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted && (!isRetryError(error) || error.reason === 'aborted');
+}
+
+/** The completion report of one finished run. */
+export function completionReport(
+  claim: ClaimedTask,
+  outcome: TaskOutcome,
+  cancel?: string,
+): CompletionReport {
+  const report: CompletionReport = {
+    jobId: claim.jobId,
+    taskId: claim.taskId,
+    leaseToken: claim.leaseToken,
+    startTime: outcome.startTime,
+    endTime: outcome.endTime,
+  };
+  if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
+  if (outcome.launchError !== undefined) report.launchError = outcome.launchError;
+  if (outcome.killedBy === 'wallClock') report.killedBy = 'wallClock';
+  else if (outcome.killedBy === 'terminate' || cancel === 'terminated') report.killedBy = 'terminate';
+  return report;
+}
+
+class Agent implements RunningAgent {
+  readonly finished: Promise<AgentExit>;
+  #resolveFinished!: (exit: AgentExit) => void;
+  #state: AgentState = 'running';
+  #exit: AgentExit = { reason: 'closed' };
+  readonly #held = new Map<string, HeldTask>();
+  #usedSlots = 0;
+  #waiters: Array<() => void> = [];
+  readonly #claimAbort = new AbortController();
+  readonly #heartbeatAbort = new AbortController();
+  #loops: Promise<void>[] = [];
+  #leaving: Promise<void> | undefined;
+
+  constructor(
+    private readonly o: ResolvedAgentOptions,
+    private readonly link: ServerLink,
+  ) {
+    this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+  }
+
+  get nodeId(): string {
+    return this.link.session?.nodeId ?? this.o.nodeId ?? '';
+  }
+
+  start(): void {
+    this.#loops = [this.#claimLoop(), this.#heartbeatLoop()];
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === 'running') {
+      this.#state = 'draining';
+      this.#exit = { reason: 'stopped' };
+      this.#claimAbort.abort();
+      this.#changed();
+    }
+    await this.#until(() => this.#held.size === 0);
+    await this.#leave();
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'running' || this.#state === 'draining') {
+      this.#state = 'closing';
+      if (this.#exit.reason !== 'failed') this.#exit = { reason: 'closed' };
+      this.#claimAbort.abort();
+      for (const task of this.#held.values()) task.run.kill('shutdown');
+      this.#changed();
+      const timer = new AbortController();
+      const expired = this.o.clock.sleep(this.o.closeTimeoutMs, timer.signal).then(
+        () => this.#held.forEach((task) => task.reportAbort.abort()),
+        () => undefined,
+      );
+      await this.#until(() => this.#held.size === 0);
+      timer.abort();
+      await expired;
+    }
+    await this.#until(() => this.#held.size === 0);
+    await this.#leave();
+  }
+
+  /** Stops heartbeats, leaves the pool, waits for the loops; runs once. */
+  #leave(): Promise<void> {
+    this.#leaving ??= (async () => {
+      this.#state = 'leaving';
+      this.#heartbeatAbort.abort();
+      this.#claimAbort.abort();
+      this.#changed();
+      await Promise.allSettled(this.#loops);
+      try {
+        await this.link.leave(this.o.closeTimeoutMs);
+      } catch (error) {
+        this.o.logger.warn('could not leave the pool', { error: String(error) });
+      }
+      this.#state = 'closed';
+      this.o.logger.info('agent closed', { nodeId: this.nodeId, reason: this.#exit.reason });
+      this.#resolveFinished(this.#exit);
+    })();
+    return this.#leaving;
+  }
+
+  /** Something retrying cannot fix: log it and shut down as `close()` does. */
+  #fail(what: string, error: unknown): void {
+    this.o.logger.error(`${what} failed for good; the agent shuts down`, { error: String(error) });
+    this.#exit = { reason: 'failed', error };
+    void this.close();
+  }
+
+  /** Wakes everything waiting for a slot, a finished task or a state change. */
+  #changed(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async #until(condition: () => boolean): Promise<void> {
+    while (!condition()) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  #freeSlots(): number {
+    return (this.link.session?.slots ?? this.o.slots ?? 1) - this.#usedSlots;
+  }
+
+  async #claimLoop(): Promise<void> {
+    while (this.#state === 'running') {
+      if (this.#freeSlots() <= 0) {
+        await this.#until(() => this.#freeSlots() > 0 || this.#state !== 'running');
+        continue;
+      }
+      const waitMs = this.link.session?.claimWaitMs ?? 0;
+      let tasks: ClaimedTask[];
+      try {
+        tasks = (await this.link.claim(this.#freeSlots(), waitMs, this.#claimAbort.signal)).tasks;
+      } catch (error) {
+        if (!isAbort(error, this.#claimAbort.signal)) this.#fail('claim', error);
+        return;
+      }
+      // A claim answered after stop()/close() began is not started: leaving requeues those tasks.
+      if (this.#state !== 'running') return;
+      for (const claim of tasks) this.#startTask(claim);
+    }
+  }
+
+  #startTask(claim: ClaimedTask): void {
+    const key = keyOf(claim);
+    const previous = this.#held.get(key);
+    if (previous !== undefined) {
+      // The server handed the task out again (it requeued it while we were away): the old run is not ours.
+      this.#cancel(previous, 'leaseLost');
+    }
+    const slots = Math.max(1, claim.requiredSlots);
+    this.#usedSlots += slots;
+    this.o.logger.info('task claimed', { jobId: claim.jobId, taskId: claim.taskId, attempt: claim.attempt });
+    const start = (): RunningTask =>
+      runTask(
+        {
+          jobId: claim.jobId,
+          taskId: claim.taskId,
+          commandLine: claim.commandLine,
+          environment: claim.environment,
+          maxWallClockTimeMs: claim.maxWallClockTimeMs,
+        },
+        {
+          rootDir: this.o.rootDir,
+          nodeId: this.nodeId,
+          poolId: this.o.poolId,
+          clock: this.o.clock,
+          systemPath: this.o.systemPath,
+        },
+      );
+    // Same task directory: a new run waits until the old process has gone.
+    const run = previous === undefined ? start() : deferredRun(claim, previous.run.done, start);
+    const task: HeldTask = { claim, run, reportAbort: new AbortController(), phase: 'running' };
+    this.#held.set(key, task);
+    void run.done.then((outcome) => this.#onExit(key, task, slots, outcome));
+  }
+
+  async #onExit(key: string, task: HeldTask, slots: number, outcome: TaskOutcome): Promise<void> {
+    this.#usedSlots -= slots;
+    task.phase = 'reporting';
+    this.#changed();
+    const { jobId, taskId } = task.claim;
+    const dropped =
+      (task.cancel !== undefined && task.cancel !== 'terminated') || outcome.killedBy === 'shutdown';
+    if (!dropped) await this.#report(task, outcome);
+    else
+      this.o.logger.info('task stopped, result not reported', {
+        jobId,
+        taskId,
+        reason: task.cancel ?? 'shutdown',
+      });
+    if (this.#held.get(key) === task) this.#held.delete(key);
+    this.#changed();
+  }
+
+  async #report(task: HeldTask, outcome: TaskOutcome): Promise<void> {
+    const report = completionReport(task.claim, outcome, task.cancel);
+    const { jobId, taskId } = report;
+    try {
+      const accepted = await this.link.complete(report, task.reportAbort.signal);
+      if (accepted) this.o.logger.info('task completed', { jobId, taskId, exitCode: report.exitCode });
+      else this.o.logger.warn('the server refused the result (lease no longer ours)', { jobId, taskId });
+    } catch (error) {
+      const level = isAbort(error, task.reportAbort.signal) ? 'warn' : 'error';
+      this.o.logger[level]('result not delivered', { jobId, taskId, error: String(error) });
+    }
+  }
+
+  #cancel(task: HeldTask, reason: CancelOrder['reason']): void {
+    task.cancel ??= reason;
+    if (task.phase === 'running') task.run.kill(KILL_REASON[reason]);
+    else if (reason !== 'terminated') task.reportAbort.abort();
+  }
+
+  #leases(): LeaseRef[] {
+    return [...this.#held.values()].map(({ claim }) => ({
+      jobId: claim.jobId,
+      taskId: claim.taskId,
+      leaseToken: claim.leaseToken,
+    }));
+  }
+
+  async #heartbeatLoop(): Promise<void> {
+    const { clock } = this.o;
+    const signal = this.#heartbeatAbort.signal;
+    let lastStart = clock.now();
+    while (!signal.aborted) {
+      const interval = this.link.session?.heartbeatMs ?? 15_000;
+      // Due one interval after the previous one started: a heartbeat that retried for its whole window is
+      // followed at once by the next, so a returning server hears from the agent without delay.
+      const slept = await clock.sleep(Math.max(0, lastStart + interval - clock.now()), signal).then(
+        () => true,
+        () => false,
+      );
+      if (!slept) return;
+      lastStart = clock.now();
+      try {
+        const answer = await this.link.heartbeat(this.#leases(), interval, signal);
+        for (const order of answer.cancel) {
+          const task = this.#held.get(keyOf(order));
+          if (task !== undefined) this.#cancel(task, order.reason);
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        if (isRetryError(error) && error.reason === 'non-retryable') return this.#fail('heartbeat', error);
+        this.o.logger.warn('heartbeat not answered in time', { error: String(error) });
+      }
+    }
+  }
+}
+
+/** A `RunningTask` whose process starts only after `begin` settles (the previous run of the same task ended). */
+function deferredRun(claim: ClaimedTask, begin: Promise<unknown>, start: () => RunningTask): RunningTask {
+  let real: RunningTask | undefined;
+  let pending: KillReason | undefined;
+  const done = begin.then(() => {
+    real = start();
+    if (pending !== undefined) real.kill(pending);
+    return real.done;
+  });
+  return {
+    jobId: claim.jobId,
+    taskId: claim.taskId,
+    done,
+    kill: (reason) => (real === undefined ? (pending ??= reason) : real.kill(reason)),
+  };
+}
+
+/**
+ * Registers with the server (retried up to `registerTimeoutMs`), prepares the node directories and starts
+ * claiming. Rejects when the server refuses the registration (wrong key, unknown pool) or never answers.
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const o = resolveAgentOptions(options);
+  const policy = new RetryPolicy(o.retry);
+  const link = new ServerLink({ ...o, policy });
+  await link.connect({ deadlineMs: o.registerTimeoutMs });
+  const dirs = nodeDirectories(o.rootDir);
+  for (const dir of [dirs.sharedDir, dirs.startupWorkingDir, dirs.mountsDir, dirs.workitemsDir]) {
+    await mkdir(dir, { recursive: true });
+  }
+  const agent = new Agent(o, link);
+  agent.start();
+  return agent;
+}
