@@ -6,10 +6,9 @@
  *   concurrent callers), then sends the call with `Authorization: BatchiteNode <nodeId>:<token>`;
  * - 404 `NodeNotFound` forgets the session, so the next attempt registers again (same node id) and resends;
  * - 403 with a token that a newer registration already replaced is simply resent with the new token; 403 with
- *   the current token means another agent took over this node id: fatal (`NodeEvictedError` upstream).
+ *   the current token means another agent took over this node id: not retryable (the agent shuts down).
  */
-import type { RetryPolicy } from '@batchite/retry';
-import { type CallRetryOptions, type Classifier, type Clock } from '@batchite/retry';
+import type { CallRetryOptions, Classifier, Clock, RetryPolicy } from '@batchite/retry';
 import type { AgentLogger } from './logger.js';
 import {
   AGENT_VERSION,

@@ -156,6 +156,7 @@ export async function patchJob(
     if (patch.metadata !== undefined) entity = { ...entity, metadata: patch.metadata };
     return { ...job, entity };
   });
+  context.work.notify();
   return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
 }
 
@@ -184,6 +185,7 @@ export async function replaceJob(
     if (update.metadata !== undefined) entity.metadata = update.metadata;
     return { ...job, entity };
   });
+  context.work.notify();
   return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
 }
 

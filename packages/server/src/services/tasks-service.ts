@@ -109,6 +109,7 @@ export async function addTasks(
   } catch (error) {
     throw error instanceof JobMissing ? jobNotFound() : error;
   }
+  if (stored.some((doc) => doc !== undefined)) context.work.notify();
   let next = 0;
   return outcomes.map((outcome) => {
     if (outcome.error !== undefined) return outcome;
@@ -177,7 +178,7 @@ export async function reactivateTask(
   taskId: string,
   check: EntityCheck<CloudTask>,
 ): Promise<TaskDoc> {
-  return changeTask(context, jobId, taskId, (task, job, now) => {
+  const reactivated = await changeTask(context, jobId, taskId, (task, job, now) => {
     check(task.entity);
     const jobState = job.entity.state;
     if (jobState === 'completed' || jobState === 'terminating' || jobState === 'deleting') {
@@ -191,6 +192,8 @@ export async function reactivateTask(
       Object.assign(executionInfo, { lastRequeueTime: previous.lastRequeueTime });
     return { ...task, entity: { ...transition(task.entity, 'active', now), executionInfo }, internal: {} };
   });
+  context.work.notify();
+  return reactivated;
 }
 
 /** Deletes the task and its files at once, whatever their retention (reference §1.3). */
