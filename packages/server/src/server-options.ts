@@ -1,4 +1,4 @@
-import type { Clock } from '@batchite/retry';
+import type { Clock, Random } from '@batchite/retry';
 import type { LocalPoolOptions } from './services/local-pool.js';
 import type { NodeLauncher } from './services/node-launcher.js';
 import type { LeaseSettings } from './services/service-context.js';
@@ -24,6 +24,8 @@ export interface ServerOptions {
   accountKey?: string;
   /** Injected clock (tests). @defaultValue the system clock */
   clock?: Clock;
+  /** Injected randomness (tests). @defaultValue Math.random */
+  random?: Random;
   /** pino log level, or false for no logs. @defaultValue 'info' */
   logLevel?: string | false;
   /** Node lease timing. @defaultValue DEFAULT_SERVER_OPTIONS.leases */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { systemClock } from '@batchite/retry';
+import { systemClock, systemRandom } from '@batchite/retry';
 import { buildApp } from './app.js';
 import { BackgroundWork } from './background.js';
 import { WELL_KNOWN_ACCOUNT, type RunningServer, type ServerOptions } from './server-options.js';
@@ -64,6 +64,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const context: ServiceContext = {
     store,
     clock,
+    random: options.random ?? systemRandom,
     dataDir,
     background: (label, fn) => work.run(label, fn),
     work: new WorkSignal(),

@@ -15,7 +15,11 @@ function job(id: string): JobDoc {
 }
 
 function task(jobId: string, id: string): TaskDoc {
-  return { jobId, entity: { id, state: 'active', commandLine: 'x', executionInfo: { retryCount: 0, requeueCount: 0 } }, internal: {} };
+  return {
+    jobId,
+    entity: { id, state: 'active', commandLine: 'x', executionInfo: { retryCount: 0, requeueCount: 0 } },
+    internal: {},
+  };
 }
 
 describe('SqliteStore', () => {
@@ -24,8 +28,16 @@ describe('SqliteStore', () => {
     assert.ok(await store.insertJob(job('MyJob')));
     assert.equal(await store.insertJob(job('myjob')), undefined);
     assert.equal((await store.getJob('MYJOB'))?.entity.id, 'MyJob');
-    const added = await store.addTasks('myjob', [task('MyJob', 'T1'), task('MyJob', 't1'), task('MyJob', 't2')], () => undefined);
-    assert.deepEqual(added.map((doc) => doc?.entity.id), ['T1', undefined, 't2'], 'a duplicate within one batch is refused');
+    const added = await store.addTasks(
+      'myjob',
+      [task('MyJob', 'T1'), task('MyJob', 't1'), task('MyJob', 't2')],
+      () => undefined,
+    );
+    assert.deepEqual(
+      added.map((doc) => doc?.entity.id),
+      ['T1', undefined, 't2'],
+      'a duplicate within one batch is refused',
+    );
     await store.close();
   });
 
@@ -34,7 +46,10 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(join(dir, 'etag.db'), clock);
     const first = await store.insertJob(job('j'));
     await clock.advance(1500);
-    const second = await store.mutateJob('j', (current) => ({ next: { ...current, entity: { ...current.entity, priority: 5 } }, result: 'changed' }));
+    const second = await store.mutateJob('j', (current) => ({
+      next: { ...current, entity: { ...current.entity, priority: 5 } },
+      result: 'changed',
+    }));
     assert.equal(second?.result, 'changed');
     assert.notEqual(second?.next?.entity.eTag, first?.entity.eTag);
     assert.equal(second?.next?.entity.lastModified, new Date(1_700_000_001_500).toISOString());
@@ -81,11 +96,27 @@ describe('SqliteStore', () => {
   it('pages tasks in id order and pushes a state filter down', async () => {
     const store = new SqliteStore(join(dir, 'paging.db'), new FakeClock(0));
     await store.insertJob(job('j'));
-    await store.addTasks('j', ['c', 'a', 'b', 'd'].map((id) => task('j', id)), () => undefined);
-    await store.mutateTask('j', 'b', (current) => ({ next: { ...current, entity: { ...current.entity, state: 'completed' } }, result: undefined }));
-    assert.deepEqual((await store.listTasks('j', { limit: 2 })).map((doc) => doc.entity.id), ['a', 'b']);
-    assert.deepEqual((await store.listTasks('j', { limit: 2, afterKey: 'b' })).map((doc) => doc.entity.id), ['c', 'd']);
-    assert.deepEqual((await store.listTasks('j', { limit: 10, state: 'completed' })).map((doc) => doc.entity.id), ['b']);
+    await store.addTasks(
+      'j',
+      ['c', 'a', 'b', 'd'].map((id) => task('j', id)),
+      () => undefined,
+    );
+    await store.mutateTask('j', 'b', (current) => ({
+      next: { ...current, entity: { ...current.entity, state: 'completed' } },
+      result: undefined,
+    }));
+    assert.deepEqual(
+      (await store.listTasks('j', { limit: 2 })).map((doc) => doc.entity.id),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      (await store.listTasks('j', { limit: 2, afterKey: 'b' })).map((doc) => doc.entity.id),
+      ['c', 'd'],
+    );
+    assert.deepEqual(
+      (await store.listTasks('j', { limit: 10, state: 'completed' })).map((doc) => doc.entity.id),
+      ['b'],
+    );
     const counts = await store.countTasks('j');
     assert.equal(counts.active, 3);
     assert.equal(counts.completed, 1);

@@ -298,6 +298,37 @@ describe('lost nodes and job wall clock (fake clock)', () => {
     }
   });
 
+  it('waits before a retry when the job asks for the Batchite retry backoff (extension)', async () => {
+    const clock = new FakeClock(Date.now());
+    const local = await testServer({ clock });
+    try {
+      const backoff = { initial: 'PT10S', multiplier: 3, max: 'PT1M', jitter: 'none' };
+      await batch(local, 'POST', '/pools', { id: 'p', vmSize: 'local' });
+      await batch(local, 'POST', '/jobs', {
+        id: 'j',
+        poolInfo: { poolId: 'p' },
+        metadata: [{ name: 'batchite.taskRetryBackoff', value: JSON.stringify(backoff) }],
+      });
+      await batch(local, 'POST', '/jobs/j/tasks', {
+        id: 't',
+        commandLine: 'x',
+        constraints: { maxTaskRetryCount: 2 },
+      });
+      const node = await ScriptedNode.join(local, 'p');
+      for (const waitMs of [10_000, 30_000]) {
+        const [claimed] = await node.claim();
+        await node.complete(claimed!, { exitCode: 1 });
+        assert.deepEqual(await node.claim(), [], 'not before the backoff has passed');
+        await clock.advance(waitMs - 1);
+        assert.deepEqual(await node.claim(), []);
+        await clock.advance(1);
+      }
+      assert.equal((await node.claim()).length, 1, 'the third run starts after 10 s + 30 s of backoff');
+    } finally {
+      await local.dispose();
+    }
+  });
+
   it('terminates a job past its maxWallClockTime with MaxWallClockTimeExpiry', async () => {
     const clock = new FakeClock(Date.now());
     const local = await testServer({ clock });

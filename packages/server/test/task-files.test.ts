@@ -16,8 +16,20 @@ after(() => rmSync(parent, { recursive: true, force: true }));
 
 describe('task files', () => {
   it('never resolves a path outside the task directory', () => {
-    for (const path of ['../secret-of-another-task.txt', '/etc/passwd', 'wd/../../x', '', 'a\0b', '.', 'wd/..']) {
-      assert.throws(() => resolveTaskPath(root, path), (error: any) => error.code === 'FileNotFound', path);
+    for (const path of [
+      '../secret-of-another-task.txt',
+      '/etc/passwd',
+      'wd/../../x',
+      '',
+      'a\0b',
+      '.',
+      'wd/..',
+    ]) {
+      assert.throws(
+        () => resolveTaskPath(root, path),
+        (error: any) => error.code === 'FileNotFound',
+        path,
+      );
     }
     assert.equal(resolveTaskPath(root, 'wd/sub/out.txt'), join(root, 'wd', 'sub', 'out.txt'));
   });
@@ -29,8 +41,14 @@ describe('task files', () => {
   });
 
   it('lists recursively with /-separated names, or only the top level', async () => {
-    assert.deepEqual((await listTaskFiles(root, true)).map((entry) => entry.name), ['stdout.txt', 'wd', 'wd/sub', 'wd/sub/out.txt']);
-    assert.deepEqual((await listTaskFiles(root, false)).map((entry) => entry.name), ['stdout.txt', 'wd']);
+    assert.deepEqual(
+      (await listTaskFiles(root, true)).map((entry) => entry.name),
+      ['stdout.txt', 'wd', 'wd/sub', 'wd/sub/out.txt'],
+    );
+    assert.deepEqual(
+      (await listTaskFiles(root, false)).map((entry) => entry.name),
+      ['stdout.txt', 'wd'],
+    );
   });
 
   it('parses ocp-range and rejects ranges outside the file', () => {
@@ -39,7 +57,11 @@ describe('task files', () => {
     assert.deepEqual(parseOcpRange('bytes=5-100', 10), { start: 5, end: 9 });
     assert.equal(parseOcpRange(undefined, 10), undefined);
     for (const bad of ['bytes=10-12', 'bytes=4-2', 'items=0-1', 'bytes=-5']) {
-      assert.throws(() => parseOcpRange(bad, 10), (error: any) => error.code === 'InvalidRange', bad);
+      assert.throws(
+        () => parseOcpRange(bad, 10),
+        (error: any) => error.code === 'InvalidRange',
+        bad,
+      );
     }
   });
 });

@@ -37,7 +37,11 @@ export function apiError(code: BatchErrorCode, options: ApiErrorOptions = {}): A
 }
 
 /** `values` entries for a property problem, in the order the real service sends them. */
-export function propertyValues(name: string, value?: string | number | boolean, reason?: string): ErrorDetail[] {
+export function propertyValues(
+  name: string,
+  value?: string | number | boolean,
+  reason?: string,
+): ErrorDetail[] {
   const values: ErrorDetail[] = [{ key: 'PropertyName', value: name }];
   if (value !== undefined) values.push({ key: 'PropertyValue', value: String(value) });
   if (reason !== undefined) values.push({ key: 'Reason', value: reason });

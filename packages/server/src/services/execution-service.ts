@@ -8,6 +8,7 @@ import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
 import { refreshNode } from './nodes-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
 import { applyCompletion, type CompletionReport } from './task-lifecycle.js';
+import { taskRetryBackoffOf, taskRetryDelay } from './task-retry-backoff.js';
 
 export interface ClaimOptions {
   freeSlots: number;
@@ -115,6 +116,7 @@ export async function completeOnNode(
   report: CompletionRequest,
   accountUrl: string,
 ): Promise<boolean> {
+  const backoff = taskRetryBackoffOf((await context.store.getJob(report.jobId))?.entity.metadata);
   const mutation = await context.store.mutateTask(report.jobId, report.taskId, (task) => {
     const lease = task.internal.lease;
     if (
@@ -125,6 +127,11 @@ export async function completeOnNode(
       return { next: undefined, result: undefined };
     }
     const outcome = applyCompletion(task, report, isoNow(context));
+    if (!outcome.completed && backoff !== undefined) {
+      const retry = outcome.task.entity.executionInfo?.retryCount ?? 1;
+      const notBefore = context.clock.now() + taskRetryDelay(backoff, retry, context.random);
+      outcome.task = { ...outcome.task, internal: { ...outcome.task.internal, notBefore } };
+    }
     return { next: outcome.task, result: outcome };
   });
   const outcome = mutation?.result;

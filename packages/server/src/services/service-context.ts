@@ -1,4 +1,4 @@
-import type { Clock } from '@batchite/retry';
+import type { Clock, Random } from '@batchite/retry';
 import type { Store } from '../store/store.js';
 import type { ServerEvents } from './server-events.js';
 import type { WorkSignal } from './work-signal.js';
@@ -17,6 +17,8 @@ export interface LeaseSettings {
 export interface ServiceContext {
   store: Store;
   clock: Clock;
+  /** Injected randomness (jitter of the task retry backoff extension). */
+  random: Random;
   /** Root of task directories (`<dataDir>/workitems/<job>/job-1/<task>`). */
   dataDir: string;
   /** Runs work after the response (e.g. finishing a delete); errors are logged, never thrown. */

@@ -6,7 +6,7 @@ import {
   type TaskAddParameter,
   type TaskConstraints,
 } from '@batchite/protocol';
-import type { ApiError} from '../http/api-error.js';
+import type { ApiError } from '../http/api-error.js';
 import { apiError, propertyValues } from '../http/api-error.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import { JobMissing } from '../store/store-errors.js';
