@@ -50,6 +50,7 @@ export function childProcessNodeLauncher(options: ChildNodeLauncherOptions = {})
       });
       return {
         nodeId: request.nodeId,
+        ...(child.pid === undefined ? {} : { pid: child.pid }),
         exited,
         async stop(mode) {
           if (child.exitCode !== null || child.signalCode !== null) return;

@@ -12,6 +12,8 @@ export interface NodeLaunchRequest {
 
 export interface LaunchedNode {
   readonly nodeId: string;
+  /** OS process id, when the node is a process of this machine. */
+  readonly pid?: number;
   /**
    * `kill`: stop now, killing running tasks (the server requeues or ends them first);
    * `drain`: stop claiming, let running tasks finish, then leave.
