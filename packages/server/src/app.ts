@@ -1,9 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { Admission } from './admission/admission.js';
 import type { Account } from './http/authentication.js';
 import { installPipeline } from './http/pipeline.js';
 import { registerFileRoutes } from './routes/file-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
+import { registerFaultRoutes } from './routes/fault-routes.js';
 import { registerNodeRoutes } from './routes/node-routes.js';
 import { registerPoolRoutes } from './routes/pool-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
@@ -13,6 +15,7 @@ export interface AppOptions {
   account: Account;
   context: ServiceContext;
   logger: FastifyBaseLogger;
+  admission: Admission;
 }
 
 /** Builds the HTTP application: pipeline first, then the Batch routes, then Batchite's own endpoints. */
@@ -22,14 +25,22 @@ export function buildApp(options: AppOptions): FastifyInstance {
     genReqId: () => randomUUID(),
     // HEAD routes are declared explicitly where the Batch API has them.
     exposeHeadRoutes: false,
+    // Hung requests (fault injection) and agents' long polls must not keep a closing server open.
+    forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true },
   });
-  installPipeline(app, { account: options.account, clock: options.context.clock });
+  installPipeline(app, {
+    account: options.account,
+    clock: options.context.clock,
+    admission: options.admission,
+    faults: options.context.faults,
+  });
   registerPoolRoutes(app, options.context);
   registerJobRoutes(app, options.context);
   registerTaskRoutes(app, options.context);
   registerFileRoutes(app, options.context);
   registerNodeRoutes(app, options.context, options.account);
+  registerFaultRoutes(app, options.context, options.account);
   app.get('/.batchite/health', () => ({ status: 'ok', store: options.context.store.description }));
   return app;
 }

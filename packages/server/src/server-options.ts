@@ -1,4 +1,5 @@
 import type { Clock, Random } from '@batchite/retry';
+import type { RateLimitOptions } from './admission/rate-limiter.js';
 import type { LocalPoolOptions } from './services/local-pool.js';
 import type { NodeLauncher } from './services/node-launcher.js';
 import type { LeaseSettings } from './services/service-context.js';
@@ -34,6 +35,12 @@ export interface ServerOptions {
   localPool?: LocalPoolOptions;
   /** Starts local agents for every pool's target node count. Without one, nodes must join by themselves. */
   nodeLauncher?: NodeLauncher;
+  /** Per-account rate limit → 429 TooManyRequests with Retry-After. @defaultValue off */
+  rateLimit?: RateLimitOptions;
+  /** Batch requests handled at once before 503 ServerBusy. @defaultValue 512 */
+  maxInFlight?: number;
+  /** JSON fault rule file loaded at start (docs/faults.md). @defaultValue none */
+  faultsFile?: string;
 }
 
 export interface RunningServer {

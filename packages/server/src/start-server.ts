@@ -1,8 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { systemClock, systemRandom } from '@batchite/retry';
+import { Admission, DEFAULT_ADMISSION } from './admission/admission.js';
+import { RateLimiter } from './admission/rate-limiter.js';
 import { buildApp } from './app.js';
 import { BackgroundWork } from './background.js';
+import { FaultEngine } from './faults/fault-engine.js';
+import { parseFaultRuleSet } from './faults/fault-rules.js';
 import { WELL_KNOWN_ACCOUNT, type RunningServer, type ServerOptions } from './server-options.js';
 import { finishJobDeletion } from './services/jobs-service.js';
 import { LocalNodeProvider } from './services/local-node-provider.js';
@@ -45,6 +50,17 @@ function serverUrl(host: string, port: number): string {
   return `http://${urlHost}:${port}`;
 }
 
+/** Reads a `--faults` file; a bad file stops the start with the reason. */
+async function loadFaults(engine: FaultEngine, path: string | undefined): Promise<void> {
+  if (path === undefined) return;
+  const text = await readFile(path, 'utf8');
+  try {
+    engine.replace(parseFaultRuleSet(JSON.parse(text) as unknown));
+  } catch (error) {
+    throw new Error(`Fault rule file ${path}: ${(error as Error).message}`);
+  }
+}
+
 /** Starts the Batch API server with its store, maintenance loop and (optionally) local nodes. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_SERVER_OPTIONS.host;
@@ -61,6 +77,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = pino({ level: logLevel === false ? 'silent' : logLevel });
   const store = await openStore(options.store ?? `sqlite:${resolve(dataDir, 'batchite.db')}`, clock);
   const work = new BackgroundWork(logger);
+  const faults = new FaultEngine(clock);
+  await loadFaults(faults, options.faultsFile);
+  const admission = new Admission({
+    ...(options.rateLimit === undefined ? {} : { rateLimiter: new RateLimiter(options.rateLimit, clock) }),
+    maxInFlight: options.maxInFlight ?? DEFAULT_ADMISSION.maxInFlight,
+    busyRetryAfterSeconds: DEFAULT_ADMISSION.busyRetryAfterSeconds,
+  });
   const context: ServiceContext = {
     store,
     clock,
@@ -69,11 +92,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     background: (label, fn) => work.run(label, fn),
     work: new WorkSignal(),
     events: new ServerEvents(),
+    faults,
     leases: { ...DEFAULT_SERVER_OPTIONS.leases, ...options.leases },
     accountName,
     log: logger,
   };
-  const app = buildApp({ account: { name: accountName, key: accountKey }, context, logger });
+  const app = buildApp({ account: { name: accountName, key: accountKey }, context, logger, admission });
   const maintenance = new AbortController();
   let provider: LocalNodeProvider | undefined;
   try {

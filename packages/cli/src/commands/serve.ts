@@ -17,6 +17,9 @@ interface ServeFlags {
   nodes: string;
   slots: string;
   localNodes: boolean;
+  rateLimit?: string;
+  maxInFlight?: string;
+  faults?: string;
 }
 
 function parseCount(name: string, text: string, min: number): number {
@@ -65,6 +68,17 @@ export function registerServe(program: Command): void {
       process.env.BATCHITE_SLOTS ?? String(availableParallelism()),
     )
     .option('--no-local-nodes', 'start no local agents: nodes join with `batchite agent`')
+    .option(
+      '--rate-limit <n>',
+      'requests per second per account before 429 TooManyRequests (default: off)',
+      process.env.BATCHITE_RATE_LIMIT,
+    )
+    .option(
+      '--max-in-flight <n>',
+      'Batch requests handled at once before 503 ServerBusy',
+      process.env.BATCHITE_MAX_IN_FLIGHT,
+    )
+    .option('--faults <file>', 'JSON fault rules to inject (docs/faults.md)', process.env.BATCHITE_FAULTS)
     .action(async (flags: ServeFlags) => {
       const options: ServerOptions = {
         host: flags.host,
@@ -75,6 +89,11 @@ export function registerServe(program: Command): void {
         logLevel: flags.logLevel === 'silent' ? false : flags.logLevel,
       };
       if (flags.store !== undefined) options.store = flags.store;
+      if (flags.rateLimit !== undefined)
+        options.rateLimit = { ratePerSecond: parseCount('--rate-limit', flags.rateLimit, 1) };
+      if (flags.maxInFlight !== undefined)
+        options.maxInFlight = parseCount('--max-in-flight', flags.maxInFlight, 1);
+      if (flags.faults !== undefined) options.faultsFile = flags.faults;
       if (flags.localNodes) {
         options.localPool = {
           nodes: parseCount('--nodes', flags.nodes, 0),

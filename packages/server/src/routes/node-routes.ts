@@ -107,6 +107,19 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
   const node = (request: FastifyRequest<{ Params: NodePath }>) =>
     authenticateNode(context, request.params.nodeId, header(request, 'authorization'));
 
+  // Fault rule `nodeOffline`: the node's calls are dropped as if its network were cut, so its lease runs out.
+  app.addHook('onRequest', async (request, reply) => {
+    const nodeId = /^\/\.batchite\/nodes\/([^/]+)\//.exec(request.url)?.[1];
+    if (nodeId === undefined || !context.faults.active) return;
+    const current = await context.store.findNode(nodeId);
+    if (
+      context.faults.nodeOffline({ nodeId, ...(current === undefined ? {} : { poolId: current.poolId }) })
+    ) {
+      reply.hijack();
+      request.raw.socket.destroy();
+    }
+  });
+
   app.post<{ Params: { poolId: string } }>('/.batchite/pools/:poolId/nodes/register', async (request) => {
     authenticate(request, account, context.clock.now());
     const { node: registered, token } = await registerNode(
@@ -143,7 +156,7 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
     for (const task of tasks) {
       if (!jobs.has(task.jobId)) jobs.set(task.jobId, await context.store.getJob(task.jobId));
       claimed.push(
-        toClaimedTask(task, jobs.get(task.jobId), {
+        toClaimedTask(task, jobs.get(task.jobId), context.faults, {
           accountName: context.accountName,
           accountUrl: `${baseUrl(request)}/`,
         }),

@@ -1,4 +1,5 @@
 import { isUnlimitedDuration, parseDuration } from '@batchite/protocol';
+import type { FaultEngine } from '../faults/fault-engine.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 
 /** What an agent receives for a claimed task (docs/node-api.md). */
@@ -36,19 +37,37 @@ export function taskEnvironment(
   return environment;
 }
 
+/** A command line that ends with `exitCode` (negative: killed by that signal), for the `exitCode` fault rule. */
+export function exitingCommandLine(exitCode: number): string {
+  return exitCode < 0 ? `/bin/sh -c 'kill -${-exitCode} $$'` : `/bin/sh -c 'exit ${exitCode}'`;
+}
+
 export function toClaimedTask(
   task: TaskDoc,
   job: JobDoc | undefined,
+  faults: FaultEngine,
   account: { accountName: string; accountUrl: string },
 ): ClaimedTask {
+  const attempt = task.internal.runs ?? 1;
+  const lease = task.internal.lease;
+  const forcedExit = faults.active
+    ? faults.exitCodeFor(
+        {
+          jobId: task.jobId,
+          taskId: task.entity.id,
+          ...(lease === undefined ? {} : { poolId: lease.poolId, nodeId: lease.nodeId }),
+        },
+        attempt,
+      )
+    : undefined;
   const claimed: ClaimedTask = {
     jobId: task.jobId,
     taskId: task.entity.id,
-    leaseToken: task.internal.lease?.token ?? '',
-    commandLine: task.entity.commandLine ?? '',
+    leaseToken: lease?.token ?? '',
+    commandLine: forcedExit === undefined ? (task.entity.commandLine ?? '') : exitingCommandLine(forcedExit),
     environment: taskEnvironment(task, job, account),
     requiredSlots: task.entity.requiredSlots ?? 1,
-    attempt: task.internal.runs ?? 1,
+    attempt,
   };
   const wallClock = parseDuration(task.entity.constraints?.maxWallClockTime ?? '');
   if (wallClock !== undefined && !isUnlimitedDuration(wallClock)) claimed.maxWallClockTimeMs = wallClock;

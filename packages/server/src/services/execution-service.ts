@@ -65,7 +65,8 @@ export interface RunningLease {
   leaseToken: string;
 }
 
-export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost';
+/** `fault`: a fault rule kills the process; the agent reports the run like any other (exit -9). */
+export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost' | 'fault';
 
 export interface Cancel {
   jobId: string;
@@ -87,6 +88,12 @@ function cancelReason(
   return 'leaseLost';
 }
 
+function faultKill(context: ServiceContext, node: NodeDoc, lease: RunningLease): CancelReason | undefined {
+  if (!context.faults.active) return undefined;
+  const target = { poolId: node.poolId, nodeId: node.entity.id, jobId: lease.jobId, taskId: lease.taskId };
+  return context.faults.killTask(target) ? 'fault' : undefined;
+}
+
 /** Renews the node's lease and tells it which of its processes to kill. */
 export async function heartbeat(
   context: ServiceContext,
@@ -98,7 +105,7 @@ export async function heartbeat(
   const cancel: Cancel[] = [];
   for (const lease of running) {
     const task = await context.store.getTask(lease.jobId, lease.taskId);
-    const reason = cancelReason(task, lease, node.entity.id);
+    const reason = cancelReason(task, lease, node.entity.id) ?? faultKill(context, node, lease);
     if (reason !== undefined) cancel.push({ jobId: lease.jobId, taskId: lease.taskId, reason });
   }
   return { leaseExpiresAt: refreshed.internal.leaseExpiresAt ?? 0, cancel };

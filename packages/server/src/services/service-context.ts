@@ -1,4 +1,5 @@
 import type { Clock, Random } from '@batchite/retry';
+import type { FaultEngine } from '../faults/fault-engine.js';
 import type { Store } from '../store/store.js';
 import type { ServerEvents } from './server-events.js';
 import type { WorkSignal } from './work-signal.js';
@@ -26,6 +27,8 @@ export interface ServiceContext {
   /** Wakes waiting claims when tasks may have become runnable. */
   work: WorkSignal;
   events: ServerEvents;
+  /** Fault rules (Batchite extension); inactive unless rules are loaded. */
+  faults: FaultEngine;
   leases: LeaseSettings;
   /** Account name tasks see as AZ_BATCH_ACCOUNT_NAME. */
   accountName: string;
