@@ -3,20 +3,22 @@
  *
  * Agent states:
  *
- *   starting  `startAgent` registers (Shared Key, retried up to `registerTimeoutMs`); failure rejects. Then the
- *             node's shared/startup directories are created and the agent is `running`.
+ *   starting  `startAgent` creates the node's shared/startup directories and registers (Shared Key, retried up
+ *             to `registerTimeoutMs`); a failure rejects. Then the agent is `running`.
  *   running   Two loops run side by side.
  *             Claim loop: while free slots > 0, one long-poll claim at a time for all free slots; every claimed
  *             task is started at once and holds its `requiredSlots` until its process exits. With no free slot
  *             it waits for one to free up.
  *             Heartbeat loop: every `heartbeatMs` (from register) one heartbeat lists every lease the agent holds
  *             (processes still running, and finished runs whose result is not yet answered, so their leases stay
- *             alive while the server is away). Each `cancel` order kills that task's process group; only
+ *             alive while the server is away), retried for up to `leaseMs`. Each `cancel` order kills that
+ *             task's process group, if the run is still the one whose lease that heartbeat carried; only
  *             `terminated` is reported afterwards, `requeued`/`deleted`/`leaseLost` results are dropped.
  *             When a process ends, its slots free up and `complete` is sent, retried until the server answers
  *             (`accepted: false` → the lease was no longer ours: drop). Every call goes through one retry
  *             policy; 404 NodeNotFound makes the next attempt register again (see server-link.ts).
- *   draining  `stop()`: no more claims (the pending long poll is aborted); running tasks finish and are
+ *   draining  `stop()`: no more claims (the pending long poll is aborted, and tasks it may still bring are
+ *             not started: leaving requeues them); running tasks finish and are
  *             reported as usual; heartbeats go on until nothing is held. Then `leaving`.
  *   closing   `close()`: no more claims; every running process group is SIGKILLed and its run is not reported
  *             (leave requeues it without spending a retry); results of runs that had already ended get up to
@@ -70,7 +72,11 @@ const KILL_REASON: Readonly<Record<CancelOrder['reason'], KillReason>> = {
   requeued: 'requeued',
   deleted: 'deleted',
   leaseLost: 'leaseLost',
+  fault: 'fault',
 };
+
+/** Cancels after which the run is still reported: terminate (the server records TaskEnded) and fault kills. */
+const REPORTED_CANCELS: ReadonlySet<string> = new Set(['terminated', 'fault']);
 
 function keyOf(ref: { jobId: string; taskId: string }): string {
   return `${ref.jobId}\u0000${ref.taskId}`;
@@ -260,8 +266,16 @@ class Agent implements RunningAgent {
     task.phase = 'reporting';
     this.#changed();
     const { jobId, taskId } = task.claim;
+    const { exitCode, killedBy } = outcome;
+    this.o.logger.info('task exited', {
+      jobId,
+      taskId,
+      exitCode,
+      killedBy,
+      launchError: outcome.launchError?.code,
+    });
     const dropped =
-      (task.cancel !== undefined && task.cancel !== 'terminated') || outcome.killedBy === 'shutdown';
+      (task.cancel !== undefined && !REPORTED_CANCELS.has(task.cancel)) || outcome.killedBy === 'shutdown';
     if (!dropped) await this.#report(task, outcome);
     else
       this.o.logger.info('task stopped, result not reported', {
@@ -289,7 +303,7 @@ class Agent implements RunningAgent {
   #cancel(task: HeldTask, reason: CancelOrder['reason']): void {
     task.cancel ??= reason;
     if (task.phase === 'running') task.run.kill(KILL_REASON[reason]);
-    else if (reason !== 'terminated') task.reportAbort.abort();
+    else if (!REPORTED_CANCELS.has(reason)) task.reportAbort.abort();
   }
 
   #leases(): LeaseRef[] {
@@ -300,14 +314,29 @@ class Agent implements RunningAgent {
     }));
   }
 
+  /**
+   * Applies a heartbeat's cancel orders. An order names a task, not a lease, and is about the leases that
+   * heartbeat carried: when the task has been claimed again since (its old run just finished and the server
+   * handed it back out), the order is about the old lease and must not kill the new run.
+   */
+  #applyCancels(sent: readonly LeaseRef[], orders: readonly CancelOrder[]): void {
+    const sentTokens = new Map(sent.map((lease) => [keyOf(lease), lease.leaseToken]));
+    for (const order of orders) {
+      const key = keyOf(order);
+      const task = this.#held.get(key);
+      if (task === undefined || sentTokens.get(key) !== task.claim.leaseToken) continue;
+      this.#cancel(task, order.reason);
+    }
+  }
+
   async #heartbeatLoop(): Promise<void> {
     const { clock } = this.o;
     const signal = this.#heartbeatAbort.signal;
     let lastStart = clock.now();
     while (!signal.aborted) {
       const interval = this.link.session?.heartbeatMs ?? 15_000;
-      // Due one interval after the previous one started: a heartbeat that retried for its whole window is
-      // followed at once by the next, so a returning server hears from the agent without delay.
+      // Due one interval after the previous one started; one that took longer is followed at once by the next,
+      // so a returning server hears from the agent without delay.
       const slept = await clock.sleep(Math.max(0, lastStart + interval - clock.now()), signal).then(
         () => true,
         () => false,
@@ -315,11 +344,10 @@ class Agent implements RunningAgent {
       if (!slept) return;
       lastStart = clock.now();
       try {
-        const answer = await this.link.heartbeat(this.#leases(), interval, signal);
-        for (const order of answer.cancel) {
-          const task = this.#held.get(keyOf(order));
-          if (task !== undefined) this.#cancel(task, order.reason);
-        }
+        const sent = this.#leases();
+        // Retried for up to a lease: a slow answer still renews, and giving up sooner gains nothing.
+        const answer = await this.link.heartbeat(sent, this.link.session?.leaseMs ?? 2 * interval, signal);
+        this.#applyCancels(sent, answer.cancel);
       } catch (error) {
         if (signal.aborted) return;
         if (isRetryError(error) && error.reason === 'non-retryable') return this.#fail('heartbeat', error);
@@ -353,12 +381,12 @@ function deferredRun(claim: ClaimedTask, begin: Promise<unknown>, start: () => R
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const o = resolveAgentOptions(options);
   const policy = new RetryPolicy(o.retry);
-  const link = new ServerLink({ ...o, policy });
-  await link.connect({ deadlineMs: o.registerTimeoutMs });
   const dirs = nodeDirectories(o.rootDir);
   for (const dir of [dirs.sharedDir, dirs.startupWorkingDir, dirs.mountsDir, dirs.workitemsDir]) {
     await mkdir(dir, { recursive: true });
   }
+  const link = new ServerLink({ ...o, policy });
+  await link.connect({ deadlineMs: o.registerTimeoutMs });
   const agent = new Agent(o, link);
   agent.start();
   return agent;

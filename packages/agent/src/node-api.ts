@@ -61,7 +61,7 @@ export interface HeartbeatRequest {
  * Why the server wants a task stopped: `terminated` → kill, then report; `requeued`, `deleted`, `leaseLost` →
  * kill, do not report.
  */
-export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost';
+export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost' | 'fault';
 
 export interface CancelOrder {
   jobId: string;

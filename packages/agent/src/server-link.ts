@@ -114,7 +114,7 @@ export class ServerLink {
     };
   }
 
-  /** Renews the node and its leases; retried until `deadlineMs` (the next heartbeat is due then). */
+  /** Renews the node and its leases; retried until `deadlineMs`. */
   async heartbeat(running: LeaseRef[], deadlineMs: number, signal: AbortSignal): Promise<HeartbeatResponse> {
     const answer = await this.#call<HeartbeatResponse>(
       'heartbeat',

@@ -21,7 +21,8 @@ import { lookupProgram, type LaunchError } from './program-lookup.js';
 import { buildTaskEnvironment, taskDirectories, type TaskDirectories } from './task-environment.js';
 
 /** Why the agent kills a process: `terminate` is reported to the server, the others are not (docs/node-api.md). */
-export type KillReason = 'terminate' | 'requeued' | 'deleted' | 'leaseLost' | 'shutdown';
+/** `fault`: a fault rule killed the run; it is reported like an OS kill (exit −9). */
+export type KillReason = 'terminate' | 'requeued' | 'deleted' | 'leaseLost' | 'shutdown' | 'fault';
 
 /** What the runner needs from a claim. */
 export interface TaskSpec {

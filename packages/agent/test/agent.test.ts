@@ -51,7 +51,9 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function start(extra: Partial<AgentOptions> = {}): Promise<{ agent: RunningAgent; logger: RecordingLogger }> {
+async function start(
+  extra: Partial<AgentOptions> = {},
+): Promise<{ agent: RunningAgent; logger: RecordingLogger }> {
   const logger = new RecordingLogger();
   const agent = await startAgent({
     serverUrl: server.url,
@@ -155,6 +157,32 @@ describe('agent against a scripted node API', () => {
     assert.equal(server.completions.length, 0);
   });
 
+  it('a late cancel about an old lease does not kill the next run of the same task', async () => {
+    const { logger } = await start();
+    server.enqueue({ jobId: 'j', taskId: 'again', commandLine: waitForFlag('again-1', 3) });
+    await logger.waitFor((line) => line.message === 'task claimed' && line.fields?.attempt === 1);
+    // A heartbeat naming the first lease is held by the server while the first run ends and a retry starts.
+    const release = server.pauseHeartbeats();
+    const arrived = server.heartbeatsArrived;
+    const held = server.heartbeats.length;
+    await server.waitFor(() => server.heartbeatsArrived > arrived, 'a held heartbeat');
+    await raiseFlag('again-1');
+    await server.waitFor(() => accepted('again').length === 1, 'first run reported');
+    server.enqueue({ jobId: 'j', taskId: 'again', commandLine: waitForFlag('again-2', 0) });
+    await logger.waitFor((line) => line.message === 'task claimed' && line.fields?.attempt === 2);
+    release(); // answered now: the first lease is gone, so the server says leaseLost for 'again'
+    await server.waitFor(() => server.heartbeats.length > held, 'the held heartbeat answered');
+    await raiseFlag('again-2');
+    await server.waitFor(() => accepted('again').length === 2, 'second run reported');
+    assert.deepEqual(
+      accepted('again').map((c) => [c.exitCode, c.killedBy]),
+      [
+        [3, undefined],
+        [0, undefined],
+      ],
+    );
+  });
+
   it('enforces the wall-clock limit from the claim', async () => {
     await start();
     server.enqueue({ jobId: 'j', taskId: 'slow', commandLine: 'sleep 60', maxWallClockTimeMs: 200 });
@@ -217,15 +245,18 @@ describe('agent against a scripted node API', () => {
   });
 
   it('stop() stops claiming, lets running tasks finish and report, then leaves', async () => {
-    const { agent } = await start();
+    const { agent, logger } = await start();
     server.enqueue({ jobId: 'j', taskId: 'drain', commandLine: waitForFlag('drain-go', 0) });
-    await server.waitFor(() => server.leases.has('j/drain'), 'claimed');
+    await logger.waitFor((line) => line.message === 'task claimed' && line.fields?.taskId === 'drain');
     const stopped = agent.stop();
     server.enqueue({ jobId: 'j', taskId: 'late', commandLine: '/bin/true' });
     await raiseFlag('drain-go');
     await stopped;
     assert.equal(accepted('drain').length, 1);
-    assert.equal(server.queued, 1, 'the late task was not claimed');
+    // The late task may have been handed out by the long poll in the instant stop() hung up; either way the
+    // agent did not run it, and leaving put it back in the queue.
+    assert.equal(server.queued, 1, 'the late task is queued again');
+    assert.equal(server.completions.filter((c) => c.taskId === 'late').length, 0);
     assert.deepEqual(server.leaves, [agent.nodeId]);
     assert.deepEqual(await agent.finished, { reason: 'stopped' });
   });

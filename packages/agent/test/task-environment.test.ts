@@ -86,7 +86,12 @@ describe('buildTaskEnvironment', () => {
 
   it('lets user settings override PATH and HOME, but never the node directories', () => {
     const env = build({
-      claimed: { PATH: '/opt/tool/bin', HOME: '/home/me', AZ_BATCH_TASK_DIR: '/elsewhere', AZ_BATCH_NODE_ID: 'x' },
+      claimed: {
+        PATH: '/opt/tool/bin',
+        HOME: '/home/me',
+        AZ_BATCH_TASK_DIR: '/elsewhere',
+        AZ_BATCH_NODE_ID: 'x',
+      },
     });
     assert.equal(env.PATH, '/opt/tool/bin');
     assert.equal(env.HOME, '/home/me');
@@ -98,7 +103,10 @@ describe('buildTaskEnvironment', () => {
     assert.equal(build().AZ_BATCH_JOB_PREP_DIR, undefined);
     const env = build({ hasJobPreparation: true });
     assert.equal(env.AZ_BATCH_JOB_PREP_DIR, '/mnt/batch/tasks/workitems/myjob/job-1/jobpreparation');
-    assert.equal(env.AZ_BATCH_JOB_PREP_WORKING_DIR, '/mnt/batch/tasks/workitems/myjob/job-1/jobpreparation/wd');
+    assert.equal(
+      env.AZ_BATCH_JOB_PREP_WORKING_DIR,
+      '/mnt/batch/tasks/workitems/myjob/job-1/jobpreparation/wd',
+    );
   });
 
   it("defaults the system PATH to the agent's PATH", () => {

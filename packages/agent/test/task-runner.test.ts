@@ -19,10 +19,19 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function run(commandLine: string, extra: { taskId?: string; maxWallClockTimeMs?: number; clock?: Clock } = {}) {
+function run(
+  commandLine: string,
+  extra: { taskId?: string; maxWallClockTimeMs?: number; clock?: Clock } = {},
+) {
   const taskId = extra.taskId ?? `t${++counter}`;
   const task = runTask(
-    { jobId: 'job1', taskId, commandLine, environment: { AZ_BATCH_TASK_ID: taskId }, maxWallClockTimeMs: extra.maxWallClockTimeMs },
+    {
+      jobId: 'job1',
+      taskId,
+      commandLine,
+      environment: { AZ_BATCH_TASK_ID: taskId },
+      maxWallClockTimeMs: extra.maxWallClockTimeMs,
+    },
     { rootDir: root, nodeId: 'node-1', poolId: 'local', clock: extra.clock ?? systemClock },
   );
   return { task, dirs: taskDirectories(root, 'job1', taskId) };
@@ -160,9 +169,12 @@ describe('runTask', () => {
   });
 
   it('empties wd and truncates the output files when a task runs again on the node', async () => {
-    const first = run(`/bin/sh -c 'echo first run output; echo x > leftover.txt; mkdir sub; echo y > sub/z'`, {
-      taskId: 'rerun',
-    });
+    const first = run(
+      `/bin/sh -c 'echo first run output; echo x > leftover.txt; mkdir sub; echo y > sub/z'`,
+      {
+        taskId: 'rerun',
+      },
+    );
     assertExited(await first.task.done, 0);
     assert.equal((await stat(join(first.dirs.workingDir, 'leftover.txt'))).isFile(), true);
     const second = run(`/bin/sh -c 'ls -A; echo second'`, { taskId: 'rerun' });

@@ -142,7 +142,7 @@ describe('requeues and terminations', () => {
     assert.ok(task.executionInfo.lastRequeueTime);
     assert.equal(task.executionInfo.retryCount, 0);
     assert.deepEqual((await node.heartbeat(claimed)).cancel, [
-      { jobId: 'disable', taskId: 't', reason: 'requeued' },
+      { jobId: 'disable', taskId: 't', leaseToken: claimed[0]!.leaseToken, reason: 'requeued' },
     ]);
     assert.equal(
       await node.complete(claimed[0]!, { exitCode: 0 }),

@@ -18,7 +18,8 @@ import type {
 } from '../../src/node-api.js';
 
 export const ACCOUNT_NAME = 'batchite';
-export const ACCOUNT_KEY = 'Y1dLo/hJxuVMb17X4ToLH2WtcDkvrJZ32NJexlLWhDvgq8iQHk+UCXtsKQQi/7TwdQSp+v9QRJTzehHb2qXnCw==';
+export const ACCOUNT_KEY =
+  'Y1dLo/hJxuVMb17X4ToLH2WtcDkvrJZ32NJexlLWhDvgq8iQHk+UCXtsKQQi/7TwdQSp+v9QRJTzehHb2qXnCw==';
 
 export interface FakeTask {
   jobId: string;
@@ -59,6 +60,8 @@ export class FakeNodeServer {
   readonly heartbeats: Array<HeartbeatRequest & { nodeId: string }> = [];
   readonly completions: RecordedCompletion[] = [];
   readonly leaves: string[] = [];
+  /** Heartbeats received, including ones not answered yet (see `pauseHeartbeats`). */
+  heartbeatsArrived = 0;
   /** Every request with its answer status, in arrival order. */
   readonly requests: RecordedRequest[] = [];
   readonly nodes = new Map<string, NodeRecord>();
@@ -67,6 +70,8 @@ export class FakeNodeServer {
   /** When set, every node-token call is answered with this status (a Batch error body). */
   forcedStatus: { status: number; code: string; retryAfter?: string } | undefined;
   readonly #queue: ClaimedTask[] = [];
+  /** The claims behind `leases`, so leave can requeue them. */
+  readonly #leased = new Map<string, ClaimedTask>();
   readonly #cancels = new Map<string, CancelOrder[]>();
   readonly #events = new EventEmitter();
   readonly #options: Required<FakeServerOptions>;
@@ -74,6 +79,7 @@ export class FakeNodeServer {
   #port = 0;
   #nextNode = 1;
   #attempts = new Map<string, number>();
+  #heartbeatGate: Promise<void> | undefined;
 
   private constructor(options: FakeServerOptions) {
     this.#options = { leaseMs: 2_000, heartbeatMs: 100, claimWaitMs: 300, slots: 2, ...options };
@@ -207,7 +213,12 @@ export class FakeNodeServer {
 
   #register(request: IncomingMessage, response: ServerResponse, body: Body, poolId: string): number {
     const parsed = parseAuthorization(String(request.headers.authorization ?? ''));
-    const text = stringToSign({ method: 'POST', pathAndQuery: request.url ?? '/', headers: request.headers, accountName: ACCOUNT_NAME });
+    const text = stringToSign({
+      method: 'POST',
+      pathAndQuery: request.url ?? '/',
+      headers: request.headers,
+      accountName: ACCOUNT_NAME,
+    });
     if (parsed === undefined || !signaturesEqual(computeSignature(text, ACCOUNT_KEY), parsed.signature)) {
       return this.#error(response, 403, 'AuthenticationFailed');
     }
@@ -220,10 +231,26 @@ export class FakeNodeServer {
     this.nodes.set(nodeId, { token, slots });
     const { leaseMs, heartbeatMs, claimWaitMs } = this.#options;
     const accountUrl = `${this.url}/`;
-    return this.#json(response, 200, { nodeId, token, leaseMs, heartbeatMs, claimWaitMs, accountName: ACCOUNT_NAME, accountUrl, poolId, slots });
+    return this.#json(response, 200, {
+      nodeId,
+      token,
+      leaseMs,
+      heartbeatMs,
+      claimWaitMs,
+      accountName: ACCOUNT_NAME,
+      accountUrl,
+      poolId,
+      slots,
+    });
   }
 
-  async #nodeCall(request: IncomingMessage, response: ServerResponse, body: Body, nodeId: string, op: string): Promise<number> {
+  async #nodeCall(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: Body,
+    nodeId: string,
+    op: string,
+  ): Promise<number> {
     if (this.forcedStatus !== undefined) {
       const { status, code, retryAfter } = this.forcedStatus;
       if (retryAfter !== undefined) response.setHeader('retry-after', retryAfter);
@@ -236,23 +263,34 @@ export class FakeNodeServer {
     }
     switch (op) {
       case 'claim':
-        return this.#claim(request, response, body, nodeId);
+        return this.#claim(response, body, nodeId);
       case 'heartbeat':
-        return this.#heartbeat(response, body, nodeId);
+        return await this.#heartbeat(response, body, nodeId);
       case 'complete':
         return this.#complete(response, body, nodeId);
       default:
         this.leaves.push(nodeId);
+        this.#requeueHeldBy(nodeId);
         this.forgetNode(nodeId);
         response.writeHead(204, { 'request-id': randomBytes(4).toString('hex') }).end();
         return 204;
     }
   }
 
+  /** Leave: what the node still holds goes back to the queue (as a fresh claim with a new lease token). */
+  #requeueHeldBy(nodeId: string): void {
+    for (const [key, lease] of this.leases) {
+      const task = this.#leased.get(key);
+      if (lease.nodeId !== nodeId || task === undefined) continue;
+      this.leases.delete(key);
+      this.enqueue({ ...task, environment: {} });
+    }
+  }
+
   #take(freeSlots: number): ClaimedTask[] {
     const taken: ClaimedTask[] = [];
     let free = freeSlots;
-    for (let i = 0; i < this.#queue.length; ) {
+    for (let i = 0; i < this.#queue.length;) {
       const task = this.#queue[i]!;
       if (task.requiredSlots <= free) {
         taken.push(task);
@@ -263,7 +301,7 @@ export class FakeNodeServer {
     return taken;
   }
 
-  async #claim(request: IncomingMessage, response: ServerResponse, body: Body, nodeId: string): Promise<number> {
+  async #claim(response: ServerResponse, body: Body, nodeId: string): Promise<number> {
     const freeSlots = Number(body.freeSlots ?? 0);
     const waitMs = Math.min(Number(body.waitMs ?? 0), this.#options.claimWaitMs);
     let tasks = this.#take(freeSlots);
@@ -283,12 +321,28 @@ export class FakeNodeServer {
         this.#events.off('stopping', hangUp);
       }
     }
-    for (const task of tasks) this.leases.set(`${task.jobId}/${task.taskId}`, { nodeId, token: task.leaseToken });
+    for (const task of tasks) {
+      this.leases.set(`${task.jobId}/${task.taskId}`, { nodeId, token: task.leaseToken });
+      this.#leased.set(`${task.jobId}/${task.taskId}`, task);
+    }
     this.claims.push({ nodeId, freeSlots, waitMs, handedOut: tasks.map((t) => t.taskId) });
     return this.#json(response, 200, { tasks, leaseExpiresAt: Date.now() + this.#options.leaseMs });
   }
 
-  #heartbeat(response: ServerResponse, body: Body, nodeId: string): number {
+  /** Holds heartbeat answers until the returned function is called (they are computed after the release). */
+  pauseHeartbeats(): () => void {
+    let release!: () => void;
+    this.#heartbeatGate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.#heartbeatGate = undefined;
+      release();
+    };
+  }
+
+  async #heartbeat(response: ServerResponse, body: Body, nodeId: string): Promise<number> {
+    this.heartbeatsArrived++;
+    this.#events.emit('answered'); // wakes waitFor: something happened
+    await this.#heartbeatGate;
     const running = (body.running ?? []) as HeartbeatRequest['running'];
     this.heartbeats.push({ nodeId, running });
     const cancel = this.#cancels.get(nodeId) ?? [];
@@ -314,7 +368,10 @@ export class FakeNodeServer {
 
   #json(response: ServerResponse, status: number, value: unknown): number {
     if (response.destroyed) return 0;
-    response.writeHead(status, { 'content-type': 'application/json', 'request-id': randomBytes(4).toString('hex') });
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'request-id': randomBytes(4).toString('hex'),
+    });
     response.end(JSON.stringify(value));
     return status;
   }

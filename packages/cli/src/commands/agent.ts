@@ -50,6 +50,10 @@ export function registerAgent(program: Command): void {
       process.once('SIGTERM', () => stop(false));
       process.once('SIGINT', () => stop(false));
       process.once('SIGUSR2', () => stop(true));
+      // The agent gives up on its own when the server refuses it for good (another agent took its node id).
+      void agent.finished.then((exit) => {
+        if (!stopping) process.exit(exit.reason === 'failed' ? 1 : 0);
+      });
       if (flags.exitWithParent === true) {
         const parent = process.ppid;
         setInterval(() => {

@@ -7,7 +7,7 @@ import { claimPolicy } from './scheduler-policy.js';
 import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
 import { refreshNode } from './nodes-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
-import { applyCompletion, type CompletionReport } from './task-lifecycle.js';
+import { applyCompletion, recoveredFromLostNode, type CompletionReport } from './task-lifecycle.js';
 import { taskRetryBackoffOf, taskRetryDelay } from './task-retry-backoff.js';
 
 export interface ClaimOptions {
@@ -71,6 +71,8 @@ export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost' |
 export interface Cancel {
   jobId: string;
   taskId: string;
+  /** The lease the order is about: a newer run of the same task is not affected. */
+  leaseToken: string;
   reason: CancelReason;
 }
 
@@ -94,6 +96,31 @@ function faultKill(context: ServiceContext, node: NodeDoc, lease: RunningLease):
   return context.faults.killTask(target) ? 'fault' : undefined;
 }
 
+/**
+ * Tasks the server thinks the node runs but the node no longer lists (it lost or dropped them) go back to
+ * active like a lost node's. A task claimed moments ago may not be in the list yet, so only runs older than a
+ * lease are considered.
+ */
+async function recoverUnlisted(
+  context: ServiceContext,
+  node: NodeDoc,
+  running: readonly RunningLease[],
+): Promise<void> {
+  const listed = new Set(running.map((lease) => lease.leaseToken));
+  const startedBefore = context.clock.now() - context.leases.leaseMs;
+  for (const task of await context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
+    const token = task.internal.lease?.token;
+    const started = Date.parse(task.entity.executionInfo?.startTime ?? '');
+    if (token === undefined || listed.has(token) || !(started < startedBefore)) continue;
+    await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+      current.internal.lease?.token === token && current.entity.state === 'running'
+        ? { next: recoveredFromLostNode(current, isoNow(context)), result: undefined }
+        : { next: undefined, result: undefined },
+    );
+    context.work.notify();
+  }
+}
+
 /** Renews the node's lease and tells it which of its processes to kill. */
 export async function heartbeat(
   context: ServiceContext,
@@ -106,8 +133,10 @@ export async function heartbeat(
   for (const lease of running) {
     const task = await context.store.getTask(lease.jobId, lease.taskId);
     const reason = cancelReason(task, lease, node.entity.id) ?? faultKill(context, node, lease);
-    if (reason !== undefined) cancel.push({ jobId: lease.jobId, taskId: lease.taskId, reason });
+    if (reason !== undefined)
+      cancel.push({ jobId: lease.jobId, taskId: lease.taskId, leaseToken: lease.leaseToken, reason });
   }
+  await recoverUnlisted(context, node, running);
   return { leaseExpiresAt: refreshed.internal.leaseExpiresAt ?? 0, cancel };
 }
 
