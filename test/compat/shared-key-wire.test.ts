@@ -64,10 +64,10 @@ void describe('Shared Key: our signer reproduces what @azure/batch 10.2.0 sends'
 
   /** Runs one SDK call and returns the single request it put on the wire. */
   async function captureOne(call: () => Promise<unknown>): Promise<CapturedRequest> {
-    const before = capture.requests.length;
+    const count = capture.requests.length;
     await call();
-    assert.equal(capture.requests.length, before + 1, 'exactly one request per call');
-    return capture.requests[before]!;
+    assert.equal(capture.requests.length, count + 1, 'exactly one request per call');
+    return capture.requests[count]!;
   }
 
   void it('job add (JSON body with non-ASCII text)', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { BatchServiceClient } from '@azure/batch';
-import { expectRestStatus } from '../support/errors.js';
+import { expectBatchError, expectRestStatus } from '../support/errors.js';
 import { addPool } from '../support/fixtures.js';
 import { uniqueId } from '../support/ids.js';
 import { waitForState } from '../support/poll.js';
@@ -16,7 +16,7 @@ import { waitFor } from '../support/wait.js';
 const RUN_TIMEOUT_MS = 30_000;
 
 void describe('tasks that run on a node', () => {
-  const ctx = withServer();
+  const ctx = withServer({ nodes: true });
   let client: BatchServiceClient;
   let jobId: string;
 
@@ -56,6 +56,34 @@ void describe('tasks that run on a node', () => {
       zero.map((t) => t.id),
       ['ok'],
     );
+  });
+
+  void it("executionInfo/result filter and the completed tasks' execution details", async () => {
+    const failed = await client.task.list(jobId, {
+      taskListOptions: { filter: "executionInfo/result eq 'failure'" },
+    });
+    assert.deepEqual(
+      failed.map((t) => t.id),
+      ['bad'],
+    );
+    const bad = await client.task.get(jobId, 'bad');
+    assert.deepEqual(
+      {
+        exitCode: bad.executionInfo?.exitCode,
+        result: bad.executionInfo?.result,
+        category: bad.executionInfo?.failureInfo?.category,
+        code: bad.executionInfo?.failureInfo?.code,
+      },
+      { exitCode: 3, result: 'failure', category: 'usererror', code: 'FailureExitCode' },
+    );
+  });
+
+  void it('reactivate a succeeded task → 409 TaskSucceeded', async () => {
+    const ok = await client.task.get(jobId, 'ok');
+    assert.equal(ok.executionInfo?.result, 'success');
+    await expectBatchError(client.task.reactivate(jobId, 'ok'), { statusCode: 409, code: 'TaskSucceeded' });
+    const after = await client.task.get(jobId, 'ok');
+    assert.deepEqual({ state: after.state, eTag: after.eTag }, { state: 'completed', eTag: ok.eTag });
   });
 
   void it('file delete → 200, then the file is gone', async () => {

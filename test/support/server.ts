@@ -3,9 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { startServer } from '@batchite/server';
-
-export type RunningServer = Awaited<ReturnType<typeof startServer>>;
+import { childProcessNodeLauncher } from '@batchite/cli';
+import { startServer, type RunningServer } from '@batchite/server';
 
 export interface TestServer {
   readonly url: string;
@@ -21,6 +20,11 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Reuse an existing data directory (restart tests); it is then never removed by `dispose`. */
   dataDir?: string;
+  /**
+   * Give pools real local nodes (`batchite agent` child processes, as `batchite serve` does), so tasks run.
+   * Without it pools keep their targets but get no nodes. @defaultValue false
+   */
+  nodes?: boolean;
 }
 
 /** Creates a fresh temporary data directory under the OS temp dir. */
@@ -38,7 +42,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataDir = options.dataDir ?? (await makeDataDir());
   let running: RunningServer | undefined;
   try {
-    running = await startServer({ port: 0, dataDir, logLevel: false });
+    running = await startServer({
+      port: 0,
+      dataDir,
+      logLevel: false,
+      ...(options.nodes === true ? { nodeLauncher: childProcessNodeLauncher({ stdio: 'ignore' }) } : {}),
+    });
   } catch (error) {
     if (ownsDir) await removeDataDir(dataDir);
     throw error;

@@ -49,7 +49,8 @@ export class BatchClient {
 
   constructor(options: BatchClientOptions = {}) {
     this.options = resolveClientOptions(options);
-    this.retryPolicy = options.retry instanceof RetryPolicy ? options.retry : new RetryPolicy(options.retry ?? {});
+    this.retryPolicy =
+      options.retry instanceof RetryPolicy ? options.retry : new RetryPolicy(options.retry ?? {});
     const clock = this.retryPolicy.options.clock;
     this.#pipeline = new Pipeline({
       transport: {
@@ -83,7 +84,11 @@ export class BatchClient {
   deletePool(poolId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
     return pools.deletePool(this.#pipeline, poolId, options);
   }
-  resizePool(poolId: string, resize: PoolResizeParameter, options: ConditionalOptions = {}): Promise<WriteResult> {
+  resizePool(
+    poolId: string,
+    resize: PoolResizeParameter,
+    options: ConditionalOptions = {},
+  ): Promise<WriteResult> {
     return pools.resizePool(this.#pipeline, poolId, resize, options);
   }
   listNodes(poolId: string, options: ListOptions = {}): PagedAsyncIterable<ComputeNode> {
@@ -114,7 +119,11 @@ export class BatchClient {
   deleteJob(jobId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
     return jobs.deleteJob(this.#pipeline, jobId, options);
   }
-  disableJob(jobId: string, disableTasks: DisableJobOption, options: ConditionalOptions = {}): Promise<WriteResult> {
+  disableJob(
+    jobId: string,
+    disableTasks: DisableJobOption,
+    options: ConditionalOptions = {},
+  ): Promise<WriteResult> {
     return jobs.disableJob(this.#pipeline, jobId, disableTasks, options);
   }
   enableJob(jobId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
@@ -123,7 +132,10 @@ export class BatchClient {
   terminateJob(jobId: string, options: jobs.TerminateJobOptions = {}): Promise<WriteResult> {
     return jobs.terminateJob(this.#pipeline, jobId, options);
   }
-  getJobTaskCounts(jobId: string, options: CallOptions = {}): Promise<TaskCountsResult & { requestId?: string }> {
+  getJobTaskCounts(
+    jobId: string,
+    options: CallOptions = {},
+  ): Promise<TaskCountsResult & { requestId?: string }> {
     return jobs.getJobTaskCounts(this.#pipeline, jobId, options);
   }
 

@@ -15,14 +15,14 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskAddError, TaskAddParameter, TaskAddResult } from '@batchite/protocol';
 import { idKey } from '@batchite/protocol';
-import type { AttemptContext, Classifier } from '@batchite/retry';
+import { isRetryError, type AttemptContext, type Classifier } from '@batchite/retry';
 import { BatchError, kindOf } from './batch-error.js';
 import { sendAttempt } from './http/transport.js';
 import { seg } from './operations/common.js';
 import { verifyExisting } from './operations/create.js';
 import { MAX_TASKS_PER_COLLECTION, taskPath } from './operations/tasks.js';
 import type { CallOptions } from './options.js';
-import { isAmbiguousFailure, toBatchError, type Pipeline } from './pipeline.js';
+import { historyAmbiguous, isAmbiguousFailure, toBatchError, type Pipeline } from './pipeline.js';
 import { ChunkQueue, type TaskEntry } from './task-chunks.js';
 
 export interface CreateTasksOptions extends CallOptions {
@@ -77,7 +77,11 @@ function itemClassifier(user: Classifier | undefined): Classifier {
 }
 
 /** A per-task error of add-task-collection as a `BatchError`. */
-export function itemError(error: TaskAddError | undefined, status: string, clientRequestId: string): BatchError {
+export function itemError(
+  error: TaskAddError | undefined,
+  status: string,
+  clientRequestId: string,
+): BatchError {
   const code = error?.code;
   const fallbackStatus = status.toLowerCase() === 'servererror' ? 500 : 400;
   return new BatchError({
@@ -116,7 +120,10 @@ export class TaskCreator {
   }
 
   async run(): Promise<void> {
-    const concurrency = Math.max(1, Math.floor(this.options.concurrency ?? DEFAULT_CREATE_TASKS_OPTIONS.concurrency));
+    const concurrency = Math.max(
+      1,
+      Math.floor(this.options.concurrency ?? DEFAULT_CREATE_TASKS_OPTIONS.concurrency),
+    );
     const endAt = this.options.timeoutMs === undefined ? undefined : this.#now() + this.options.timeoutMs;
     const worker = async (): Promise<void> => {
       for (let chunk = this.#queue.next(); chunk && !this.#stop; chunk = this.#queue.next()) {
@@ -128,7 +135,12 @@ export class TaskCreator {
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (rejected) throw rejected.reason;
     for (const entry of this.entries) {
-      entry.outcome ??= { taskId: entry.task.id, status: 'failed', error: this.#stop, attempts: entry.attempts };
+      entry.outcome ??= {
+        taskId: entry.task.id,
+        status: 'failed',
+        error: this.#stop,
+        attempts: entry.attempts,
+      };
     }
   }
 
@@ -137,7 +149,12 @@ export class TaskCreator {
   }
 
   async #runChunk(chunk: TaskEntry[], endAt: number | undefined): Promise<void> {
-    const state: ChunkState = { size: chunk.length, pending: chunk, toReconcile: [], clientRequestId: randomUUID() };
+    const state: ChunkState = {
+      size: chunk.length,
+      pending: chunk,
+      toReconcile: [],
+      clientRequestId: randomUUID(),
+    };
     const extra = {
       classify: itemClassifier(this.options.retry?.classify),
       ...(endAt === undefined ? {} : { deadlineMs: Math.max(1, endAt - this.#now()) }),
@@ -155,7 +172,11 @@ export class TaskCreator {
 
   async #attempt(ctx: AttemptContext, state: ChunkState): Promise<void> {
     const sending = state.pending;
-    for (const entry of sending) entry.attempts += 1;
+    const earlierAmbiguous = historyAmbiguous(ctx.history);
+    for (const entry of sending) {
+      entry.attempts += 1;
+      if (earlierAmbiguous) entry.ambiguous = true;
+    }
     if (ctx.attempt > 1) this.#refundUnsentShare(ctx, sending.length / state.size);
     let results: TaskAddResult[];
     try {
@@ -192,7 +213,11 @@ export class TaskCreator {
     const last = ctx.history.at(-1);
     const policy = this.pipeline.config.policy;
     const respect = this.options.retry?.respectRetryAfter ?? policy.options.respectRetryAfter;
-    const serverPaced = respect && last !== undefined && last.decision.kind !== 'fatal' && last.decision.retryAfterMs !== undefined;
+    const serverPaced =
+      respect &&
+      last !== undefined &&
+      last.decision.kind !== 'fatal' &&
+      last.decision.retryAfterMs !== undefined;
     policy.budget.refund(policy.budget.costOf(serverPaced) * (1 - share));
   }
 
@@ -220,7 +245,6 @@ export class TaskCreator {
   }
 
   #chunkFailed(thrown: unknown, state: ChunkState): void {
-    if (this.options.signal?.aborted) throw this.options.signal.reason;
     const error = this.#asBatchError(thrown, state);
     if (error.statusCode === 413 && state.pending.length > 1) {
       this.#queue.split(state.pending);
@@ -233,15 +257,15 @@ export class TaskCreator {
   }
 
   #asBatchError(thrown: unknown, state: ChunkState): BatchError {
-    const last = (thrown as { lastError?: unknown }).lastError;
-    if (last instanceof ItemRetryError) {
-      const error = itemError(last.itemError, 'servererror', state.clientRequestId);
-      const retryError = thrown as { reason?: BatchError['giveUpReason']; attempts?: number };
-      error.giveUpReason = retryError.reason;
-      error.attempts = retryError.attempts ?? 1;
+    if (isRetryError(thrown) && thrown.reason !== 'aborted' && thrown.lastError instanceof ItemRetryError) {
+      const error = itemError(thrown.lastError.itemError, 'servererror', state.clientRequestId);
+      error.giveUpReason = thrown.reason;
+      error.attempts = thrown.attempts;
+      error.history = thrown.history;
       return error;
     }
-    return toBatchError(thrown, this.options.signal, 0, state.clientRequestId);
+    // Aborts are rethrown as the signal's reason here.
+    return toBatchError(thrown, state.clientRequestId, this.pipeline.gateClosed());
   }
 
   async #reconcile(entry: TaskEntry, clientRequestId: string): Promise<void> {
@@ -260,7 +284,10 @@ export class TaskCreator {
         sent: entry.task,
         ids: { jobId: this.jobId, taskId: id },
       },
-      { ...(this.options.retry ? { retry: this.options.retry } : {}), ...(this.options.signal ? { signal: this.options.signal } : {}) },
+      {
+        ...(this.options.retry ? { retry: this.options.retry } : {}),
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      },
       conflict,
     );
     entry.outcome =
@@ -279,7 +306,13 @@ export async function createTasks(
 ): Promise<TaskCreateOutcome[]> {
   const seen = new Set<string>();
   const entries: TaskEntry[] = tasks.map((task, index) => {
-    const entry: TaskEntry = { index, task, bytes: Buffer.byteLength(JSON.stringify(task)), attempts: 0, ambiguous: false };
+    const entry: TaskEntry = {
+      index,
+      task,
+      bytes: Buffer.byteLength(JSON.stringify(task)),
+      attempts: 0,
+      ambiguous: false,
+    };
     const key = idKey(task.id);
     if (seen.has(key)) {
       const error = new BatchError({

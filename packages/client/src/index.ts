@@ -9,9 +9,19 @@ export {
   type CreateTasksOptions,
   type TaskCreateOutcome,
 } from './create-tasks.js';
-export { OPERATION_POLICIES, type OperationClass, type OperationName, type OperationPolicy } from './operation-policies.js';
+export {
+  OPERATION_POLICIES,
+  type OperationClass,
+  type OperationName,
+  type OperationPolicy,
+} from './operation-policies.js';
 export type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
-export type { FileConditionalOptions, GetTaskFileOptions, TaskFile, TaskFileProperties } from './operations/files.js';
+export type {
+  FileConditionalOptions,
+  GetTaskFileOptions,
+  TaskFile,
+  TaskFileProperties,
+} from './operations/files.js';
 export type { TerminateJobOptions } from './operations/jobs.js';
 export {
   CLIENT_VERSION,

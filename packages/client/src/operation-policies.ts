@@ -35,7 +35,12 @@ export interface OperationPolicy {
   convergedOn?: readonly string[];
 }
 
-const read = (method: HttpMethod, path: string, resource: ResourceType, success = [200]): OperationPolicy => ({
+const read = (
+  method: HttpMethod,
+  path: string,
+  resource: ResourceType,
+  success = [200],
+): OperationPolicy => ({
   method,
   path,
   success,
@@ -45,7 +50,14 @@ const read = (method: HttpMethod, path: string, resource: ResourceType, success 
 });
 
 export const OPERATION_POLICIES = Object.freeze({
-  createPool: { method: 'POST', path: '/pools', success: [201], class: 'create', resource: 'pool', verb: 'create' },
+  createPool: {
+    method: 'POST',
+    path: '/pools',
+    success: [201],
+    class: 'create',
+    resource: 'pool',
+    verb: 'create',
+  },
   getPool: read('GET', '/pools/{poolId}', 'pool'),
   poolExists: read('HEAD', '/pools/{poolId}', 'pool', [200, 404]),
   listPools: read('GET', '/pools', 'pool'),
@@ -69,7 +81,14 @@ export const OPERATION_POLICIES = Object.freeze({
   },
   listNodes: read('GET', '/pools/{poolId}/nodes', 'node'),
   getNode: read('GET', '/pools/{poolId}/nodes/{nodeId}', 'node'),
-  createJob: { method: 'POST', path: '/jobs', success: [201], class: 'create', resource: 'job', verb: 'create' },
+  createJob: {
+    method: 'POST',
+    path: '/jobs',
+    success: [201],
+    class: 'create',
+    resource: 'job',
+    verb: 'create',
+  },
   getJob: read('GET', '/jobs/{jobId}', 'job'),
   listJobs: read('GET', '/jobs', 'job'),
   updateJob: {

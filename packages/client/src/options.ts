@@ -76,8 +76,8 @@ export interface ResolvedClientOptions {
 
 export const CLIENT_VERSION = '0.1.0';
 
-export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
-  apiVersion: DEFAULT_API_VERSION as string,
+export const DEFAULT_CLIENT_OPTIONS: Readonly<{ apiVersion: string; userAgent: string }> = Object.freeze({
+  apiVersion: DEFAULT_API_VERSION,
   userAgent: `batchite-client/${CLIENT_VERSION} Node/${process.version}`,
 });
 
@@ -89,11 +89,13 @@ export function resolveClientOptions(
   const endpoint = options.endpoint ?? env.BATCHITE_ENDPOINT;
   const accountName = options.accountName ?? env.BATCHITE_ACCOUNT_NAME;
   const accountKey = options.accountKey ?? env.BATCHITE_ACCOUNT_KEY;
-  if (!endpoint) throw new TypeError('BatchClient needs an endpoint (option `endpoint` or BATCHITE_ENDPOINT)');
+  if (!endpoint)
+    throw new TypeError('BatchClient needs an endpoint (option `endpoint` or BATCHITE_ENDPOINT)');
   if (!accountName) {
     throw new TypeError('BatchClient needs an account name (option `accountName` or BATCHITE_ACCOUNT_NAME)');
   }
-  if (!accountKey) throw new TypeError('BatchClient needs an account key (option `accountKey` or BATCHITE_ACCOUNT_KEY)');
+  if (!accountKey)
+    throw new TypeError('BatchClient needs an account key (option `accountKey` or BATCHITE_ACCOUNT_KEY)');
   let url: URL;
   try {
     url = new URL(endpoint);

@@ -32,7 +32,11 @@ export function listQuery(options: ListOptions): [string, string][] {
   if (options.select !== undefined) query.push(['$select', options.select]);
   if (options.expand !== undefined) query.push(['$expand', options.expand]);
   if (options.maxResults !== undefined) {
-    if (!Number.isInteger(options.maxResults) || options.maxResults < 1 || options.maxResults > MAX_PAGE_SIZE) {
+    if (
+      !Number.isInteger(options.maxResults) ||
+      options.maxResults < 1 ||
+      options.maxResults > MAX_PAGE_SIZE
+    ) {
       throw new RangeError(`maxResults must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
     query.push(['maxresults', String(options.maxResults)]);

@@ -9,12 +9,19 @@ import {
   isDeadlineExceededError,
   isRetryError,
   type AttemptContext,
+  type RetryError,
   type AttemptRecord,
   type CallRetryOptions,
   type RetryPolicy,
 } from '@batchite/retry';
 import { BatchError, isBatchError } from './batch-error.js';
-import { NOT_SENT_CODES, sendAttempt, type TransportConfig, type WireRequest, type WireResponse } from './http/transport.js';
+import {
+  NOT_SENT_CODES,
+  sendAttempt,
+  type TransportConfig,
+  type WireRequest,
+  type WireResponse,
+} from './http/transport.js';
 import { operationPolicy, type OperationName } from './operation-policies.js';
 import type { CallOptions } from './options.js';
 import { explainStateError, type ResourceIds } from './state-explanations.js';
@@ -63,13 +70,25 @@ export class Pipeline {
     };
   }
 
+  /** True while the host gate of this client is closed by a server's Retry-After. */
+  gateClosed(): boolean {
+    return this.config.policy.gate.remainingMs(this.config.gateKey) > 0;
+  }
+
   /** Runs `request` as the operation `op` and settles without throwing `BatchError`s (aborts still reject). */
-  async run(op: OperationName, request: WireRequest, options: CallOptions, ids: ResourceIds): Promise<CallOutcome> {
+  async run(
+    op: OperationName,
+    request: WireRequest,
+    options: CallOptions,
+    ids: ResourceIds,
+  ): Promise<CallOutcome> {
     const clientRequestId = options.clientRequestId ?? randomUUID();
     const state = { attempts: 0, ambiguous: false };
     try {
       const response = await this.config.policy.execute(async (ctx: AttemptContext) => {
         state.attempts = ctx.attempt;
+        // Timeouts settle the attempt before the fetch rejects; the engine's history catches those too.
+        if (historyAmbiguous(ctx.history)) state.ambiguous = true;
         try {
           return await sendAttempt(this.config.transport, request, {
             signal: ctx.signal,
@@ -83,8 +102,9 @@ export class Pipeline {
       }, this.overrides(options));
       return { ok: true, response, attempts: state.attempts, clientRequestId };
     } catch (thrown) {
-      const error = toBatchError(thrown, options.signal, state.attempts, clientRequestId);
-      if (error.kind === 'invalidOperation') error.explanation = explainStateError(error.code, operationPolicy(op), ids);
+      const error = toBatchError(thrown, clientRequestId, this.gateClosed());
+      if (error.kind === 'invalidOperation')
+        error.explanation = explainStateError(error.code, operationPolicy(op), ids);
       return { ok: false, error, attempts: state.attempts, clientRequestId, ambiguous: state.ambiguous };
     }
   }
@@ -110,31 +130,33 @@ export class Pipeline {
 }
 
 /**
- * Turns whatever the engine threw into a `BatchError` carrying attempts, history and give-up reason. A caller's abort
- * is rethrown as the signal's reason (as fetch does), not wrapped.
+ * Turns what the engine threw into a `BatchError` carrying attempts, history and give-up reason. An abort is rethrown
+ * as the signal's reason (as fetch does), not wrapped; anything that is neither a `RetryError` nor a `BatchError`
+ * (a `RetryConfigError`, a bug) is rethrown unchanged.
  */
-export function toBatchError(
-  thrown: unknown,
-  signal: AbortSignal | undefined,
-  attempts: number,
-  clientRequestId: string,
-): BatchError {
-  if (isRetryError(thrown) && thrown.reason === 'aborted' && signal?.aborted) throw signal.reason;
-  if (!isRetryError(thrown) && signal?.aborted) throw signal.reason;
-  const inner = isRetryError(thrown) ? thrown.lastError : thrown;
-  const error = isBatchError(inner) ? inner : timeoutOrUnknown(inner, clientRequestId);
-  error.clientRequestId ??= clientRequestId;
-  if (isRetryError(thrown)) {
-    error.attempts = thrown.attempts;
-    error.giveUpReason = thrown.reason;
-    error.history = thrown.history;
-  } else {
-    error.attempts = Math.max(1, attempts);
+export function toBatchError(thrown: unknown, clientRequestId: string, gateClosed = false): BatchError {
+  if (!isRetryError(thrown)) {
+    if (!isBatchError(thrown)) throw thrown;
+    thrown.clientRequestId ??= clientRequestId;
+    return thrown;
   }
+  if (thrown.reason === 'aborted') throw thrown.cause;
+  const inner = thrown.lastError;
+  const error = isBatchError(inner) ? inner : engineError(thrown, inner, clientRequestId, gateClosed);
+  error.clientRequestId ??= clientRequestId;
+  error.attempts = thrown.attempts;
+  error.giveUpReason = thrown.reason;
+  error.history = thrown.history;
   return error;
 }
 
-function timeoutOrUnknown(inner: unknown, clientRequestId: string): BatchError {
+/** A give-up without a `BatchError` behind it: an attempt timeout, the deadline, or the deadline at a closed gate. */
+function engineError(
+  thrown: RetryError,
+  inner: unknown,
+  clientRequestId: string,
+  gateClosed: boolean,
+): BatchError {
   if (isAttemptTimeoutError(inner) || isDeadlineExceededError(inner)) {
     return new BatchError({
       message: `no answer in time (${inner.message})`,
@@ -144,8 +166,19 @@ function timeoutOrUnknown(inner: unknown, clientRequestId: string): BatchError {
       cause: inner,
     });
   }
-  const message = inner instanceof Error ? inner.message : String(inner);
-  return new BatchError({ message, kind: 'network', code: 'ClientError', clientRequestId, cause: inner });
+  return new BatchError({
+    message: thrown.message,
+    // Stopped by the deadline while the host gate was closed: the server's throttling is why.
+    kind: gateClosed && thrown.reason === 'deadline' ? 'throttled' : 'network',
+    code: thrown.code,
+    clientRequestId,
+    cause: inner ?? thrown,
+  });
+}
+
+/** True when an earlier attempt in `history` may have been applied (the engine's view: not marked unprocessed). */
+export function historyAmbiguous(history: readonly AttemptRecord[]): boolean {
+  return history.some((record) => record.decision.kind !== 'fatal' && record.decision.unprocessed !== true);
 }
 
 export type { AttemptRecord };

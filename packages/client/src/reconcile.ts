@@ -74,7 +74,12 @@ function firstMismatch(sent: unknown, stored: unknown, path: string, caseless: b
     if (typeof stored !== 'object' || Array.isArray(stored)) return path;
     for (const [key, value] of Object.entries(sent)) {
       if (WRITE_ONLY_KEYS.has(key)) continue;
-      const found = firstMismatch(value, (stored as Record<string, unknown>)[key], join(path, key), CASE_INSENSITIVE_KEYS.has(key));
+      const found = firstMismatch(
+        value,
+        (stored as Record<string, unknown>)[key],
+        join(path, key),
+        CASE_INSENSITIVE_KEYS.has(key),
+      );
       if (found !== undefined) return found;
     }
     return undefined;

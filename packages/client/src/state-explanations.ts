@@ -21,7 +21,8 @@ const STATE_TEXTS: Readonly<Record<string, StateText>> = Object.freeze({
   TaskNotCompleted: (ids) => `task ${ids.taskId ?? '?'} is not completed`,
   TaskSucceeded: (ids) => `task ${ids.taskId ?? '?'} completed successfully`,
   TaskFilesUnavailable: (ids) => `the files of task ${ids.taskId ?? '?'} are not available`,
-  TaskFilesCleanedup: (ids) => `the files of task ${ids.taskId ?? '?'} were cleaned up after its retention time`,
+  TaskFilesCleanedup: (ids) =>
+    `the files of task ${ids.taskId ?? '?'} were cleaned up after its retention time`,
   JobCompleted: (ids) => `job ${ids.jobId ?? '?'} is already completed`,
   JobBeingTerminated: (ids) => `job ${ids.jobId ?? '?'} is being terminated`,
   JobBeingDeleted: (ids) => `job ${ids.jobId ?? '?'} is being deleted`,
@@ -51,7 +52,11 @@ function subject(policy: OperationPolicy, ids: ResourceIds): string {
 }
 
 /** The explanation for a state error of `code` raised by the operation `policy`. */
-export function explainStateError(code: string | undefined, policy: OperationPolicy, ids: ResourceIds): string {
+export function explainStateError(
+  code: string | undefined,
+  policy: OperationPolicy,
+  ids: ResourceIds,
+): string {
   const text = code === undefined ? undefined : STATE_TEXTS[code];
   const state = text ? text(ids) : `${subject(policy, ids)} is not in a state that allows ${policy.verb}`;
   return policy.requires ? `${state}; ${policy.verb} applies to ${policy.requires}` : state;

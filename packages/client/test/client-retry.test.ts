@@ -25,9 +25,15 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setup(handler: Handler, retry: RetryOptions = FAST): Promise<{ client: BatchClient; s: ScriptedServer }> {
+async function setup(
+  handler: Handler,
+  retry: RetryOptions = FAST,
+): Promise<{ client: BatchClient; s: ScriptedServer }> {
   server = await startScriptedServer(handler);
-  return { client: new BatchClient({ endpoint: server.url, accountName: ACCOUNT, accountKey: KEY, retry }), s: server };
+  return {
+    client: new BatchClient({ endpoint: server.url, accountName: ACCOUNT, accountKey: KEY, retry }),
+    s: server,
+  };
 }
 
 /** A handler that answers the n-th request with `script[n]` (the last entry repeats). */
@@ -37,7 +43,12 @@ function scripted(...script: Handler[]): Handler {
 }
 
 const jobOk: Handler = (_req, res) =>
-  sendJson(res, 200, { id: 'j1', state: 'active' }, { etag: '0xABC', 'last-modified': 'Tue, 01 Jan 2030 00:00:00 GMT' });
+  sendJson(
+    res,
+    200,
+    { id: 'j1', state: 'active' },
+    { etag: '0xABC', 'last-modified': 'Tue, 01 Jan 2030 00:00:00 GMT' },
+  );
 
 async function rejection(promise: Promise<unknown>): Promise<BatchError> {
   try {
@@ -72,7 +83,10 @@ describe('BatchClient request retries', () => {
   });
 
   it('gives up after maxAttempts with the give-up reason, attempts and history', async () => {
-    const { client, s } = await setup((_q, r) => sendError(r, 500, 'InternalError'), { ...FAST, maxAttempts: 3 });
+    const { client, s } = await setup((_q, r) => sendError(r, 500, 'InternalError'), {
+      ...FAST,
+      maxAttempts: 3,
+    });
     const error = await rejection(client.getJob('j1'));
     assert.equal(s.requests.length, 3);
     assert.equal(error.kind, 'server');
@@ -84,24 +98,59 @@ describe('BatchClient request retries', () => {
     assert.match(error.requestId ?? '', /^0{8}-/);
   });
 
-  it('waits at least Retry-After on 429 (fake clock) and re-signs with a fresh ocp-date', async () => {
-    const clock = new FakeClock(Date.UTC(2030, 0, 1));
-    const { client, s } = await setup(
-      scripted((_q, r) => sendError(r, 429, 'TooManyRequests', { headers: { 'retry-after': '2' } }), jobOk),
-      { ...FAST, clock, deadlineMs: Number.POSITIVE_INFINITY },
+  it(
+    'waits at least Retry-After on 429 (fake clock) and re-signs with a fresh ocp-date',
+    { timeout: 10_000 },
+    async () => {
+      const clock = new FakeClock(Date.UTC(2030, 0, 1));
+      const { client, s } = await setup(
+        scripted((_q, r) => sendError(r, 429, 'TooManyRequests', { headers: { 'retry-after': '2' } }), jobOk),
+        { ...FAST, clock, deadlineMs: Number.POSITIVE_INFINITY },
+      );
+      const pending = client.getJob('j1');
+      await clock.sleeping(1);
+      assert.equal(s.requests.length, 1);
+      const wait = clock.sleepLog.at(-1) ?? 0;
+      assert.ok(wait >= 2000 && wait <= 4000, `waited ${wait} ms for Retry-After: 2`);
+      await clock.advance(wait);
+      const job = await pending;
+      assert.equal(job.id, 'j1');
+      assert.equal(s.requests.length, 2);
+      const [first, second] = s.requests.map((r) => Date.parse(r.headers['ocp-date'] ?? ''));
+      assert.ok((second ?? 0) - (first ?? 0) >= 2000, 'the retry carries a later ocp-date');
+      assert.notEqual(s.requests[0]?.headers.authorization, s.requests[1]?.headers.authorization);
+    },
+  );
+
+  it(
+    'a 429 with Retry-After holds the other calls of the client at the host gate',
+    { timeout: 10_000 },
+    async () => {
+      const clock = new FakeClock(Date.UTC(2030, 0, 1));
+      const { client, s } = await setup(
+        scripted((_q, r) => sendError(r, 429, 'TooManyRequests', { headers: { 'retry-after': '5' } }), jobOk),
+        { ...FAST, clock, deadlineMs: Number.POSITIVE_INFINITY, retryAfterJitter: 0 },
+      );
+      const first = client.getJob('j1');
+      await clock.sleeping(1);
+      const second = client.getJob('j2');
+      await clock.sleeping(2);
+      assert.equal(s.requests.length, 1, 'the sibling waits instead of collecting its own 429');
+      await clock.advance(5000);
+      await Promise.all([first, second]);
+      assert.equal(s.requests.length, 3);
+    },
+  );
+
+  it('surfaces a persistent 429 as kind throttled with retryAfterMs', async () => {
+    const { client } = await setup(
+      (_q, r) => sendError(r, 429, 'TooManyRequests', { headers: { 'retry-after-ms': '1' } }),
+      { ...FAST, maxAttempts: 2 },
     );
-    const pending = client.getJob('j1');
-    await clock.sleeping(1);
-    assert.equal(s.requests.length, 1);
-    const wait = clock.sleepLog.at(-1) ?? 0;
-    assert.ok(wait >= 2000 && wait <= 4000, `waited ${wait} ms for Retry-After: 2`);
-    await clock.advance(wait);
-    const job = await pending;
-    assert.equal(job.id, 'j1');
-    assert.equal(s.requests.length, 2);
-    const [first, second] = s.requests.map((r) => Date.parse(r.headers['ocp-date'] ?? ''));
-    assert.ok((second ?? 0) - (first ?? 0) >= 2000, 'the retry carries a later ocp-date');
-    assert.notEqual(s.requests[0]?.headers.authorization, s.requests[1]?.headers.authorization);
+    const error = await rejection(client.getJob('j1'));
+    assert.equal(error.kind, 'throttled');
+    assert.equal(error.retryAfterMs, 1);
+    assert.equal(error.giveUpReason, 'attempts-exhausted');
   });
 
   it('retries a connection reset', async () => {
@@ -148,10 +197,13 @@ describe('BatchClient request retries', () => {
     const error = await rejection(client.terminateTask('j1', 't1'));
     assert.equal(s.requests.length, 1);
     assert.equal(error.kind, 'invalidOperation');
-    assert.equal(error.explanation, 'task t1 is already completed; terminate applies to active, preparing or running tasks');
+    assert.equal(
+      error.explanation,
+      'task t1 is already completed; terminate applies to active, preparing or running tasks',
+    );
   });
 
-  it('abort during a backoff wait settles at once and sends nothing more', async () => {
+  it('abort during a backoff wait settles at once and sends nothing more', { timeout: 10_000 }, async () => {
     const clock = new FakeClock(Date.UTC(2030, 0, 1));
     const { client, s } = await setup((_q, r) => sendError(r, 503, 'ServerBusy'), {
       ...FAST,

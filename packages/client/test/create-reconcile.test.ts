@@ -19,10 +19,16 @@ afterEach(async () => {
 
 async function setup(
   faults: (RequestFault | undefined)[],
+  retry: RetryOptions = FAST,
 ): Promise<{ client: BatchClient; s: ScriptedServer; store: FakeTasks }> {
   const store = new FakeTasks({ jobId: 'j1', requestFault: (_req, index) => faults[index] });
   server = await startScriptedServer(store.handler);
-  const client = new BatchClient({ endpoint: server.url, accountName: ACCOUNT, accountKey: KEY, retry: FAST });
+  const client = new BatchClient({
+    endpoint: server.url,
+    accountName: ACCOUNT,
+    accountKey: KEY,
+    retry,
+  });
   return { client, s: server, store };
 }
 
@@ -52,6 +58,14 @@ describe('create with reconciliation', () => {
     assert.equal(store.tasks.size, 1);
   });
 
+  it('an attempt timeout after the server committed is ambiguous too: reconciled, no duplicate', async () => {
+    const { client, s, store } = await setup([{ kind: 'hang' }], { ...FAST, attemptTimeoutMs: 100 });
+    const result = await client.createTask('j1', task);
+    assert.equal(result.status, 'existed');
+    assert.equal(s.requests.length, 3);
+    assert.equal(store.stores.get('t1'), 1);
+  });
+
   it('TaskExists for a different task body after an ambiguous attempt is surfaced as alreadyExists', async () => {
     const { client, s, store } = await setup([{ kind: 'status', status: 500, code: 'InternalError' }]);
     store.seed({ id: 'T1', commandLine: '/bin/sh -c "echo other"' });
@@ -60,7 +74,11 @@ describe('create with reconciliation', () => {
     assert.equal(error.code, 'TaskExists');
     assert.match(error.explanation ?? '', /differs from the one sent \(at commandLine\)/);
     assert.equal(s.requests.length, 3, 'POST, POST, verifying GET');
-    assert.equal(store.tasks.get('t1')?.commandLine, '/bin/sh -c "echo other"', 'the existing task is untouched');
+    assert.equal(
+      store.tasks.get('t1')?.commandLine,
+      '/bin/sh -c "echo other"',
+      'the existing task is untouched',
+    );
   });
 
   it('a 409 TaskExists on the first attempt is surfaced at once, without a GET', async () => {

@@ -7,7 +7,13 @@ import { afterEach, describe, it } from 'node:test';
 import { seededRandom, type RetryOptions } from '@batchite/retry';
 import { BatchClient, type TaskCreateOutcome } from '../src/index.js';
 import { FakeTasks, type FakeTasksOptions } from './helpers/fake-tasks.js';
-import { ACCOUNT, KEY, sendError, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
+import {
+  ACCOUNT,
+  KEY,
+  sendError,
+  startScriptedServer,
+  type ScriptedServer,
+} from './helpers/scripted-server.js';
 
 const FAST: RetryOptions = { baseDelayMs: 1, throttleBaseDelayMs: 1, maxDelayMs: 4 };
 
@@ -43,7 +49,8 @@ describe('createTasks', () => {
     const { client, store, s } = await setup(
       {
         itemFault: () => random() < 0.2,
-        requestFault: (req) => (req.path.endsWith('/addtaskcollection') && random() < 0.03 ? { kind: 'lose' } : undefined),
+        requestFault: (req) =>
+          req.path.endsWith('/addtaskcollection') && random() < 0.03 ? { kind: 'lose' } : undefined,
       },
       // Item rounds spend the shared budget (each the share of the chunk it resends): a sustained 20 % item failure
       // costs ~25 % of a retry per chunk, more than the default 10 % ratio refills (see the next test).
@@ -60,7 +67,10 @@ describe('createTasks', () => {
     const counts = tally(outcomes);
     assert.equal(counts.failed ?? 0, 0, JSON.stringify(outcomes.find((o) => o.status === 'failed')));
     assert.equal(store.tasks.size, 10_000);
-    assert.ok([...store.stores.values()].every((n) => n === 1), 'no task stored twice');
+    assert.ok(
+      [...store.stores.values()].every((n) => n === 1),
+      'no task stored twice',
+    );
     assert.ok(s.requests.every((r) => r.signatureOk));
     const verifyingGets = s.requests.filter((r) => r.method === 'GET').length;
     assert.equal(verifyingGets, counts.existed ?? 0);
@@ -93,7 +103,10 @@ describe('createTasks', () => {
   it('chunks by count (≤ 100) and by size (< 1 MB), preserving order', async () => {
     const { client, s } = await setup({}, FAST);
     const big = 'x'.repeat(200_000);
-    const tasks = [...makeTasks(150, 'a'), ...makeTasks(7, 'b').map((task) => ({ ...task, displayName: big }))];
+    const tasks = [
+      ...makeTasks(150, 'a'),
+      ...makeTasks(7, 'b').map((task) => ({ ...task, displayName: big })),
+    ];
     const outcomes = await client.createTasks('j1', tasks, { concurrency: 1 });
     assert.ok(outcomes.every((o) => o.status === 'created' && o.attempts === 1));
     const sizes = s.requests.map((r) => (r.json as { value: unknown[] }).value.length);
@@ -108,7 +121,12 @@ describe('createTasks', () => {
       if (count > 30) return sendError(res, 413, 'RequestBodyTooLarge');
       return store.handler(req, res);
     });
-    const client = new BatchClient({ endpoint: server.url, accountName: ACCOUNT, accountKey: KEY, retry: FAST });
+    const client = new BatchClient({
+      endpoint: server.url,
+      accountName: ACCOUNT,
+      accountKey: KEY,
+      retry: FAST,
+    });
     const outcomes = await client.createTasks('j1', makeTasks(100), { concurrency: 1 });
     assert.equal(tally(outcomes).created, 100);
     assert.equal(store.tasks.size, 100);

@@ -29,7 +29,12 @@ afterEach(async () => {
 async function setup(handler: Handler): Promise<{ client: BatchClient; s: ScriptedServer }> {
   server = await startScriptedServer(handler);
   return {
-    client: new BatchClient({ endpoint: `${server.url}/`, accountName: ACCOUNT, accountKey: KEY, retry: FAST }),
+    client: new BatchClient({
+      endpoint: `${server.url}/`,
+      accountName: ACCOUNT,
+      accountKey: KEY,
+      retry: FAST,
+    }),
     s: server,
   };
 }
@@ -56,12 +61,16 @@ describe('operations on the wire', () => {
   it('listJobs follows odata.nextLink, retrying a failed page', async () => {
     const { client, s } = await setup(jobPages(() => server?.url ?? ''));
     const ids: string[] = [];
-    for await (const job of client.listJobs({ maxResults: 2, filter: "state eq 'active'" })) ids.push(job.id ?? '');
+    for await (const job of client.listJobs({ maxResults: 2, filter: "state eq 'active'" }))
+      ids.push(job.id ?? '');
     assert.deepEqual(ids, ['a', 'b', 'c', 'd', 'e']);
     assert.equal(s.requests.length, 4, '3 pages + 1 retry');
     assert.ok(s.requests.every((r) => r.signatureOk));
     assert.equal(s.requests[0]?.query.get('$filter'), "state eq 'active'");
-    assert.match(s.requests[0]?.rawUrl ?? '', /^\/jobs\?\$filter=state%20eq%20%27active%27&maxresults=2&api-version=/);
+    assert.match(
+      s.requests[0]?.rawUrl ?? '',
+      /^\/jobs\?\$filter=state%20eq%20%27active%27&maxresults=2&api-version=/,
+    );
     for (const r of s.requests) assert.deepEqual(r.query.getAll('api-version'), ['2022-10-01.16.0']);
   });
 
@@ -89,7 +98,8 @@ describe('operations on the wire', () => {
     const { client, s } = await setup((req, res) => {
       if (req.method === 'HEAD') {
         res.writeHead(200, { ...fileHeaders, 'content-length': '11' });
-        return res.end();
+        res.end();
+        return;
       }
       res.writeHead(200, fileHeaders);
       res.end(req.headers['ocp-range'] === 'bytes=0-3' ? 'hell' : 'hello world');
@@ -157,7 +167,11 @@ describe('operations on the wire', () => {
   });
 
   it('reads endpoint and account from BATCHITE_* when options omit them', () => {
-    const env = { BATCHITE_ENDPOINT: 'http://127.0.0.1:1/acct/', BATCHITE_ACCOUNT_NAME: 'a', BATCHITE_ACCOUNT_KEY: 'aw==' };
+    const env = {
+      BATCHITE_ENDPOINT: 'http://127.0.0.1:1/acct/',
+      BATCHITE_ACCOUNT_NAME: 'a',
+      BATCHITE_ACCOUNT_KEY: 'aw==',
+    };
     const resolved = resolveClientOptions({}, env);
     assert.equal(resolved.endpoint, 'http://127.0.0.1:1/acct');
     assert.equal(resolved.accountName, 'a');

@@ -12,7 +12,8 @@ import {
 import { fetchError, httpError } from './helpers.js';
 
 const NOW = 1_000_000;
-const classify = (error: unknown, attempt = 1): RetryDecision => defaultClassifier(error, { attempt, now: NOW });
+const classify = (error: unknown, attempt = 1): RetryDecision =>
+  defaultClassifier(error, { attempt, now: NOW });
 
 describe('default classification by HTTP status', () => {
   const cases: Array<[number, Record<string, string>, RetryDecision['kind'], string]> = [
@@ -43,7 +44,10 @@ describe('default classification by HTTP status', () => {
   }
 
   it('reads `status` when `statusCode` is absent, and carries Retry-After as retryAfterMs', () => {
-    const error = Object.assign(new Error('x'), { status: 429, headers: new Headers({ 'retry-after': '3' }) });
+    const error = Object.assign(new Error('x'), {
+      status: 429,
+      headers: new Headers({ 'retry-after': '3' }),
+    });
     assert.deepEqual(classify(error), {
       kind: 'throttled',
       reason: 'too-many-requests',
@@ -54,7 +58,12 @@ describe('default classification by HTTP status', () => {
 
   it('uses a numeric retryAfterMs already on the error', () => {
     const error = Object.assign(httpError(503), { retryAfterMs: 1500 });
-    assert.deepEqual(classify(error), { kind: 'throttled', reason: 'server-busy', unprocessed: true, retryAfterMs: 1500 });
+    assert.deepEqual(classify(error), {
+      kind: 'throttled',
+      reason: 'server-busy',
+      unprocessed: true,
+      retryAfterMs: 1500,
+    });
   });
 
   it('marks only requests that certainly had no effect as unprocessed', () => {
@@ -144,13 +153,19 @@ describe('classifier chain', () => {
     };
     const custom = Object.assign(new Error(), { code: 'Custom' });
     assert.equal(classifyWith([first, second], custom, { attempt: 1, now: NOW }).reason, 'custom');
-    assert.equal(classifyWith([first, second], httpError(404), { attempt: 1, now: NOW }).reason, 'client-error');
+    assert.equal(
+      classifyWith([first, second], httpError(404), { attempt: 1, now: NOW }).reason,
+      'client-error',
+    );
     assert.deepEqual(seen, ['first', 'second', 'first', 'second']);
   });
 
   it("keeps the server's Retry-After when a custom classifier does not give one", () => {
     const error = httpError(409, 'OperationInProgress', { 'retry-after': '7' });
-    const decision = classifyWith([() => ({ kind: 'throttled', reason: 'busy' })], error, { attempt: 1, now: NOW });
+    const decision = classifyWith([() => ({ kind: 'throttled', reason: 'busy' })], error, {
+      attempt: 1,
+      now: NOW,
+    });
     assert.deepEqual(decision, { kind: 'throttled', reason: 'busy', retryAfterMs: 7000 });
   });
 

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { FakeClock, RetryPolicy, fixedRandom, retry, type RetryError, type RetryOptions } from '../src/index.js';
+import {
+  FakeClock,
+  RetryPolicy,
+  fixedRandom,
+  retry,
+  type RetryError,
+  type RetryOptions,
+} from '../src/index.js';
 import { failed, fetchError, hanging, scripted, settle } from './helpers.js';
 
 function setup(options: RetryOptions = {}) {
@@ -15,15 +22,19 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 describe('caller abort', () => {
   it('an already-aborted signal means no attempt at all', async () => {
-    const { policy } = setup();
+    const { policy } = setup({ budget: { capacity: 5, refillPerSecond: 0 } });
+    policy.budget.tryWithdraw();
     const reason = new Error('shutting down');
     const op = scripted([], 'never');
-    const error = failed(await settle(policy.execute(op.fn, { signal: AbortSignal.abort(reason) }))) as RetryError;
+    const error = failed(
+      await settle(policy.execute(op.fn, { signal: AbortSignal.abort(reason) })),
+    ) as RetryError;
     assert.equal(op.calls, 0);
     assert.equal(error.reason, 'aborted');
     assert.equal(error.attempts, 0);
     assert.equal(error.cause, reason);
     assert.equal(error.message, 'gave up before the first attempt (aborted: aborted by the caller)');
+    assert.equal(policy.budget.available(), 4); // a call never made deposits nothing
   });
 
   it('an abort during the backoff wait settles at once and fn is not called again', async () => {
@@ -32,7 +43,9 @@ describe('caller abort', () => {
     const first = fetchError('ECONNRESET');
     const op = scripted([first, fetchError('ECONNRESET')], 'never');
     let settled = false;
-    const outcome = settle(policy.execute(op.fn, { signal: controller.signal })).finally(() => (settled = true));
+    const outcome = settle(policy.execute(op.fn, { signal: controller.signal })).finally(
+      () => (settled = true),
+    );
     await turn(); // the first attempt failed; the engine is now in its 250 ms backoff
     assert.equal(op.calls, 1);
     assert.equal(clock.nextWakeAt(), 250);
@@ -45,7 +58,10 @@ describe('caller abort', () => {
     assert.equal((error.cause as Error).message, 'user cancelled');
     assert.equal(error.lastError, first);
     assert.equal(error.history.length, 1);
-    assert.match(error.message, /^gave up after 1 attempt \(aborted: aborted by the caller\): last error ECONNRESET$/);
+    assert.match(
+      error.message,
+      /^gave up after 1 attempt \(aborted: aborted by the caller\): last error ECONNRESET$/,
+    );
     await clock.runAll();
     assert.equal(op.calls, 1);
     assert.equal(clock.pendingSleeps, 0);
@@ -82,7 +98,7 @@ describe('caller abort', () => {
         { signal: controller.signal },
       ),
     );
-    assert.equal(((failed(await outcome) as RetryError).reason), 'aborted');
+    assert.equal((failed(await outcome) as RetryError).reason, 'aborted');
     assert.equal(seen?.aborted, true);
   });
 
@@ -100,7 +116,9 @@ describe('caller abort', () => {
   it('refunds the budget token of a retry that was aborted before it was sent', async () => {
     const { clock, policy } = setup({ budget: { capacity: 2, ratio: 0, refillPerSecond: 0 } });
     const controller = new AbortController();
-    const outcome = settle(policy.execute(scripted([fetchError('EPIPE')], 1).fn, { signal: controller.signal }));
+    const outcome = settle(
+      policy.execute(scripted([fetchError('EPIPE')], 1).fn, { signal: controller.signal }),
+    );
     await turn();
     assert.equal(policy.budget.available(), 1);
     controller.abort();
@@ -116,13 +134,18 @@ describe('per-attempt timeout', () => {
     let calls = 0;
     const reasons: unknown[] = [];
     const outcome = settle(
-      policy.execute(async (ctx) => {
-        calls++;
-        if (calls === 1) {
-          await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)));
-        }
-        return 'second time lucky';
-      }, { onRetry: (e) => reasons.push(e.decision.reason) }),
+      policy.execute(
+        async (ctx) => {
+          calls++;
+          if (calls === 1) {
+            await new Promise((_, reject) =>
+              ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
+            );
+          }
+          return 'second time lucky';
+        },
+        { onRetry: (e) => reasons.push(e.decision.reason) },
+      ),
     );
     await clock.advance(99);
     assert.equal(calls, 1);
@@ -167,6 +190,9 @@ describe('retry() one-shot', () => {
   });
 
   it('rejects with RetryConfigError on invalid options', async () => {
-    await assert.rejects(retry(() => Promise.resolve(1), { baseDelayMs: -1 }), { name: 'RetryConfigError' });
+    await assert.rejects(
+      retry(() => Promise.resolve(1), { baseDelayMs: -1 }),
+      { name: 'RetryConfigError' },
+    );
   });
 });

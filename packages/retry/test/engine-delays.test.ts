@@ -79,7 +79,9 @@ describe('delays between attempts', () => {
   });
 
   it('respectRetryAfter: false ignores the header and backs off', async () => {
-    const { times, clock } = await run({ respectRetryAfter: false }, [httpError(429, undefined, { 'retry-after': '30' })]);
+    const { times, clock } = await run({ respectRetryAfter: false }, [
+      httpError(429, undefined, { 'retry-after': '30' }),
+    ]);
     assert.deepEqual(times, [0, 500]);
     assert.equal(clock.now(), 500);
   });

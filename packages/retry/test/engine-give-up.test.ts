@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { FakeClock, RetryPolicy, fixedRandom, isRetryError, type RetryError, type RetryOptions } from '../src/index.js';
+import {
+  FakeClock,
+  RetryPolicy,
+  fixedRandom,
+  isRetryError,
+  type RetryError,
+  type RetryOptions,
+} from '../src/index.js';
 import { failed, fetchError, hanging, httpError, scripted, settle } from './helpers.js';
 
 function setup(options: RetryOptions = {}) {
@@ -29,7 +36,10 @@ describe('give-up reasons', () => {
     assert.equal(error.attempts, 4);
     assert.equal(error.cause, last);
     assert.equal(error.lastError, last);
-    assert.equal(error.message, 'gave up after 4 attempts (attempts-exhausted: no attempts left): last error 503 ServerBusy');
+    assert.equal(
+      error.message,
+      'gave up after 4 attempts (attempts-exhausted: no attempts left): last error 503 ServerBusy',
+    );
     assert.deepEqual(
       error.history.map((r) => [r.attempt, r.status, r.code, r.decision.reason, r.delayMs]),
       [
@@ -50,7 +60,10 @@ describe('give-up reasons', () => {
     assert.equal(error.reason, 'non-retryable');
     assert.equal(error.attempts, 1);
     assert.equal(error.cause, notFound);
-    assert.match(error.message, /^gave up after 1 attempt \(non-retryable: not retryable \(client-error\)\): last error 404 JobNotFound$/);
+    assert.match(
+      error.message,
+      /^gave up after 1 attempt \(non-retryable: not retryable \(client-error\)\): last error 404 JobNotFound$/,
+    );
     assert.deepEqual(error.history[0]!.decision, { kind: 'fatal', reason: 'client-error' });
   });
 

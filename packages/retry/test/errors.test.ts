@@ -28,7 +28,9 @@ describe('RetryError', () => {
   });
 
   it('is recognised across package copies by its Symbol.for brand', () => {
-    const foreign = Object.defineProperty(new Error('x'), Symbol.for('batchite.retry.RetryError'), { value: true });
+    const foreign = Object.defineProperty(new Error('x'), Symbol.for('batchite.retry.RetryError'), {
+      value: true,
+    });
     assert.equal(isRetryError(foreign), true);
     assert.equal(foreign instanceof RetryError, true);
     assert.equal(isRetryError(new Error('x')), false);

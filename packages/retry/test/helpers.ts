@@ -40,8 +40,8 @@ export function scripted<T>(errors: unknown[], value: T) {
     fn: (ctx: AttemptContext): Promise<T> => {
       op.calls++;
       contexts.push(ctx);
-      const error = errors[op.calls - 1];
-      return error === undefined ? Promise.resolve(value) : Promise.reject(error as Error);
+      const error = errors[op.calls - 1] as Error | undefined; // any thrown value, typed for the linter
+      return error === undefined ? Promise.resolve(value) : Promise.reject(error);
     },
   };
   return op;

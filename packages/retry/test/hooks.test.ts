@@ -49,7 +49,9 @@ describe('hooks', () => {
     const clock = new FakeClock(0);
     const events: GiveUpEvent[] = [];
     const policy = new RetryPolicy({ clock, random: fixedRandom(0), budget: false, maxAttempts: 2 });
-    const outcome = settle(policy.execute(scripted([httpError(500), httpError(502)], 1).fn, { onGiveUp: (e) => events.push(e) }));
+    const outcome = settle(
+      policy.execute(scripted([httpError(500), httpError(502)], 1).fn, { onGiveUp: (e) => events.push(e) }),
+    );
     await clock.runAll();
     assert.equal((await outcome).ok, false);
     assert.equal(events.length, 1);

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { FakeClock, HostGate, RetryPolicy, fixedRandom, type AttemptContext, type RetryError } from '../src/index.js';
+import {
+  FakeClock,
+  HostGate,
+  RetryPolicy,
+  fixedRandom,
+  type AttemptContext,
+  type RetryError,
+} from '../src/index.js';
 import { failed, fetchError, httpError, settle } from './helpers.js';
 
 describe('HostGate', () => {
@@ -98,7 +105,7 @@ describe('shared host gate across calls of one policy', () => {
     assert.deepEqual(callsB, [0, 15_100]);
   });
 
-  it("first attempts of other calls wait too, and record the wait", async () => {
+  it('first attempts of other calls wait too, and record the wait', async () => {
     const clock = new FakeClock(0);
     const policy = new RetryPolicy({ clock, random: fixedRandom(0), budget: false });
     policy.gate.close('default', 2000);
@@ -160,6 +167,8 @@ function scripted429() {
   let calls = 0;
   return {
     fn: (): Promise<string> =>
-      calls++ === 0 ? Promise.reject(httpError(429, undefined, { 'retry-after': '1' })) : Promise.resolve('ok'),
+      calls++ === 0
+        ? Promise.reject(httpError(429, undefined, { 'retry-after': '1' }))
+        : Promise.resolve('ok'),
   };
 }

@@ -69,7 +69,8 @@ describe('validation', () => {
     it(`rejects ${JSON.stringify(options) ?? option}`, () => {
       assert.throws(
         () => new RetryPolicy(options),
-        (error: unknown) => isRetryConfigError(error) && error.option === option && error instanceof RetryConfigError,
+        (error: unknown) =>
+          isRetryConfigError(error) && error.option === option && error instanceof RetryConfigError,
       );
     });
   }
@@ -87,7 +88,10 @@ describe('validation', () => {
 
   it('tells apart policy-only options passed per call', () => {
     const base = resolveRetryOptions();
-    assert.throws(() => applyCallOptions(base, { budget: false } as never), /budget: can only be set on the policy/);
+    assert.throws(
+      () => applyCallOptions(base, { budget: false } as never),
+      /budget: can only be set on the policy/,
+    );
     assert.throws(() => applyCallOptions(base, { maxAttempts: -1 }), RetryConfigError);
   });
 
@@ -109,7 +113,9 @@ describe('per-call overrides', () => {
 
     const conflict = scripted([httpError(409, 'OperationInProgress')], 'ok');
     const classify = (e: unknown) =>
-      (e as { code?: string }).code === 'OperationInProgress' ? { kind: 'retry' as const, reason: 'busy' } : undefined;
+      (e as { code?: string }).code === 'OperationInProgress'
+        ? { kind: 'retry' as const, reason: 'busy' }
+        : undefined;
     const outcome = settle(policy.execute(conflict.fn, { classify }));
     await clock.runAll();
     assert.deepEqual(await outcome, { ok: true, value: 'ok' });
@@ -120,6 +126,9 @@ describe('per-call overrides', () => {
     const policyClassifier = () => ({ kind: 'fatal' as const, reason: 'policy' });
     const callClassifier = () => ({ kind: 'fatal' as const, reason: 'call' });
     const base = resolveRetryOptions({ classify: policyClassifier });
-    assert.deepEqual(applyCallOptions(base, { classify: callClassifier }).classifiers, [callClassifier, policyClassifier]);
+    assert.deepEqual(applyCallOptions(base, { classify: callClassifier }).classifiers, [
+      callClassifier,
+      policyClassifier,
+    ]);
   });
 });

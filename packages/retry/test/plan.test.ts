@@ -94,7 +94,9 @@ describe('planRetries', () => {
     const clock = new FakeClock(0);
     const policy = new RetryPolicy({ ...options, clock, random: seededRandom(99) });
     const delays: number[] = [];
-    const outcome = settle(policy.execute(scripted(errors, 'ok').fn, { onRetry: (e: RetryEvent) => delays.push(e.delayMs) }));
+    const outcome = settle(
+      policy.execute(scripted(errors, 'ok').fn, { onRetry: (e: RetryEvent) => delays.push(e.delayMs) }),
+    );
     await clock.runAll();
     assert.ok((await outcome).ok);
     assert.deepEqual(

@@ -77,7 +77,10 @@ describe('budget in the engine', () => {
       maxAttempts: 100,
       budget: { capacity: 5, ratio: 0.5, refillPerSecond: 0 },
     });
-    const failing = scripted(Array.from({ length: 100 }, () => httpError(503)), 'never');
+    const failing = scripted(
+      Array.from({ length: 100 }, () => httpError(503)),
+      'never',
+    );
     const first = settle(policy.execute(failing.fn));
     await clock.runAll();
     assert.equal((failed(await first) as RetryError).reason, 'budget-empty');

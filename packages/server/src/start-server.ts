@@ -57,7 +57,7 @@ async function loadFaults(engine: FaultEngine, path: string | undefined): Promis
   try {
     engine.replace(parseFaultRuleSet(JSON.parse(text) as unknown));
   } catch (error) {
-    throw new Error(`Fault rule file ${path}: ${(error as Error).message}`);
+    throw new Error(`Fault rule file ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -77,6 +77,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = pino({ level: logLevel === false ? 'silent' : logLevel });
   const store = await openStore(options.store ?? `sqlite:${resolve(dataDir, 'batchite.db')}`, clock);
   const work = new BackgroundWork(logger);
+  // Aborted on close: stops the maintenance loop and ends every long poll at once.
+  const maintenance = new AbortController();
   const faults = new FaultEngine(clock);
   await loadFaults(faults, options.faultsFile);
   const admission = new Admission({
@@ -96,9 +98,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     leases: { ...DEFAULT_SERVER_OPTIONS.leases, ...options.leases },
     accountName,
     log: logger,
+    shutdown: maintenance.signal,
   };
   const app = buildApp({ account: { name: accountName, key: accountKey }, context, logger, admission });
-  const maintenance = new AbortController();
   let provider: LocalNodeProvider | undefined;
   try {
     await resumeDeletes(context);

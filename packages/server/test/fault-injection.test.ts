@@ -160,7 +160,8 @@ describe('fault rules', () => {
     const node = await ScriptedNode.join(server, 'fp');
     const [first] = await node.claim();
     assert.equal(first?.commandLine, "/bin/sh -c 'exit 42'");
-    await node.complete(first!, { exitCode: 42 });
+    assert.ok(first);
+    await node.complete(first, { exitCode: 42 });
     const [second] = await node.claim();
     assert.equal(second?.commandLine, 'echo hi', 'attempt 2 runs the real command');
   });

@@ -96,17 +96,22 @@ interface PreparedRequest {
 }
 
 /** Builds and signs one attempt. Called again for every attempt so `ocp-date` is never stale. */
-export function prepareRequest(config: TransportConfig, request: WireRequest, attempt: AttemptInfo): PreparedRequest {
+export function prepareRequest(
+  config: TransportConfig,
+  request: WireRequest,
+  attempt: AttemptInfo,
+): PreparedRequest {
   const url = buildUrl(config, request, serverTimeoutSeconds(attempt.remainingMs));
-  const bodyBytes = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body), 'utf8');
+  const bodyBytes =
+    request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body), 'utf8');
   const withBody = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH';
   const headers: Record<string, string> = {
-    'content-type': request.body !== undefined || request.declaresBody ? JSON_ODATA_CONTENT_TYPE : JSON_CONTENT_TYPE,
+    'content-type':
+      request.body !== undefined || request.declaresBody ? JSON_ODATA_CONTENT_TYPE : JSON_CONTENT_TYPE,
     'ocp-date': new Date(config.now()).toUTCString(),
     'client-request-id': attempt.clientRequestId,
     'return-client-request-id': 'true',
     'user-agent': config.userAgent,
-    accept: 'application/json',
   };
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -124,7 +129,10 @@ export function prepareRequest(config: TransportConfig, request: WireRequest, at
     config.accountKey,
   );
   const body = bodyBytes ?? (withBody ? new Uint8Array(0) : undefined);
-  return { url, init: { method: request.method, headers, signal: attempt.signal, ...(body ? { body } : {}) } };
+  return {
+    url,
+    init: { method: request.method, headers, signal: attempt.signal, ...(body ? { body } : {}) },
+  };
 }
 
 /** Sends one attempt and returns the successful response, or throws a `BatchError` (or the abort reason). */
@@ -158,7 +166,12 @@ export async function sendAttempt(
   return { status: response.status, headers, body };
 }
 
-function parseJson(text: string, status: number, headers: Record<string, string>, clientRequestId: string): unknown {
+function parseJson(
+  text: string,
+  status: number,
+  headers: Record<string, string>,
+  clientRequestId: string,
+): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -240,7 +253,8 @@ function parseErrorBody(text: string): ParsedErrorBody {
   if (typeof body.code === 'string') result.code = body.code;
   const message = body.message as { value?: unknown } | string | undefined;
   if (typeof message === 'string') result.message = message;
-  else if (message && typeof message.value === 'string') result.message = message.value.split('\nRequestId:')[0];
+  else if (message && typeof message.value === 'string')
+    result.message = message.value.split('\nRequestId:')[0];
   if (Array.isArray(body.values)) result.values = body.values as { key: string; value: string }[];
   return result;
 }
@@ -252,7 +266,8 @@ export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENO
 export function networkError(error: unknown, attempt: AttemptInfo): unknown {
   if (attempt.signal.aborted) return attempt.signal.reason as unknown;
   const code = errorCodeOf(error) ?? 'NetworkError';
-  const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+  const detail =
+    error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
   return new BatchError({
     message: `network error (${code})${detail ? `: ${detail}` : ''}`,
     kind: 'network',

@@ -74,4 +74,3 @@ export async function verifyExisting(
   conflict.explanation = `${spec.label} already exists and differs from the one sent (at ${match.mismatchAt ?? '?'}); not accepted as the outcome of the earlier ambiguous attempt`;
   return {};
 }
-

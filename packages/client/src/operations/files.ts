@@ -44,7 +44,8 @@ export interface TaskFile<C> {
   attempts: number;
 }
 
-const filePath = (jobId: string, taskId: string, path: string): string => `${taskPath(jobId, taskId)}/files/${seg(path)}`;
+const filePath = (jobId: string, taskId: string, path: string): string =>
+  `${taskPath(jobId, taskId)}/files/${seg(path)}`;
 
 function httpDate(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -67,7 +68,10 @@ export function fileProperties(response: WireResponse): TaskFileProperties {
     contentLength: Number(h['content-length'] ?? 0),
     isDirectory: (h['ocp-batch-file-isdirectory'] ?? '').toLowerCase() === 'true',
   };
-  const set = <K extends keyof TaskFileProperties>(key: K, value: TaskFileProperties[K] | undefined): void => {
+  const set = <K extends keyof TaskFileProperties>(
+    key: K,
+    value: TaskFileProperties[K] | undefined,
+  ): void => {
     if (value !== undefined) props[key] = value;
   };
   set('contentType', h['content-type']);
@@ -87,8 +91,16 @@ export function listTaskFiles(
   options: ListOptions & { recursive?: boolean },
 ): PagedAsyncIterable<NodeFile> {
   // The official SDK puts `recursive` before the OData parameters; same here.
-  const extra: [string, string][] = options.recursive === undefined ? [] : [['recursive', String(options.recursive)]];
-  return pagedList<NodeFile>(pipeline, 'listTaskFiles', `${taskPath(jobId, taskId)}/files`, options, { jobId, taskId }, extra);
+  const extra: [string, string][] =
+    options.recursive === undefined ? [] : [['recursive', String(options.recursive)]];
+  return pagedList<NodeFile>(
+    pipeline,
+    'listTaskFiles',
+    `${taskPath(jobId, taskId)}/files`,
+    options,
+    { jobId, taskId },
+    extra,
+  );
 }
 
 export async function getTaskFile(
@@ -111,7 +123,11 @@ export async function getTaskFile(
     { jobId, taskId, filePath: path },
   );
   const wire = response as WireResponse;
-  return { content: wire.body as Uint8Array | ReadableStream<Uint8Array>, properties: fileProperties(wire), attempts };
+  return {
+    content: wire.body as Uint8Array | ReadableStream<Uint8Array>,
+    properties: fileProperties(wire),
+    attempts,
+  };
 }
 
 export async function getTaskFileProperties(
@@ -123,7 +139,13 @@ export async function getTaskFileProperties(
 ): Promise<TaskFileProperties> {
   const { response } = await pipeline.send(
     'getTaskFileProperties',
-    { method: 'HEAD', path: filePath(jobId, taskId, path), headers: fileHeaders(options), expect: [200], read: 'none' },
+    {
+      method: 'HEAD',
+      path: filePath(jobId, taskId, path),
+      headers: fileHeaders(options),
+      expect: [200],
+      read: 'none',
+    },
     options,
     { jobId, taskId, filePath: path },
   );
@@ -137,7 +159,8 @@ export async function deleteTaskFile(
   path: string,
   options: CallOptions & { recursive?: boolean },
 ): Promise<WriteResult> {
-  const query: [string, string][] = options.recursive === undefined ? [] : [['recursive', String(options.recursive)]];
+  const query: [string, string][] =
+    options.recursive === undefined ? [] : [['recursive', String(options.recursive)]];
   const { response, attempts } = await pipeline.send(
     'deleteTaskFile',
     { method: 'DELETE', path: filePath(jobId, taskId, path), query, expect: [200], read: 'none' },

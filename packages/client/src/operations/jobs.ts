@@ -29,7 +29,11 @@ export interface TerminateJobOptions extends ConditionalOptions {
   terminateReason?: string;
 }
 
-export function createJob(pipeline: Pipeline, job: JobAddParameter, options: CallOptions): Promise<CreateResult> {
+export function createJob(
+  pipeline: Pipeline,
+  job: JobAddParameter,
+  options: CallOptions,
+): Promise<CreateResult> {
   return createWithReconciliation(
     pipeline,
     {
@@ -45,7 +49,11 @@ export function createJob(pipeline: Pipeline, job: JobAddParameter, options: Cal
   );
 }
 
-export async function getJob(pipeline: Pipeline, jobId: string, options: GetOptions): Promise<WithResponse<CloudJob>> {
+export async function getJob(
+  pipeline: Pipeline,
+  jobId: string,
+  options: GetOptions,
+): Promise<WithResponse<CloudJob>> {
   const { response } = await pipeline.send(
     'getJob',
     {
@@ -102,7 +110,11 @@ export function replaceJob(
   return jobWrite(pipeline, 'replaceJob', jobId, { method: 'PUT', body: job, expect: [200] }, options);
 }
 
-export function deleteJob(pipeline: Pipeline, jobId: string, options: ConditionalOptions): Promise<WriteResult> {
+export function deleteJob(
+  pipeline: Pipeline,
+  jobId: string,
+  options: ConditionalOptions,
+): Promise<WriteResult> {
   return jobWrite(pipeline, 'deleteJob', jobId, { method: 'DELETE', expect: [202] }, options);
 }
 
@@ -113,15 +125,36 @@ export function disableJob(
   options: ConditionalOptions,
 ): Promise<WriteResult> {
   const body = { disableTasks };
-  return jobWrite(pipeline, 'disableJob', jobId, { method: 'POST', suffix: '/disable', body, expect: [202] }, options);
+  return jobWrite(
+    pipeline,
+    'disableJob',
+    jobId,
+    { method: 'POST', suffix: '/disable', body, expect: [202] },
+    options,
+  );
 }
 
-export function enableJob(pipeline: Pipeline, jobId: string, options: ConditionalOptions): Promise<WriteResult> {
-  return jobWrite(pipeline, 'enableJob', jobId, { method: 'POST', suffix: '/enable', expect: [202] }, options);
+export function enableJob(
+  pipeline: Pipeline,
+  jobId: string,
+  options: ConditionalOptions,
+): Promise<WriteResult> {
+  return jobWrite(
+    pipeline,
+    'enableJob',
+    jobId,
+    { method: 'POST', suffix: '/enable', expect: [202] },
+    options,
+  );
 }
 
-export function terminateJob(pipeline: Pipeline, jobId: string, options: TerminateJobOptions): Promise<WriteResult> {
-  const body = options.terminateReason === undefined ? undefined : { terminateReason: options.terminateReason };
+export function terminateJob(
+  pipeline: Pipeline,
+  jobId: string,
+  options: TerminateJobOptions,
+): Promise<WriteResult> {
+  const body =
+    options.terminateReason === undefined ? undefined : { terminateReason: options.terminateReason };
   return jobWrite(
     pipeline,
     'terminateJob',

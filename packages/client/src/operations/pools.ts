@@ -15,7 +15,11 @@ import {
 } from './common.js';
 import { createWithReconciliation } from './create.js';
 
-export function createPool(pipeline: Pipeline, pool: PoolAddParameter, options: CallOptions): Promise<CreateResult> {
+export function createPool(
+  pipeline: Pipeline,
+  pool: PoolAddParameter,
+  options: CallOptions,
+): Promise<CreateResult> {
   return createWithReconciliation(
     pipeline,
     {
@@ -31,7 +35,11 @@ export function createPool(pipeline: Pipeline, pool: PoolAddParameter, options: 
   );
 }
 
-export async function getPool(pipeline: Pipeline, poolId: string, options: GetOptions): Promise<WithResponse<CloudPool>> {
+export async function getPool(
+  pipeline: Pipeline,
+  poolId: string,
+  options: GetOptions,
+): Promise<WithResponse<CloudPool>> {
   const { response } = await pipeline.send(
     'getPool',
     {
@@ -49,7 +57,11 @@ export async function getPool(pipeline: Pipeline, poolId: string, options: GetOp
 }
 
 /** HEAD /pools/{id}: 200 → true, 404 → false (both are documented answers). */
-export async function poolExists(pipeline: Pipeline, poolId: string, options: ConditionalOptions): Promise<boolean> {
+export async function poolExists(
+  pipeline: Pipeline,
+  poolId: string,
+  options: ConditionalOptions,
+): Promise<boolean> {
   const { response } = await pipeline.send(
     'poolExists',
     {
@@ -69,10 +81,20 @@ export function listPools(pipeline: Pipeline, options: ListOptions): PagedAsyncI
   return pagedList<CloudPool>(pipeline, 'listPools', '/pools', options, {});
 }
 
-export async function deletePool(pipeline: Pipeline, poolId: string, options: ConditionalOptions): Promise<WriteResult> {
+export async function deletePool(
+  pipeline: Pipeline,
+  poolId: string,
+  options: ConditionalOptions,
+): Promise<WriteResult> {
   const { response, attempts } = await pipeline.send(
     'deletePool',
-    { method: 'DELETE', path: `/pools/${seg(poolId)}`, headers: conditionalHeaders(options), expect: [202], read: 'none' },
+    {
+      method: 'DELETE',
+      path: `/pools/${seg(poolId)}`,
+      headers: conditionalHeaders(options),
+      expect: [202],
+      read: 'none',
+    },
     options,
     { poolId },
   );
@@ -101,7 +123,11 @@ export async function resizePool(
   return writeResult(response, attempts);
 }
 
-export function listNodes(pipeline: Pipeline, poolId: string, options: ListOptions): PagedAsyncIterable<ComputeNode> {
+export function listNodes(
+  pipeline: Pipeline,
+  poolId: string,
+  options: ListOptions,
+): PagedAsyncIterable<ComputeNode> {
   return pagedList<ComputeNode>(pipeline, 'listNodes', `/pools/${seg(poolId)}/nodes`, options, { poolId });
 }
 

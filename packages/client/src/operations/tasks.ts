@@ -101,7 +101,11 @@ export async function getTask(
   return entityResult<CloudTask>(response);
 }
 
-export function listTasks(pipeline: Pipeline, jobId: string, options: ListOptions): PagedAsyncIterable<CloudTask> {
+export function listTasks(
+  pipeline: Pipeline,
+  jobId: string,
+  options: ListOptions,
+): PagedAsyncIterable<CloudTask> {
   return pagedList<CloudTask>(pipeline, 'listTasks', `/jobs/${seg(jobId)}/tasks`, options, { jobId });
 }
 
@@ -116,7 +120,12 @@ async function taskWrite(
   const { suffix = '', ...rest } = request;
   const { response, attempts } = await pipeline.send(
     op,
-    { ...rest, path: `${taskPath(jobId, taskId)}${suffix}`, headers: conditionalHeaders(options), read: 'none' },
+    {
+      ...rest,
+      path: `${taskPath(jobId, taskId)}${suffix}`,
+      headers: conditionalHeaders(options),
+      read: 'none',
+    },
     options,
     { jobId, taskId },
   );
@@ -131,7 +140,14 @@ export function replaceTask(
   update: TaskUpdateParameter,
   options: ConditionalOptions,
 ): Promise<WriteResult> {
-  return taskWrite(pipeline, 'replaceTask', jobId, taskId, { method: 'PUT', body: update, expect: [200] }, options);
+  return taskWrite(
+    pipeline,
+    'replaceTask',
+    jobId,
+    taskId,
+    { method: 'PUT', body: update, expect: [200] },
+    options,
+  );
 }
 
 export function deleteTask(
@@ -171,8 +187,14 @@ export function listSubtasks(
   options: CallOptions & { select?: string },
 ): PagedAsyncIterable<SubtaskInformation> {
   const listOptions: ListOptions = { ...options };
-  return pagedList<SubtaskInformation>(pipeline, 'listSubtasks', `${taskPath(jobId, taskId)}/subtasksinfo`, listOptions, {
-    jobId,
-    taskId,
-  });
+  return pagedList<SubtaskInformation>(
+    pipeline,
+    'listSubtasks',
+    `${taskPath(jobId, taskId)}/subtasksinfo`,
+    listOptions,
+    {
+      jobId,
+      taskId,
+    },
+  );
 }

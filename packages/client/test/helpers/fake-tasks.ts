@@ -4,14 +4,22 @@
  * and an item-level fault per task of add-task-collection (`servererror`, nothing stored).
  */
 import type { ServerResponse } from 'node:http';
-import { dropConnection, sendError, sendJson, type Handler, type RecordedRequest } from './scripted-server.js';
+import {
+  dropConnection,
+  sendError,
+  sendJson,
+  type Handler,
+  type RecordedRequest,
+} from './scripted-server.js';
 
 export type RequestFault =
   | { kind: 'status'; status: number; code: string; headers?: Record<string, string> }
   /** Drop the connection before doing anything. */
   | { kind: 'reset' }
   /** Do the work, then drop the connection: the client never learns the outcome. */
-  | { kind: 'lose' };
+  | { kind: 'lose' }
+  /** Do the work and never answer (the client's attempt timeout fires). */
+  | { kind: 'hang' };
 
 export interface FakeTasksOptions {
   jobId: string;
@@ -41,15 +49,17 @@ export class FakeTasks {
     const fault = this.options.requestFault?.(req, index);
     if (fault?.kind === 'reset') return dropConnection(res);
     if (fault?.kind === 'status') return sendError(res, fault.status, fault.code, { headers: fault.headers });
-    const lose = fault?.kind === 'lose';
-    this.#route(req, lose ? undefined : res);
-    if (lose) dropConnection(res);
+    const silent = fault?.kind === 'lose' || fault?.kind === 'hang';
+    this.#route(req, silent ? undefined : res);
+    if (fault?.kind === 'lose') dropConnection(res);
   };
 
   #route(req: RecordedRequest, res: ServerResponse | undefined): void {
     const base = `/jobs/${this.options.jobId}`;
-    if (req.method === 'POST' && req.path === `${base}/tasks`) return this.#add(req.json as Record<string, unknown>, res);
-    if (req.method === 'POST' && req.path === `${base}/addtaskcollection`) return this.#addCollection(req, res);
+    if (req.method === 'POST' && req.path === `${base}/tasks`)
+      return this.#add(req.json as Record<string, unknown>, res);
+    if (req.method === 'POST' && req.path === `${base}/addtaskcollection`)
+      return this.#addCollection(req, res);
     if (req.method === 'GET' && req.path.startsWith(`${base}/tasks/`)) {
       const task = this.tasks.get(req.path.slice(`${base}/tasks/`.length).toLowerCase());
       if (!res) return;
@@ -88,7 +98,10 @@ export class FakeTasks {
         return { status: 'servererror', taskId, error };
       }
       if (this.#store(task)) return { status: 'success', taskId, eTag: '0x1' };
-      const error = { code: 'TaskExists', message: { lang: 'en-US', value: 'The specified task already exists.' } };
+      const error = {
+        code: 'TaskExists',
+        message: { lang: 'en-US', value: 'The specified task already exists.' },
+      };
       return { status: 'clienterror', taskId, error };
     });
     if (res) sendJson(res, 200, { value });

@@ -108,10 +108,15 @@ export function sendError(
   res: ServerResponse,
   status: number,
   code: string,
-  options: { headers?: Record<string, string>; message?: string; values?: { key: string; value: string }[] } = {},
+  options: {
+    headers?: Record<string, string>;
+    message?: string;
+    values?: { key: string; value: string }[];
+  } = {},
 ): void {
   const body = JSON.stringify({
-    'odata.metadata': 'http://localhost/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element',
+    'odata.metadata':
+      'http://localhost/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element',
     code,
     message: { lang: 'en-US', value: `${options.message ?? code}\nRequestId:x\nTime:2026-01-01T00:00:00Z` },
     ...(options.values ? { values: options.values } : {}),
@@ -125,7 +130,12 @@ export function sendError(
 }
 
 /** A JSON (or empty) success response. */
-export function sendJson(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     'request-id': requestId(),
     ...(body === undefined ? {} : { 'content-type': 'application/json;odata=minimalmetadata' }),

@@ -143,14 +143,17 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/claim', async (request) => {
     const current = await node(request);
     const body = objectBody(request);
+    // The long poll ends early when the agent hangs up or the server shuts down.
     const abort = new AbortController();
-    request.raw.once('close', () => abort.abort());
+    const hangUp = () => abort.abort();
+    request.socket.once('close', hangUp);
+    const stop = AbortSignal.any([abort.signal, context.shutdown]);
     const tasks = await claimForNode(context, current, {
       freeSlots: optionalNumber(body, 'freeSlots') ?? current.internal.slots,
       waitMs: optionalNumber(body, 'waitMs') ?? 0,
       accountUrl: baseUrl(request),
-      signal: abort.signal,
-    });
+      signal: stop,
+    }).finally(() => request.socket.off('close', hangUp));
     const jobs = new Map<string, Awaited<ReturnType<typeof context.store.getJob>>>();
     const claimed = [];
     for (const task of tasks) {

@@ -33,6 +33,8 @@ export interface ServiceContext {
   /** Account name tasks see as AZ_BATCH_ACCOUNT_NAME. */
   accountName: string;
   log: ServiceLog;
+  /** Aborts when the server shuts down: long polls and waits end at once. */
+  shutdown: AbortSignal;
 }
 
 /** The part of pino the services use. */
