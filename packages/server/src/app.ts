@@ -9,6 +9,7 @@ import { registerFaultRoutes } from './routes/fault-routes.js';
 import { registerNodeRoutes } from './routes/node-routes.js';
 import { registerPoolRoutes } from './routes/pool-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
+import { registerWhyRoutes } from './routes/why-routes.js';
 import type { ServiceContext } from './services/service-context.js';
 
 export interface AppOptions {
@@ -41,6 +42,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerFileRoutes(app, options.context);
   registerNodeRoutes(app, options.context, options.account);
   registerFaultRoutes(app, options.context, options.account);
+  registerWhyRoutes(app, options.context, options.account);
   app.get('/.batchite/health', () => ({ status: 'ok', store: options.context.store.description }));
   return app;
 }

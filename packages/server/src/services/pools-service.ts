@@ -91,11 +91,14 @@ export async function resizePool(
   return resized;
 }
 
-/** `resizing` while the nodes that joined differ from the targets, `steady` once they match. */
+/**
+ * `resizing` while fewer nodes have joined than the targets ask for, `steady` otherwise. Agents that join a pool
+ * by themselves (`batchite agent`) may make it larger than its target; that is steady too.
+ */
 export function withAllocation(entity: CloudPool & { id: string }, now: string): CloudPool & { id: string } {
   const target = (entity.targetDedicatedNodes ?? 0) + (entity.targetLowPriorityNodes ?? 0);
   const current = (entity.currentDedicatedNodes ?? 0) + (entity.currentLowPriorityNodes ?? 0);
-  const allocationState = target === current ? 'steady' : 'resizing';
+  const allocationState = current < target ? 'resizing' : 'steady';
   if (entity.allocationState === allocationState) return entity;
   return { ...entity, allocationState, allocationStateTransitionTime: now };
 }

@@ -1,0 +1,380 @@
+/**
+ * "Why isn't my task running?" — the reason a waiting task is not running, as data (Batchite extension).
+ *
+ * Reasons are evaluated in a fixed order, the thing that must change first coming first; every reason that
+ * applies is listed in `blockers`, the first is the primary `code`. Codes are a stable API (never renamed or
+ * reused); messages may change. `outlook` tells whether waiting helps (`will-resolve`), someone must act
+ * (`needs-action`) or the task can never run as configured (`never`).
+ */
+import type { CloudTask } from '@batchite/protocol';
+import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
+import { getTask } from './tasks-service.js';
+import { getJob } from './jobs-service.js';
+import { parentSatisfied } from './scheduler-policy.js';
+import type { ServiceContext } from './service-context.js';
+
+export type WaitOutlook = 'will-resolve' | 'needs-action' | 'never';
+
+export const WAIT_CODES = [
+  'JobDisabled',
+  'JobTerminated',
+  'PoolNotFound',
+  'DependencyFailed',
+  'WaitingOnDependencies',
+  'RetryBackoff',
+  'SlotsExceedNodeSize',
+  'PoolHasNoNodes',
+  'NodesStarting',
+  'NoUsableNodes',
+  'JobMaxParallelTasks',
+  'Priority',
+  'NodesBusy',
+  'NotYetEvaluated',
+] as const;
+export type WaitCode = (typeof WAIT_CODES)[number];
+
+export interface WaitReason {
+  code: WaitCode;
+  outlook: WaitOutlook;
+  message: string;
+  details?: Record<string, unknown>;
+  /** A command that would change things, when there is one. */
+  action?: string;
+}
+
+export interface WaitInfo extends WaitReason {
+  since?: string;
+  evaluatedAt: string;
+  blockers: WaitReason[];
+  /** When the reason will change by itself (retry backoff). */
+  nextChangeAt?: string;
+}
+
+/** What the evaluation needs to know about the task's surroundings, gathered once per job. */
+export interface PoolView {
+  pool?: PoolDoc;
+  nodes: NodeDoc[];
+  /** Running tasks of the job. */
+  jobRunning: number;
+  /** Active tasks of other jobs in the pool with a higher priority. */
+  higherPriorityWaiting: number;
+}
+
+const USABLE = new Set(['idle', 'running']);
+
+function usableNodes(view: PoolView): NodeDoc[] {
+  return view.nodes.filter(
+    (node) => USABLE.has(node.entity.state ?? '') && node.entity.schedulingState !== 'disabled',
+  );
+}
+
+function freeSlots(nodes: NodeDoc[]): number {
+  return nodes.reduce(
+    (sum, node) => sum + Math.max(0, node.internal.slots - (node.entity.runningTaskSlotsCount ?? 0)),
+    0,
+  );
+}
+
+function jobReasons(job: JobDoc): WaitReason[] {
+  const state = job.entity.state;
+  if (state === 'disabling' || state === 'disabled') {
+    return [
+      {
+        code: 'JobDisabled',
+        outlook: 'needs-action',
+        message: `Job ${job.entity.id} is ${state}; its tasks wait until it is enabled.`,
+        action: `batchite job enable ${job.entity.id}`,
+      },
+    ];
+  }
+  if (state === 'terminating' || state === 'completed' || state === 'deleting') {
+    const reason = job.entity.executionInfo?.terminateReason;
+    return [
+      {
+        code: 'JobTerminated',
+        outlook: 'never',
+        message: `Job ${job.entity.id} is ${state}${reason === undefined ? '' : ` (${reason})`}; this task will never run.`,
+      },
+    ];
+  }
+  return [];
+}
+
+function parentIds(entity: CloudTask): string[] {
+  const ids = [...(entity.dependsOn?.taskIds ?? [])];
+  for (const range of entity.dependsOn?.taskIdRanges ?? []) {
+    for (let id = range.start; id <= range.end && ids.length < 100_000; id++) ids.push(String(id));
+  }
+  return ids;
+}
+
+function dependencyReasons(task: TaskDoc, parents: Map<string, TaskDoc | undefined>): WaitReason[] {
+  const ids = parentIds(task.entity);
+  if (ids.length === 0) return [];
+  const failed = ids.filter((id) => {
+    const parent = parents.get(id.toLowerCase());
+    return parent?.entity.state === 'completed' && !parentSatisfied(parent);
+  });
+  if (failed.length > 0) {
+    const first = parents.get(failed[0]!.toLowerCase());
+    return [
+      {
+        code: 'DependencyFailed',
+        outlook: 'never',
+        message: `Parent ${failed[0]} failed (exit ${first?.entity.executionInfo?.exitCode ?? 'none'}); with dependencyAction=block this task will never run. Reactivate ${failed[0]} or delete this task.`,
+        details: { failedParents: failed },
+        action: `batchite task reactivate ${task.jobId} ${failed[0]}`,
+      },
+    ];
+  }
+  const waiting = ids.filter((id) => !parentSatisfied(parents.get(id.toLowerCase())));
+  if (waiting.length === 0) return [];
+  const missing = waiting.filter((id) => parents.get(id.toLowerCase()) === undefined);
+  return [
+    {
+      code: 'WaitingOnDependencies',
+      outlook: 'will-resolve',
+      message: `Waiting on ${waiting.length} of ${ids.length} parents: ${waiting.slice(0, 5).join(', ')}${waiting.length > 5 ? ', …' : ''}${missing.length > 0 ? ` (${missing.length} not added yet)` : ''}.`,
+      details: { waitingOn: waiting.slice(0, 100), missing: missing.slice(0, 100) },
+    },
+  ];
+}
+
+function capacityReasons(task: TaskDoc, job: JobDoc, view: PoolView): WaitReason[] {
+  const poolId = job.entity.poolInfo?.poolId ?? '';
+  const pool = view.pool;
+  if (pool === undefined) {
+    return [
+      {
+        code: 'PoolNotFound',
+        outlook: 'needs-action',
+        message: `Job ${job.entity.id} targets pool ${poolId}, which does not exist. Create it or point the job at another pool.`,
+      },
+    ];
+  }
+  const reasons: WaitReason[] = [];
+  const required = task.entity.requiredSlots ?? 1;
+  const perNode = pool.entity.taskSlotsPerNode ?? 1;
+  if (required > perNode) {
+    reasons.push({
+      code: 'SlotsExceedNodeSize',
+      outlook: 'never',
+      message: `Needs ${required} slots but nodes in pool ${poolId} have ${perNode}; it can never be scheduled. Lower requiredSlots or use a pool with taskSlotsPerNode ≥ ${required}.`,
+    });
+  }
+  const target = (pool.entity.targetDedicatedNodes ?? 0) + (pool.entity.targetLowPriorityNodes ?? 0);
+  const usable = usableNodes(view);
+  if (view.nodes.length === 0 && target === 0) {
+    reasons.push({
+      code: 'PoolHasNoNodes',
+      outlook: 'needs-action',
+      message: `Pool ${poolId} has 0 nodes (target 0). Resize the pool or start an agent.`,
+      action: `batchite agent --pool ${poolId}`,
+    });
+  } else if (
+    usable.length === 0 &&
+    (pool.entity.allocationState === 'resizing' || view.nodes.length < target)
+  ) {
+    reasons.push({
+      code: 'NodesStarting',
+      outlook: 'will-resolve',
+      message: `Pool ${poolId} is bringing up nodes (${view.nodes.length} of ${target} joined); none can take tasks yet.`,
+    });
+  } else if (usable.length === 0) {
+    const states = view.nodes.map((node) => node.entity.state ?? 'unknown');
+    reasons.push({
+      code: 'NoUsableNodes',
+      outlook: 'needs-action',
+      message: `0/${view.nodes.length} nodes in pool ${poolId} can run tasks (${states.join(', ')}).`,
+      details: { nodeStates: states },
+    });
+  }
+  const max = job.entity.maxParallelTasks ?? -1;
+  if (max !== -1 && view.jobRunning >= max) {
+    reasons.push({
+      code: 'JobMaxParallelTasks',
+      outlook: 'will-resolve',
+      message: `Job ${job.entity.id} already runs ${view.jobRunning} of its maxParallelTasks=${max}.`,
+    });
+  }
+  if (usable.length > 0 && view.higherPriorityWaiting > 0) {
+    reasons.push({
+      code: 'Priority',
+      outlook: 'will-resolve',
+      message: `${view.higherPriorityWaiting} tasks of higher-priority jobs in pool ${poolId} are ahead.`,
+    });
+  }
+  if (usable.length > 0 && freeSlots(usable) < required) {
+    const running = usable.reduce((sum, node) => sum + (node.entity.runningTasksCount ?? 0), 0);
+    reasons.push({
+      code: 'NodesBusy',
+      outlook: 'will-resolve',
+      message: `All slots on ${usable.length} node(s) of pool ${poolId} are busy (${running} tasks running).`,
+      details: { freeSlots: freeSlots(usable), requiredSlots: required },
+    });
+  }
+  return reasons;
+}
+
+/** Every reason a waiting task does not run, primary first. */
+export function waitReasons(
+  task: TaskDoc,
+  job: JobDoc,
+  view: PoolView,
+  parents: Map<string, TaskDoc | undefined>,
+  now: number,
+): WaitReason[] {
+  const reasons = [...jobReasons(job), ...dependencyReasons(task, parents)];
+  const notBefore = task.internal.notBefore;
+  if (notBefore !== undefined && notBefore > now) {
+    reasons.push({
+      code: 'RetryBackoff',
+      outlook: 'will-resolve',
+      message: `Run ${(task.entity.executionInfo?.retryCount ?? 0) + 1} failed before; the next one starts no earlier than ${new Date(notBefore).toISOString()}.`,
+    });
+  }
+  reasons.push(...capacityReasons(task, job, view));
+  const order = (reason: WaitReason) => WAIT_CODES.indexOf(reason.code);
+  reasons.sort((a, b) => order(a) - order(b));
+  if (reasons.length === 0) {
+    reasons.push({
+      code: 'NotYetEvaluated',
+      outlook: 'will-resolve',
+      message: 'Nothing blocks this task; a node will claim it on its next request.',
+    });
+  }
+  return reasons;
+}
+
+export function waitInfo(task: TaskDoc, reasons: WaitReason[], now: number): WaitInfo {
+  const primary = reasons[0]!;
+  const info: WaitInfo = { ...primary, evaluatedAt: new Date(now).toISOString(), blockers: reasons };
+  if (task.entity.stateTransitionTime !== undefined) info.since = task.entity.stateTransitionTime;
+  if (primary.code === 'RetryBackoff' && task.internal.notBefore !== undefined) {
+    info.nextChangeAt = new Date(task.internal.notBefore).toISOString();
+  }
+  return info;
+}
+
+/** Gathers the pool view for a job (one pass, shared by every task of the job). */
+export async function poolView(context: ServiceContext, job: JobDoc): Promise<PoolView> {
+  const poolId = job.entity.poolInfo?.poolId;
+  const pool = poolId === undefined ? undefined : await context.store.getPool(poolId);
+  const nodes = pool === undefined ? [] : await context.store.listNodes(pool.entity.id, { limit: 10_000 });
+  const jobRunning = (await context.store.countTasks(job.entity.id)).running;
+  let higherPriorityWaiting = 0;
+  if (pool !== undefined) {
+    for (const other of await context.store.listJobsInStates(['active'])) {
+      if (other.entity.poolInfo?.poolId?.toLowerCase() !== pool.entity.id.toLowerCase()) continue;
+      if ((other.entity.priority ?? 0) <= (job.entity.priority ?? 0) || other.entity.id === job.entity.id)
+        continue;
+      higherPriorityWaiting += (await context.store.countTasks(other.entity.id)).active;
+    }
+  }
+  return { ...(pool === undefined ? {} : { pool }), nodes, jobRunning, higherPriorityWaiting };
+}
+
+async function parentsOf(context: ServiceContext, task: TaskDoc): Promise<Map<string, TaskDoc | undefined>> {
+  const parents = new Map<string, TaskDoc | undefined>();
+  for (const id of parentIds(task.entity))
+    parents.set(id.toLowerCase(), await context.store.getTask(task.jobId, id));
+  return parents;
+}
+
+export interface TaskExplanation {
+  jobId: string;
+  taskId: string;
+  state: string;
+  /** Present while the task waits (state active). */
+  waitInfo?: WaitInfo;
+  /** Where it runs, or how it ended. */
+  summary: string;
+  retryCount: number;
+  requeueCount: number;
+}
+
+export async function explainTask(
+  context: ServiceContext,
+  jobId: string,
+  taskId: string,
+): Promise<TaskExplanation> {
+  const job = await getJob(context, jobId);
+  const task = await getTask(context, jobId, taskId);
+  const info = task.entity.executionInfo;
+  const base = {
+    jobId: job.entity.id,
+    taskId: task.entity.id,
+    state: task.entity.state ?? 'active',
+    retryCount: info?.retryCount ?? 0,
+    requeueCount: info?.requeueCount ?? 0,
+  };
+  if (task.entity.state === 'running' || task.entity.state === 'preparing') {
+    return {
+      ...base,
+      summary: `Running on node ${task.entity.nodeInfo?.nodeId ?? '?'} of pool ${task.entity.nodeInfo?.poolId ?? '?'} since ${info?.startTime ?? '?'}.`,
+    };
+  }
+  if (task.entity.state === 'completed') {
+    const failure = info?.failureInfo;
+    const how =
+      info?.result === 'success'
+        ? 'succeeded'
+        : `failed (${failure?.code ?? 'failure'}${info?.exitCode === undefined ? '' : `, exit ${info.exitCode}`})`;
+    return { ...base, summary: `Completed at ${info?.endTime ?? '?'}: ${how}.` };
+  }
+  const now = context.clock.now();
+  const reasons = waitReasons(task, job, await poolView(context, job), await parentsOf(context, task), now);
+  const wait = waitInfo(task, reasons, now);
+  return { ...base, waitInfo: wait, summary: wait.message };
+}
+
+export interface JobExplanation {
+  jobId: string;
+  state: string;
+  counts: { active: number; running: number; completed: number; succeeded: number; failed: number };
+  /** Waiting tasks by primary reason, with a few example ids each. */
+  waiting: { code: WaitCode; outlook: WaitOutlook; count: number; example: string; taskIds: string[] }[];
+  /** True when only the first `scanned` active tasks were examined. */
+  truncated: boolean;
+  scanned: number;
+}
+
+/** Scan limit of the job-wide histogram, so a job of a million tasks still answers quickly. */
+export const JOB_WHY_SCAN_LIMIT = 5000;
+
+export async function explainJob(context: ServiceContext, jobId: string): Promise<JobExplanation> {
+  const job = await getJob(context, jobId);
+  const counts = await context.store.countTasks(job.entity.id);
+  const view = await poolView(context, job);
+  const now = context.clock.now();
+  const active = await context.store.listTasks(job.entity.id, { state: 'active', limit: JOB_WHY_SCAN_LIMIT });
+  const groups = new Map<WaitCode, JobExplanation['waiting'][number]>();
+  for (const task of active) {
+    const [primary] = waitReasons(task, job, view, await parentsOf(context, task), now);
+    if (primary === undefined) continue;
+    const group = groups.get(primary.code) ?? {
+      code: primary.code,
+      outlook: primary.outlook,
+      count: 0,
+      example: primary.message,
+      taskIds: [],
+    };
+    group.count++;
+    if (group.taskIds.length < 10) group.taskIds.push(task.entity.id);
+    groups.set(primary.code, group);
+  }
+  return {
+    jobId: job.entity.id,
+    state: job.entity.state ?? 'active',
+    counts: {
+      active: counts.active,
+      running: counts.running,
+      completed: counts.completed,
+      succeeded: counts.succeeded,
+      failed: counts.failed,
+    },
+    waiting: [...groups.values()].sort((a, b) => b.count - a.count),
+    truncated: counts.active > active.length,
+    scanned: active.length,
+  };
+}
