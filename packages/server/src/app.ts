@@ -2,6 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Admission } from './admission/admission.js';
 import type { Account } from './http/authentication.js';
+import type { ServerMetrics } from './metrics/metrics.js';
+import { registerMetrics } from './metrics/metrics-wiring.js';
 import { installPipeline } from './http/pipeline.js';
 import { registerFileRoutes } from './routes/file-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
@@ -17,6 +19,7 @@ export interface AppOptions {
   context: ServiceContext;
   logger: FastifyBaseLogger;
   admission: Admission;
+  metrics: ServerMetrics;
 }
 
 /** Builds the HTTP application: pipeline first, then the Batch routes, then Batchite's own endpoints. */
@@ -36,6 +39,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     admission: options.admission,
     faults: options.context.faults,
   });
+  registerMetrics(app, options.metrics);
   registerPoolRoutes(app, options.context);
   registerJobRoutes(app, options.context);
   registerTaskRoutes(app, options.context);

@@ -5,6 +5,9 @@ import { systemClock, systemRandom } from '@batchite/retry';
 import { Admission, DEFAULT_ADMISSION } from './admission/admission.js';
 import { RateLimiter } from './admission/rate-limiter.js';
 import { buildApp } from './app.js';
+import { ServerMetrics } from './metrics/metrics.js';
+import { recordServiceEvents } from './metrics/metrics-wiring.js';
+import { SERVER_VERSION } from './version.js';
 import { BackgroundWork } from './background.js';
 import { FaultEngine } from './faults/fault-engine.js';
 import { parseFaultRuleSet } from './faults/fault-rules.js';
@@ -79,12 +82,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const work = new BackgroundWork(logger);
   // Aborted on close: stops the maintenance loop and ends every long poll at once.
   const maintenance = new AbortController();
-  const faults = new FaultEngine(clock);
+  const metrics = new ServerMetrics({
+    store,
+    version: SERVER_VERSION,
+    storeKind: store.description.split(':')[0] ?? 'unknown',
+  });
+  const faults = new FaultEngine(clock, (rule) => metrics.faults.inc({ kind: rule.action.type }));
   await loadFaults(faults, options.faultsFile);
   const admission = new Admission({
     ...(options.rateLimit === undefined ? {} : { rateLimiter: new RateLimiter(options.rateLimit, clock) }),
     maxInFlight: options.maxInFlight ?? DEFAULT_ADMISSION.maxInFlight,
     busyRetryAfterSeconds: DEFAULT_ADMISSION.busyRetryAfterSeconds,
+    onRefused: (status) => metrics.throttled.inc({ status_code: String(status) }),
   });
   const context: ServiceContext = {
     store,
@@ -100,7 +109,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log: logger,
     shutdown: maintenance.signal,
   };
-  const app = buildApp({ account: { name: accountName, key: accountKey }, context, logger, admission });
+  recordServiceEvents(metrics, context.events);
+  const app = buildApp({
+    account: { name: accountName, key: accountKey },
+    context,
+    logger,
+    admission,
+    metrics,
+  });
   let provider: LocalNodeProvider | undefined;
   try {
     await resumeDeletes(context);

@@ -18,6 +18,13 @@ function fromFramework(error: FastifyError): ApiError | undefined {
   }
 }
 
+const errorCodes = new WeakMap<FastifyRequest, string>();
+
+/** The Batch error code a request was answered with (metrics), if it failed. */
+export function errorCodeOf(request: FastifyRequest): string | undefined {
+  return errorCodes.get(request);
+}
+
 export function errorBody(request: FastifyRequest, error: ApiError, nowMs: number): BatchErrorBody {
   const body: BatchErrorBody = {
     'odata.metadata': `${baseUrl(request)}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element`,
@@ -49,6 +56,7 @@ export function sendError(
     if (mapped === undefined) request.log.error({ err: error }, 'unhandled error');
     apiErr = mapped ?? apiError('InternalError');
   }
+  errorCodes.set(request, apiErr.code);
   for (const [name, value] of Object.entries(apiErr.headers)) reply.header(name, value);
   reply.code(apiErr.status);
   if (request.method === 'HEAD' || apiErr.status === 304) return reply.send();

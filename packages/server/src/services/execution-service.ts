@@ -45,6 +45,7 @@ export async function claimForNode(
     const remaining = deadline - context.clock.now();
     if (claimed.length > 0 || remaining <= 0 || options.signal?.aborted === true) {
       if (claimed.length > 0) await refreshNode(context, node, {}, options.accountUrl);
+      for (const task of claimed) context.events.emit('taskClaimed', waitedMs(task));
       return claimed;
     }
     const wait = new AbortController();
@@ -57,6 +58,13 @@ export async function claimForNode(
     wait.abort();
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** How long a just-claimed task had been active. */
+function waitedMs(task: TaskDoc): number {
+  const since = Date.parse(task.entity.previousStateTransitionTime ?? task.entity.creationTime ?? '');
+  const started = Date.parse(task.entity.stateTransitionTime ?? '');
+  return Number.isNaN(since) || Number.isNaN(started) ? 0 : Math.max(0, started - since);
 }
 
 export interface RunningLease {
@@ -112,11 +120,12 @@ async function recoverUnlisted(
     const token = task.internal.lease?.token;
     const started = Date.parse(task.entity.executionInfo?.startTime ?? '');
     if (token === undefined || listed.has(token) || !(started < startedBefore)) continue;
-    await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+    const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
       current.internal.lease?.token === token && current.entity.state === 'running'
         ? { next: recoveredFromLostNode(current, isoNow(context)), result: undefined }
         : { next: undefined, result: undefined },
     );
+    if (mutation?.next !== undefined) context.events.emit('taskRequeued', 'node_lost');
     context.work.notify();
   }
 }
@@ -173,6 +182,7 @@ export async function completeOnNode(
   const outcome = mutation?.result;
   if (outcome === undefined || mutation?.next === undefined) return false;
   await refreshNode(context, node, { finished: mutation.next }, accountUrl);
+  context.events.emit('taskRun', runResult(report), runDurationMs(report), !outcome.completed);
   context.work.notify();
   if (outcome.completed) {
     context.events.emit('taskCompleted', report.jobId, report.taskId);
@@ -180,6 +190,16 @@ export async function completeOnNode(
   }
   await settleJobState(context, report.jobId);
   return true;
+}
+
+function runResult(report: CompletionReport): 'success' | 'failure' | 'timeout' {
+  if (report.killedBy === 'wallClock') return 'timeout';
+  return report.launchError === undefined && report.exitCode === 0 ? 'success' : 'failure';
+}
+
+function runDurationMs(report: CompletionReport): number {
+  const duration = Date.parse(report.endTime ?? '') - Date.parse(report.startTime ?? '');
+  return Number.isNaN(duration) ? 0 : Math.max(0, duration);
 }
 
 /** The exit options' job action, applied only when the job's onTaskFailure asks for it (reference §2.5). */

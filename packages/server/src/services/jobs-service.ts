@@ -201,7 +201,10 @@ export async function disableJob(
     if (job.entity.state === 'disabled') return undefined;
     return { entity: transition(job.entity, 'disabling', now), internal: { ...job.internal, disableTasks } };
   });
-  if (disableTasks === 'requeue') await changeRunningTasks(context, jobId, requeuedByUser);
+  if (disableTasks === 'requeue') {
+    const requeued = await changeRunningTasks(context, jobId, requeuedByUser);
+    for (let index = 0; index < requeued; index++) context.events.emit('taskRequeued', 'job_disable');
+  }
   if (disableTasks === 'terminate') await changeRunningTasks(context, jobId, endedByUser);
   return (await settleJobState(context, jobId)) ?? getJob(context, jobId);
 }
@@ -250,21 +253,26 @@ export async function terminateJobFor(context: ServiceContext, jobId: string, re
   await settleJobState(context, jobId);
 }
 
-/** Applies `change` to every running task of the job (terminate, requeue); the agents learn it on heartbeat. */
+/**
+ * Applies `change` to every running task of the job (terminate, requeue) and returns how many changed; the
+ * agents learn it on their next heartbeat.
+ */
 async function changeRunningTasks(
   context: ServiceContext,
   jobId: string,
   change: (task: TaskDoc, now: string) => TaskDoc,
-): Promise<void> {
+): Promise<number> {
+  let changed = 0;
   for (;;) {
     const running = await context.store.listTasks(jobId, { state: 'running', limit: 500 });
-    if (running.length === 0) return;
+    if (running.length === 0) return changed;
     for (const task of running) {
-      await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+      const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
         current.entity.state === 'running'
           ? { next: change(current, isoNow(context)), result: undefined }
           : { next: undefined, result: undefined },
       );
+      if (mutation?.next !== undefined) changed++;
     }
   }
 }

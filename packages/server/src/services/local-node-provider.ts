@@ -127,8 +127,13 @@ export class LocalNodeProvider {
         await launched?.stop('drain');
         continue;
       }
-      if (node !== undefined)
-        await this.endRunningTasks(node, option === 'terminate' ? endedByUser : requeuedByUser);
+      if (node !== undefined) {
+        const requeue = option !== 'terminate';
+        const changed = await this.endRunningTasks(node, requeue ? requeuedByUser : endedByUser);
+        if (requeue)
+          for (let index = 0; index < changed; index++)
+            this.context.events.emit('taskRequeued', 'pool_resize');
+      }
       await launched?.stop('kill');
       if (node !== undefined) await removeNodeFromPool(this.context, node);
     }
@@ -141,17 +146,21 @@ export class LocalNodeProvider {
     }));
   }
 
+  /** Applies `change` to the node's running tasks; returns how many changed. */
   private async endRunningTasks(
     node: NodeDoc,
     change: (task: TaskDoc, now: string) => TaskDoc,
-  ): Promise<void> {
+  ): Promise<number> {
+    let changed = 0;
     for (const task of await this.context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
-      await this.context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+      const mutation = await this.context.store.mutateTask(task.jobId, task.entity.id, (current) =>
         current.entity.state === 'running' && current.internal.lease?.nodeId === node.entity.id
           ? { next: change(current, isoNow(this.context)), result: undefined }
           : { next: undefined, result: undefined },
       );
+      if (mutation?.next !== undefined) changed++;
     }
     this.context.work.notify();
+    return changed;
   }
 }

@@ -192,7 +192,10 @@ export async function recoverNodeTasks(context: ServiceContext, node: NodeDoc): 
         return { next: undefined, result: false };
       return { next: recoveredFromLostNode(current, isoNow(context)), result: true };
     });
-    if (mutation?.result === true) recovered++;
+    if (mutation?.result === true) {
+      recovered++;
+      context.events.emit('taskRequeued', 'node_lost');
+    }
   }
   if (recovered > 0) context.work.notify();
   return recovered;

@@ -143,11 +143,12 @@ export async function finishPoolDeletion(context: ServiceContext, poolId: string
     if (nodes.length === 0) break;
     for (const node of nodes) {
       for (const task of await context.store.listTasksHeldBy(poolId, node.entity.id)) {
-        await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+        const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
           current.entity.state === 'running' && current.internal.lease?.nodeId === node.entity.id
             ? { next: requeuedByUser(current, isoNow(context)), result: undefined }
             : { next: undefined, result: undefined },
         );
+        if (mutation?.next !== undefined) context.events.emit('taskRequeued', 'pool_delete');
       }
       await context.store.removeNode(poolId, node.entity.id);
     }

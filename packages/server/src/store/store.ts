@@ -114,6 +114,8 @@ export interface Store {
   ): Promise<Mutation<TaskDoc, R> | undefined>;
   removeTask(jobId: string, taskId: string): Promise<void>;
   countTasks(jobId: string): Promise<TaskStateCounts>;
+  /** Tasks of every job by state (metrics). */
+  countAllTasks(): Promise<Record<string, number>>;
 
   /**
    * Claims runnable tasks for a node in one transaction: active jobs of the node's pool by priority, their

@@ -131,6 +131,9 @@ export function prepareStatements(db: Database.Database) {
        not_before = @not_before, doc = @doc WHERE job_key = @job_key AND key = @key`,
     ),
     removeTask: command<[string, string]>(`DELETE FROM tasks WHERE job_key = ? AND key = ?`),
+    countAllTasks: query<[], { state: string; n: number }>(
+      `SELECT state, COUNT(*) AS n FROM tasks GROUP BY state`,
+    ),
     countTasks: query<[string], { state: string; result: string | null; n: number; slots: number }>(
       `SELECT state, result, COUNT(*) AS n, SUM(slots) AS slots FROM tasks WHERE job_key = ? GROUP BY state, result`,
     ),

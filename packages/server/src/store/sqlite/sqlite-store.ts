@@ -298,6 +298,12 @@ export class SqliteStore implements Store {
     return Promise.resolve(counts);
   }
 
+  countAllTasks(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const row of this.statements.countAllTasks.all()) counts[row.state] = row.n;
+    return Promise.resolve(counts);
+  }
+
   claimTasks(request: ClaimRequest, policy: ClaimPolicy): Promise<TaskDoc[]> {
     const run = this.db.transaction(() =>
       claimInTransaction(this.statements, request, policy, (jobKey, task) => {
