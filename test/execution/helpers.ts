@@ -247,25 +247,36 @@ export function jobInState(runner: Runner, jobId: string, state: string, options
   });
 }
 
-/**
- * Awaits a call that must be refused with `statusCode` and a Batch error body; returns the error code so a test
- * can compare it with the reference (the SDK puts the body's code on `e.code`).
- */
-export async function refusedWith(
-  promise: Promise<unknown>,
-  statusCode: number,
-): Promise<string | undefined> {
+export interface Refusal {
+  statusCode: number | undefined;
+  code: string | undefined;
+}
+
+/** Awaits a call that must be refused with a Batch error body; returns its status and code. */
+export async function refusal(promise: Promise<unknown>): Promise<Refusal> {
   try {
     await promise;
   } catch (error) {
     assert.ok(error instanceof RestError, `expected a RestError, got ${String(error)}`);
     const body = error.body as { code?: unknown; message?: { value?: unknown } } | undefined;
-    assert.equal(error.statusCode, statusCode, `unexpected ${error.statusCode} ${error.code}`);
-    assert.equal(typeof body?.code, 'string', 'the error body has a code');
+    assert.equal(typeof body?.code, 'string', `the error body has a code (${error.statusCode})`);
     assert.equal(typeof body?.message?.value, 'string', 'the error body has message.value');
-    return error.code;
+    return { statusCode: error.statusCode, code: error.code };
   }
-  assert.fail(`expected ${statusCode}, but the call succeeded`);
+  assert.fail('expected the call to be refused, but it succeeded');
+}
+
+/**
+ * Awaits a call that must be refused with `statusCode` and a Batch error body; returns the error code so a test
+ * can report it where the reference does not pin it down.
+ */
+export async function refusedWith(
+  promise: Promise<unknown>,
+  statusCode: number,
+): Promise<string | undefined> {
+  const refused = await refusal(promise);
+  assert.equal(refused.statusCode, statusCode, `unexpected ${refused.statusCode} ${refused.code}`);
+  return refused.code;
 }
 
 /** Collects a Node readable stream (the SDK's `readableStreamBody`) into a Buffer. */

@@ -8,14 +8,7 @@ import { describe, it } from 'node:test';
 import { expectBatchError } from '../support/errors.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
-import {
-  addRunJob,
-  jobInState,
-  processExists,
-  taskInState,
-  withRunner,
-  type Runner,
-} from './helpers.js';
+import { addRunJob, jobInState, processExists, taskInState, withRunner, type Runner } from './helpers.js';
 
 /** The heartbeat that carries the kill comes every 2 s; 15 s leaves room for a loaded machine. */
 const KILL_TIMEOUT_MS = 15_000;

@@ -25,13 +25,13 @@ export async function claimForNode(
   options: ClaimOptions,
 ): Promise<TaskDoc[]> {
   const deadline = context.clock.now() + Math.min(options.waitMs, context.leases.claimWaitMs);
-  for (;;) {
+  for (let round = 0; ; round++) {
     const current = await refreshNode(context, node, { renew: true }, options.accountUrl);
     if (current.entity.state === 'leavingpool' || current.entity.schedulingState === 'disabled') return [];
-    const free = Math.min(
-      options.freeSlots,
-      current.internal.slots - (current.entity.runningTaskSlotsCount ?? 0),
-    );
+    // The agent's count is a snapshot taken when it sent the claim; while the claim waits, the server's own
+    // accounting (recomputed each round from the tasks the node holds) is the truth.
+    const serverFree = current.internal.slots - (current.entity.runningTaskSlotsCount ?? 0);
+    const free = round === 0 ? Math.min(options.freeSlots, serverFree) : serverFree;
     const claimed =
       free <= 0
         ? []

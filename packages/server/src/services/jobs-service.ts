@@ -315,12 +315,21 @@ function nothingLeft(counts: TaskStateCounts): boolean {
  * Returns the job after any change (undefined when it is gone).
  */
 export async function settleJobState(context: ServiceContext, jobId: string): Promise<JobDoc | undefined> {
+  const job = await context.store.getJob(jobId);
+  if (job === undefined || !needsSettling(job)) return undefined;
   const counts = await context.store.countTasks(jobId);
-  const mutation = await context.store.mutateJob(jobId, (job) => ({
-    next: settledJob(job, counts, isoNow(context)),
+  const mutation = await context.store.mutateJob(jobId, (current) => ({
+    next: settledJob(current, counts, isoNow(context)),
     result: undefined,
   }));
   return mutation?.next;
+}
+
+/** Only transitional jobs and jobs that end when their tasks do can change here; others skip the count. */
+function needsSettling(job: JobDoc): boolean {
+  const state = job.entity.state;
+  if (state === 'disabling' || state === 'enabling' || state === 'terminating') return true;
+  return state === 'active' && job.entity.onAllTasksComplete === 'terminatejob';
 }
 
 function settledJob(job: JobDoc, counts: TaskStateCounts, now: string): JobDoc | undefined {

@@ -149,6 +149,19 @@ export interface NodeRefresh {
   finished?: TaskDoc;
 }
 
+/** True when a refresh would write nothing new (state, counters and lease as stored). */
+function unchangedNode(current: NodeDoc, next: NodeDoc): boolean {
+  const a = current.entity;
+  const b = next.entity;
+  return (
+    a.state === b.state &&
+    a.runningTasksCount === b.runningTasksCount &&
+    a.runningTaskSlotsCount === b.runningTaskSlotsCount &&
+    a.totalTasksRun === b.totalTasksRun &&
+    current.internal.leaseExpiresAt === next.internal.leaseExpiresAt
+  );
+}
+
 /** Recomputes a node's running counts from the tasks it holds, and applies a heartbeat or a finished run. */
 export async function refreshNode(
   context: ServiceContext,
@@ -175,11 +188,16 @@ export async function refreshNode(
       );
     }
     const internal = { ...current.internal };
-    if (change.renew === true) internal.leaseExpiresAt = context.clock.now() + context.leases.leaseMs;
-    return { next: { ...current, entity, internal }, result: undefined };
+    // Renewing writes the node; do it only once half the lease has passed, so busy nodes don't write per call.
+    const expires = current.internal.leaseExpiresAt ?? 0;
+    if (change.renew === true && expires - context.clock.now() < context.leases.leaseMs / 2) {
+      internal.leaseExpiresAt = context.clock.now() + context.leases.leaseMs;
+    }
+    const next = { ...current, entity, internal };
+    return { next: unchangedNode(current, next) ? undefined : next, result: current };
   });
-  if (mutation?.next === undefined) throw apiError('NodeNotFound');
-  return mutation.next;
+  if (mutation === undefined) throw apiError('NodeNotFound');
+  return mutation.next ?? mutation.result;
 }
 
 /** Puts every task the node holds back to active (node lost or re-registered): no retry is spent. */
