@@ -315,16 +315,14 @@ class Agent implements RunningAgent {
   }
 
   /**
-   * Applies a heartbeat's cancel orders. An order names a task, not a lease, and is about the leases that
-   * heartbeat carried: when the task has been claimed again since (its old run just finished and the server
-   * handed it back out), the order is about the old lease and must not kill the new run.
+   * Applies a heartbeat's cancel orders. Each order names the lease it is about: when the task has been claimed
+   * again since (its old run just finished and the server handed it back out), the order concerns the old run
+   * and must not kill the new one.
    */
-  #applyCancels(sent: readonly LeaseRef[], orders: readonly CancelOrder[]): void {
-    const sentTokens = new Map(sent.map((lease) => [keyOf(lease), lease.leaseToken]));
+  #applyCancels(orders: readonly CancelOrder[]): void {
     for (const order of orders) {
-      const key = keyOf(order);
-      const task = this.#held.get(key);
-      if (task === undefined || sentTokens.get(key) !== task.claim.leaseToken) continue;
+      const task = this.#held.get(keyOf(order));
+      if (task === undefined || task.claim.leaseToken !== order.leaseToken) continue;
       this.#cancel(task, order.reason);
     }
   }
@@ -347,7 +345,7 @@ class Agent implements RunningAgent {
         const sent = this.#leases();
         // Retried for up to a lease: a slow answer still renews, and giving up sooner gains nothing.
         const answer = await this.link.heartbeat(sent, this.link.session?.leaseMs ?? 2 * interval, signal);
-        this.#applyCancels(sent, answer.cancel);
+        this.#applyCancels(answer.cancel);
       } catch (error) {
         if (signal.aborted) return;
         if (isRetryError(error) && error.reason === 'non-retryable') return this.#fail('heartbeat', error);

@@ -1,91 +1,18 @@
-/**
- * Wire shapes of the node agent API (docs/node-api.md), from the agent's side. Batchite extension: not part of
- * Azure Batch. Paths live under `/.batchite/`.
- */
-
-export interface RegisterRequest {
-  nodeId?: string;
-  hostname: string;
-  slots?: number;
-  agentVersion: string;
-}
-
-export interface RegisterResponse {
-  nodeId: string;
-  token: string;
-  leaseMs: number;
-  heartbeatMs: number;
-  claimWaitMs: number;
-  accountName: string;
-  accountUrl: string;
-  poolId: string;
-  slots: number;
-}
-
-export interface ClaimRequest {
-  freeSlots: number;
-  waitMs?: number;
-}
-
-export interface ClaimedTask {
-  jobId: string;
-  taskId: string;
-  leaseToken: string;
-  /** As the user wrote it; split into argv by the agent (no shell). */
-  commandLine: string;
-  /** Job common settings, task settings, then the node-independent AZ_BATCH_* variables. */
-  environment: Record<string, string>;
-  /** Kill the process this many ms after its start (absent = unlimited). */
-  maxWallClockTimeMs?: number;
-  requiredSlots: number;
-  /** 1 for the first run, +1 for every retry or requeue; informational. */
-  attempt: number;
-}
-
-export interface ClaimResponse {
-  tasks: ClaimedTask[];
-  leaseExpiresAt: number;
-}
-
-export interface LeaseRef {
-  jobId: string;
-  taskId: string;
-  leaseToken: string;
-}
-
-export interface HeartbeatRequest {
-  running: LeaseRef[];
-}
-
-/**
- * Why the server wants a task stopped: `terminated` → kill, then report; `requeued`, `deleted`, `leaseLost` →
- * kill, do not report.
- */
-export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost' | 'fault';
-
-export interface CancelOrder {
-  jobId: string;
-  taskId: string;
-  reason: CancelReason;
-}
-
-export interface HeartbeatResponse {
-  leaseExpiresAt: number;
-  cancel: CancelOrder[];
-}
-
-export interface CompletionReport extends LeaseRef {
-  startTime: string;
-  endTime: string;
-  /** Process exit code; −(signal number) when a signal ended it. */
-  exitCode?: number;
-  launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
-  killedBy?: 'wallClock' | 'terminate';
-}
-
-export interface CompleteResponse {
-  accepted: boolean;
-}
+/** Wire shapes of the node agent API live in @batchite/protocol (shared with the server); re-exported here. */
+export type {
+  CancelOrder,
+  CancelReason,
+  ClaimedTask,
+  ClaimRequest,
+  ClaimResponse,
+  CompleteResponse,
+  CompletionReport,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeaseRef,
+  RegisterRequest,
+  RegisterResponse,
+} from '@batchite/protocol';
 
 /** Version sent at register; the server shows it as `nodeAgentInfo.version`. */
 export const AGENT_VERSION = '0.1.0';

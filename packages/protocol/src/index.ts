@@ -6,3 +6,4 @@ export * from './models/index.js';
 export * from './validate.js';
 export * from './datetime.js';
 export * from './odata.js';
+export * from './node-api.js';

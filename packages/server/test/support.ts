@@ -2,7 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authorizationHeader, DEFAULT_API_VERSION } from '@batchite/protocol';
+import { authorizationHeader, DEFAULT_API_VERSION, type ClaimedTask } from '@batchite/protocol';
+
+export type { ClaimedTask };
 import type { Clock } from '@batchite/retry';
 import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
 
@@ -77,17 +79,6 @@ export async function batch(
     headers: response.headers,
     body: text === '' ? undefined : (JSON.parse(text) as unknown),
   };
-}
-
-export interface ClaimedTask {
-  jobId: string;
-  taskId: string;
-  leaseToken: string;
-  commandLine: string;
-  environment: Record<string, string>;
-  maxWallClockTimeMs?: number;
-  requiredSlots: number;
-  attempt: number;
 }
 
 /** Drives the node API the way an agent does, so tests script exactly what each run reports. */

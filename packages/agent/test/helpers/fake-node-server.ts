@@ -130,7 +130,7 @@ export class FakeNodeServer {
     const holder = this.leases.get(`${jobId}/${taskId}`);
     if (holder === undefined) throw new Error(`${jobId}/${taskId} is not leased`);
     const orders = this.#cancels.get(holder.nodeId) ?? [];
-    orders.push({ jobId, taskId, reason });
+    orders.push({ jobId, taskId, leaseToken: holder.token, reason });
     this.#cancels.set(holder.nodeId, orders);
   }
 
@@ -350,7 +350,12 @@ export class FakeNodeServer {
     for (const lease of running) {
       const held = this.leases.get(`${lease.jobId}/${lease.taskId}`);
       if (held?.token !== lease.leaseToken || held.nodeId !== nodeId) {
-        cancel.push({ jobId: lease.jobId, taskId: lease.taskId, reason: 'leaseLost' });
+        cancel.push({
+          jobId: lease.jobId,
+          taskId: lease.taskId,
+          leaseToken: lease.leaseToken,
+          reason: 'leaseLost',
+        });
       }
     }
     return this.#json(response, 200, { leaseExpiresAt: Date.now() + this.#options.leaseMs, cancel });

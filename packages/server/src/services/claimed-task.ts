@@ -1,18 +1,6 @@
-import { isUnlimitedDuration, parseDuration } from '@batchite/protocol';
+import { isUnlimitedDuration, parseDuration, type ClaimedTask } from '@batchite/protocol';
 import type { FaultEngine } from '../faults/fault-engine.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
-
-/** What an agent receives for a claimed task (docs/node-api.md). */
-export interface ClaimedTask {
-  jobId: string;
-  taskId: string;
-  leaseToken: string;
-  commandLine: string;
-  environment: Record<string, string>;
-  maxWallClockTimeMs?: number;
-  requiredSlots: number;
-  attempt: number;
-}
 
 /**
  * The task's environment: job common settings, then task settings (task wins), then the AZ_BATCH_* variables

@@ -2,6 +2,7 @@
  * What happens between a node and its tasks: claims (long poll), heartbeats (lease renewal and cancels) and
  * completions (the task state machine in task-lifecycle.ts, then the job's reaction).
  */
+import type { CancelOrder, CancelReason, LeaseRef } from '@batchite/protocol';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import { claimPolicy } from './scheduler-policy.js';
 import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
@@ -67,22 +68,8 @@ function waitedMs(task: TaskDoc): number {
   return Number.isNaN(since) || Number.isNaN(started) ? 0 : Math.max(0, started - since);
 }
 
-export interface RunningLease {
-  jobId: string;
-  taskId: string;
-  leaseToken: string;
-}
-
-/** `fault`: a fault rule kills the process; the agent reports the run like any other (exit -9). */
-export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost' | 'fault';
-
-export interface Cancel {
-  jobId: string;
-  taskId: string;
-  /** The lease the order is about: a newer run of the same task is not affected. */
-  leaseToken: string;
-  reason: CancelReason;
-}
+export type RunningLease = LeaseRef;
+export type Cancel = CancelOrder;
 
 function cancelReason(
   task: TaskDoc | undefined,
@@ -92,8 +79,9 @@ function cancelReason(
   if (task === undefined) return 'deleted';
   const held = task.internal.lease;
   if (held !== undefined && held.token === lease.leaseToken && held.nodeId === nodeId) return undefined;
-  if (task.entity.state === 'completed' && task.entity.executionInfo?.failureInfo?.code === 'TaskEnded')
+  if (task.entity.state === 'completed' && task.entity.executionInfo?.failureInfo?.code === 'TaskEnded') {
     return 'terminated';
+  }
   if (task.entity.state === 'active') return 'requeued';
   return 'leaseLost';
 }

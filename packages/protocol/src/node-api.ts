@@ -1,0 +1,90 @@
+/**
+ * Wire shapes of the node agent API (docs/node-api.md), shared by the server and the agent. Batchite extension:
+ * not part of Azure Batch. Paths live under `/.batchite/`.
+ */
+
+export interface RegisterRequest {
+  nodeId?: string;
+  hostname: string;
+  slots?: number;
+  agentVersion: string;
+}
+
+export interface RegisterResponse {
+  nodeId: string;
+  token: string;
+  leaseMs: number;
+  heartbeatMs: number;
+  claimWaitMs: number;
+  accountName: string;
+  accountUrl: string;
+  poolId: string;
+  slots: number;
+}
+
+export interface ClaimRequest {
+  freeSlots: number;
+  waitMs?: number;
+}
+
+export interface ClaimedTask {
+  jobId: string;
+  taskId: string;
+  leaseToken: string;
+  /** As the user wrote it; split into argv by the agent (no shell). */
+  commandLine: string;
+  /** Job common settings, task settings, then the node-independent AZ_BATCH_* variables. */
+  environment: Record<string, string>;
+  /** Kill the process this many ms after its start (absent = unlimited). */
+  maxWallClockTimeMs?: number;
+  requiredSlots: number;
+  /** 1 for the first run, +1 for every retry or requeue; informational. */
+  attempt: number;
+}
+
+export interface ClaimResponse {
+  tasks: ClaimedTask[];
+  leaseExpiresAt: number;
+}
+
+export interface LeaseRef {
+  jobId: string;
+  taskId: string;
+  leaseToken: string;
+}
+
+export interface HeartbeatRequest {
+  running: LeaseRef[];
+}
+
+/**
+ * Why the server wants a task stopped: `terminated` → kill, then report; `requeued`, `deleted`, `leaseLost` →
+ * kill, do not report; `fault` (a killTask fault rule) → SIGKILL and report like an OS kill.
+ */
+export type CancelReason = 'terminated' | 'requeued' | 'deleted' | 'leaseLost' | 'fault';
+
+export interface CancelOrder {
+  jobId: string;
+  taskId: string;
+  /** The run the order is about; a newer run of the same task is not affected. */
+  leaseToken: string;
+  reason: CancelReason;
+}
+
+export interface HeartbeatResponse {
+  leaseExpiresAt: number;
+  cancel: CancelOrder[];
+}
+
+export interface CompletionReport extends LeaseRef {
+  startTime: string;
+  endTime: string;
+  /** Process exit code; −(signal number) when a signal ended it. */
+  exitCode?: number;
+  launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
+  killedBy?: 'wallClock' | 'terminate';
+}
+
+export interface CompleteResponse {
+  accepted: boolean;
+}
