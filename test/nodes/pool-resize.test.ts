@@ -3,6 +3,9 @@
  * state and counters, and leave on resize as nodeDeallocationOption says.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { BatchServiceClient } from '@azure/batch';
 import { sdkClient } from '../support/sdk.js';
@@ -106,6 +109,39 @@ describe('pool resize with local nodes', () => {
     const task = await client.task.get('cut-job', 'long');
     assert.equal(task.state, 'completed');
     assert.equal(task.executionInfo?.failureInfo?.code, 'TaskEnded');
+  });
+
+  it('shrinks with taskcompletion: the node drains, its task finishes normally, then it leaves', async () => {
+    const gate = join(await mkdtemp(join(tmpdir(), 'batchite-drain-')), 'open');
+    await client.pool.add({ id: 'drain', vmSize: 'local', targetDedicatedNodes: 1, taskSlotsPerNode: 1 });
+    await steadyWith(client, 'drain', 1);
+    await client.job.add({ id: 'drain-job', poolInfo: { poolId: 'drain' } });
+    await client.task.add('drain-job', {
+      id: 'finishing',
+      commandLine: `/bin/sh -c "while [ ! -f ${gate} ]; do sleep 0.05; done"`,
+    });
+    await client.task.add('drain-job', { id: 'waiting', commandLine: '/bin/true' });
+    await waitFor(async () => (await client.task.get('drain-job', 'finishing')).state === 'running', {
+      timeoutMs: JOIN_TIMEOUT_MS,
+      what: 'the task to run',
+    });
+    await client.pool.resize('drain', { targetDedicatedNodes: 0, nodeDeallocationOption: 'taskcompletion' });
+    await waitFor(async () => (await nodesIn(client, 'drain', 'leavingpool')).length === 1, {
+      timeoutMs: JOIN_TIMEOUT_MS,
+      what: 'the node to be leaving the pool',
+    });
+    await writeFile(gate, '');
+    await steadyWith(client, 'drain', 0);
+    const finished = await client.task.get('drain-job', 'finishing');
+    assert.equal(finished.state, 'completed');
+    assert.equal(finished.executionInfo?.result, 'success', 'the running task was allowed to finish');
+    assert.equal(finished.executionInfo?.requeueCount, 0);
+    assert.equal(
+      (await client.task.get('drain-job', 'waiting')).state,
+      'active',
+      'a leaving node takes no new work',
+    );
+    await rm(dirname(gate), { recursive: true, force: true });
   });
 
   it('refuses a resize while the pool is resizing, and a resize of a deleting pool', async () => {
