@@ -38,6 +38,8 @@ export interface AgentOptions {
   /** System part of the tasks' PATH. Default: the agent's own PATH. */
   systemPath?: string;
   /** fetch implementation. Default: the global `fetch`. */
+  /** Start a file server so a server on another machine can read this node's task files. @defaultValue none */
+  fileServer?: FileServerSettings;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -78,6 +80,15 @@ export interface ResolvedAgentOptions {
   readonly closeTimeoutMs: number;
   readonly systemPath: string | undefined;
   readonly fetch: typeof globalThis.fetch;
+  readonly fileServer: FileServerSettings | undefined;
+}
+
+/** Serve task files over HTTP for a server on another machine (docs/node-api.md). */
+export interface FileServerSettings {
+  host: string;
+  port: number;
+  /** URL the server uses to reach it. @defaultValue `http://host:port` */
+  advertiseUrl?: string;
 }
 
 function requireText(name: string, value: unknown): string {
@@ -120,5 +131,6 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
     systemPath: options.systemPath,
     fetch: options.fetch ?? globalThis.fetch,
+    fileServer: options.fileServer,
   });
 }

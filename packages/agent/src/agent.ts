@@ -33,6 +33,7 @@ import { mkdir } from 'node:fs/promises';
 import { RetryPolicy, isRetryError } from '@batchite/retry';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import type { CancelOrder, ClaimedTask, CompletionReport, LeaseRef } from './node-api.js';
+import { startFileServer } from './file-server.js';
 import { ServerLink } from './server-link.js';
 import { nodeDirectories } from './task-environment.js';
 import { runTask, type KillReason, type RunningTask, type TaskOutcome } from './task-runner.js';
@@ -383,9 +384,24 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   for (const dir of [dirs.sharedDir, dirs.startupWorkingDir, dirs.mountsDir, dirs.workitemsDir]) {
     await mkdir(dir, { recursive: true });
   }
-  const link = new ServerLink({ ...o, policy });
-  await link.connect({ deadlineMs: o.registerTimeoutMs });
+  const files =
+    o.fileServer === undefined ? undefined : await startFileServer({ ...o.fileServer, rootDir: o.rootDir });
+  const link = new ServerLink({
+    ...o,
+    policy,
+    fileUrl: files?.url,
+    onRegistered: (session) => {
+      if (session.fileToken !== undefined) files?.setToken(session.fileToken);
+    },
+  });
+  try {
+    await link.connect({ deadlineMs: o.registerTimeoutMs });
+  } catch (error) {
+    await files?.close();
+    throw error;
+  }
   const agent = new Agent(o, link);
   agent.start();
+  if (files !== undefined) void agent.finished.then(() => files.close());
   return agent;
 }

@@ -40,6 +40,8 @@ export interface ServerLinkOptions {
   fetch?: typeof globalThis.fetch | undefined;
   /** Called after every successful registration (the first and each re-registration). */
   onRegistered?: ((session: RegisterResponse) => void) | undefined;
+  /** The node's file server URL, sent at register (remote nodes). */
+  fileUrl?: string | undefined;
 }
 
 /** Our own reading of node-API failures; anything it leaves undefined goes to the engine's default table. */
@@ -207,6 +209,7 @@ export class ServerLink {
     const body: RegisterRequest = { hostname: o.hostname, agentVersion: AGENT_VERSION };
     if (this.#nodeId !== undefined) body.nodeId = this.#nodeId;
     if (o.slots !== undefined) body.slots = o.slots;
+    if (o.fileUrl !== undefined) body.fileUrl = o.fileUrl;
     const url = `${this.#base}/.batchite/pools/${encodeURIComponent(o.poolId)}/nodes/register`;
     const timeout = timeoutSignal(o.clock, o.requestTimeoutMs);
     try {

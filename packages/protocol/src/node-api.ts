@@ -8,6 +8,8 @@ export interface RegisterRequest {
   hostname: string;
   slots?: number;
   agentVersion: string;
+  /** Where the node serves its task files, for nodes whose files the server cannot read directly. */
+  fileUrl?: string;
 }
 
 export interface RegisterResponse {
@@ -20,6 +22,8 @@ export interface RegisterResponse {
   accountUrl: string;
   poolId: string;
   slots: number;
+  /** Secret the server presents to the node's file server (`Authorization: BatchiteFiles <fileToken>`). */
+  fileToken?: string;
 }
 
 export interface ClaimRequest {

@@ -1,7 +1,5 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { startAgent } from '@batchite/agent';
-import { WELL_KNOWN_ACCOUNT } from '@batchite/server';
 
 interface AgentFlags {
   server: string;
@@ -10,6 +8,20 @@ interface AgentFlags {
   root: string;
   nodeId?: string;
   exitWithParent?: boolean;
+  filesListen?: string;
+  filesUrl?: string;
+}
+
+/** `host:port` → the file server settings; the port may be 0 (any free port). */
+function fileServerOf(listen: string | undefined, advertiseUrl: string | undefined) {
+  if (listen === undefined) return undefined;
+  const match = /^(.*):(\d+)$/.exec(listen);
+  if (!match) throw new Error(`--files-listen must be host:port (got '${listen}')`);
+  return {
+    host: match[1] === '' ? '0.0.0.0' : (match[1] as string),
+    port: Number(match[2]),
+    ...(advertiseUrl === undefined ? {} : { advertiseUrl }),
+  };
 }
 
 /** How often an agent started by a server checks that its server is still alive. */
@@ -29,7 +41,12 @@ export function registerAgent(program: Command): void {
     .option('--root <dir>', 'root of task directories', process.env.BATCHITE_DATA_DIR ?? './.batchite')
     .option('--node-id <id>', 'node id to use (keeps identity across restarts)')
     .option('--exit-with-parent', 'exit when the parent process (the server that started us) is gone')
+    .option('--files-listen <host:port>', "serve this node's task files for a server on another machine")
+    .option('--files-url <url>', 'URL the server uses to reach the file server (default: http://host:port)')
     .action(async (flags: AgentFlags) => {
+      // Loaded here, not at the top, so the client commands do not pay for them.
+      const { startAgent } = await import('@batchite/agent');
+      const { WELL_KNOWN_ACCOUNT } = await import('@batchite/server');
       const agent = await startAgent({
         serverUrl: flags.server,
         poolId: flags.pool,
@@ -39,6 +56,9 @@ export function registerAgent(program: Command): void {
         hostname: hostname(),
         ...(flags.slots === undefined ? {} : { slots: Number(flags.slots) }),
         ...(flags.nodeId === undefined ? {} : { nodeId: flags.nodeId }),
+        ...(flags.filesListen === undefined
+          ? {}
+          : { fileServer: fileServerOf(flags.filesListen, flags.filesUrl)! }),
       });
       let stopping = false;
       const stop = (drain: boolean) => {

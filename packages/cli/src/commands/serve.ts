@@ -1,17 +1,12 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import {
-  DEFAULT_SERVER_OPTIONS,
-  startServer,
-  WELL_KNOWN_ACCOUNT,
-  type ServerOptions,
-} from '@batchite/server';
+import type { ServerOptions } from '@batchite/server';
 import { childProcessNodeLauncher } from '../local-agents.js';
 
 interface ServeFlags {
-  host: string;
-  port: string;
-  data: string;
+  host?: string;
+  port?: string;
+  data?: string;
   store?: string;
   logLevel: string;
   nodes: string;
@@ -35,22 +30,22 @@ function parsePort(text: string): number {
   return port;
 }
 
-/** `batchite serve`: the API server with its embedded store. Flags beat environment variables. */
+/**
+ * `batchite serve`: the API server with its embedded store. Flags beat environment variables. The server package
+ * is loaded only when this command runs, so the client commands start fast; the defaults in the help text are
+ * `DEFAULT_SERVER_OPTIONS`, applied in the action.
+ */
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Start the Batch API server (embedded SQLite store in --data).')
-    .option(
-      '--host <host>',
-      'interface to listen on',
-      process.env.BATCHITE_HOST ?? DEFAULT_SERVER_OPTIONS.host,
-    )
+    .option('--host <host>', 'interface to listen on (default: 127.0.0.1)', process.env.BATCHITE_HOST)
     .option(
       '--port <port>',
-      'port to listen on (0 = any free port)',
-      process.env.BATCHITE_PORT ?? String(DEFAULT_SERVER_OPTIONS.port),
+      'port to listen on, 0 = any free port (default: 10100)',
+      process.env.BATCHITE_PORT,
     )
-    .option('--data <dir>', 'data directory', process.env.BATCHITE_DATA_DIR ?? DEFAULT_SERVER_OPTIONS.dataDir)
+    .option('--data <dir>', 'data directory (default: ./.batchite)', process.env.BATCHITE_DATA_DIR)
     .option(
       '--store <url>',
       'store URL: sqlite:PATH (default: sqlite:<data>/batchite.db)',
@@ -80,10 +75,11 @@ export function registerServe(program: Command): void {
     )
     .option('--faults <file>', 'JSON fault rules to inject (docs/faults.md)', process.env.BATCHITE_FAULTS)
     .action(async (flags: ServeFlags) => {
+      const { DEFAULT_SERVER_OPTIONS, startServer, WELL_KNOWN_ACCOUNT } = await import('@batchite/server');
       const options: ServerOptions = {
-        host: flags.host,
-        port: parsePort(flags.port),
-        dataDir: flags.data,
+        host: flags.host ?? DEFAULT_SERVER_OPTIONS.host,
+        port: parsePort(flags.port ?? String(DEFAULT_SERVER_OPTIONS.port)),
+        dataDir: flags.data ?? DEFAULT_SERVER_OPTIONS.dataDir,
         accountName: process.env.BATCHITE_ACCOUNT_NAME ?? WELL_KNOWN_ACCOUNT.name,
         accountKey: process.env.BATCHITE_ACCOUNT_KEY ?? WELL_KNOWN_ACCOUNT.key,
         logLevel: flags.logLevel === 'silent' ? false : flags.logLevel,

@@ -1,7 +1,19 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { BatchErrorBody } from '@batchite/protocol';
+import { TaskFileError } from '@batchite/protocol/task-files';
 import { ApiError, apiError } from './api-error.js';
 import { baseUrl, setJsonHeaders } from './request-context.js';
+
+/** Task-file errors of the shared file module, as Batch errors. */
+function fromTaskFile(error: TaskFileError): ApiError {
+  if (error.code === 'DirectoryNotEmpty') {
+    return apiError('OperationInvalidForCurrentState', {
+      message: error.message,
+      values: [{ key: 'Reason', value: 'DirectoryNotEmpty' }],
+    });
+  }
+  return apiError(error.code, { message: error.message });
+}
 
 /** Framework errors that have an exact Batch counterpart. */
 function fromFramework(error: FastifyError): ApiError | undefined {
@@ -51,6 +63,8 @@ export function sendError(
   let apiErr: ApiError;
   if (error instanceof ApiError) {
     apiErr = error;
+  } else if (error instanceof TaskFileError) {
+    apiErr = fromTaskFile(error);
   } else {
     const mapped = fromFramework(error as FastifyError);
     if (mapped === undefined) request.log.error({ err: error }, 'unhandled error');

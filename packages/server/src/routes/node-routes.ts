@@ -61,6 +61,7 @@ function toRegisterRequest(body: Record<string, unknown>, request: FastifyReques
   const slots = optionalNumber(body, 'slots');
   if (slots !== undefined) register.slots = Math.max(1, Math.floor(slots));
   if (typeof body.agentVersion === 'string') register.agentVersion = body.agentVersion;
+  if (typeof body.fileUrl === 'string' && URL.canParse(body.fileUrl)) register.fileUrl = body.fileUrl;
   return register;
 }
 
@@ -137,6 +138,7 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
       accountUrl: `${baseUrl(request)}/`,
       poolId: registered.poolId,
       slots: registered.internal.slots,
+      ...(registered.internal.fileToken === undefined ? {} : { fileToken: registered.internal.fileToken }),
     };
   });
 

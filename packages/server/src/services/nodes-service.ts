@@ -20,6 +20,8 @@ export interface RegisterRequest {
   slots?: number;
   agentVersion?: string;
   ipAddress?: string;
+  /** The node serves its own task files here (remote agents). */
+  fileUrl?: string;
 }
 
 /** Most recent tasks kept on a node (ComputeNode.recentTasks). */
@@ -77,6 +79,10 @@ export async function registerNode(
   }
   if (existing !== undefined) await recoverNodeTasks(context, existing);
   const token = randomBytes(24).toString('base64url');
+  const files =
+    request.fileUrl === undefined
+      ? {}
+      : { fileUrl: request.fileUrl, fileToken: randomBytes(24).toString('base64url') };
   const slots = request.slots ?? pool.entity.taskSlotsPerNode ?? 1;
   const now = isoNow(context);
   const doc: NodeDoc = {
@@ -86,6 +92,7 @@ export async function registerNode(
       tokenHash: hashToken(token),
       slots,
       leaseExpiresAt: context.clock.now() + context.leases.leaseMs,
+      ...files,
     },
   };
   if (existing !== undefined) await context.store.removeNode(existing.poolId, nodeId);

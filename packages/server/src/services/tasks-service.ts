@@ -13,7 +13,7 @@ import { JobMissing } from '../store/store-errors.js';
 import { assertJobAcceptsTasks, jobStateConflict } from './job-states.js';
 import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityCheck } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
-import { taskDirectory } from './task-files.js';
+import { taskDirectory } from '@batchite/protocol/task-files';
 import { endedByUser } from './task-lifecycle.js';
 
 /** Default task retention (reference §2.1). */

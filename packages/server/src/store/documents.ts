@@ -27,6 +27,10 @@ export interface NodeInternal {
   slots: number;
   /** The node's lease on all its tasks expires at this time (ms, injected clock) unless it heartbeats. */
   leaseExpiresAt?: number;
+  /** The node's own file server, for nodes whose task directories the server cannot read (remote agents). */
+  fileUrl?: string;
+  /** Secret the server presents to that file server. */
+  fileToken?: string;
   /** Most recent tasks run on the node, newest first (ComputeNode.recentTasks). */
   recentTaskKeys?: string[];
 }

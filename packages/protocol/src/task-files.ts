@@ -1,12 +1,25 @@
 /**
- * Task files live in the task directory, `<dataDir>/workitems/<job>/job-1/<task>/` (stdout.txt, stderr.txt,
- * wd/…), the layout of a real Linux node (azure-batch-node-env.md §2). Nothing outside that directory is ever
- * reachable: names are normalised and checked before any file-system call.
+ * Task files live in the task directory, `<root>/workitems/<job>/job-1/<task>/` (stdout.txt, stderr.txt,
+ * wd/…), the layout of a real Linux node. Nothing outside that directory is ever reachable: names are normalised
+ * and checked before any file-system call, and symbolic links are not followed.
+ *
+ * Node-only (node:fs); shared by the server (local nodes) and the agent (its file server for remote reads),
+ * exported as `@batchite/protocol/task-files` so the main entry point stays free of file-system code.
  */
 import { createReadStream, type ReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
-import { apiError } from '../http/api-error.js';
+
+/** A task-file problem, by the Batch error code it is answered with. */
+export class TaskFileError extends Error {
+  constructor(
+    readonly code: 'FileNotFound' | 'InvalidRange' | 'DirectoryNotEmpty',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TaskFileError';
+  }
+}
 
 export function taskDirectory(dataDir: string, jobId: string, taskId: string): string {
   return join(dataDir, 'workitems', jobId, 'job-1', taskId);
@@ -20,7 +33,7 @@ export interface TaskFileEntry {
 }
 
 function fileNotFound() {
-  return apiError('FileNotFound');
+  return new TaskFileError('FileNotFound', 'The specified file does not exist.');
 }
 
 /** Resolves a client-supplied file path inside the task directory, or throws FileNotFound. */
@@ -79,13 +92,7 @@ export interface ByteRange {
 export function parseOcpRange(header: string | undefined, size: number): ByteRange | undefined {
   if (header === undefined) return undefined;
   const match = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
-  const invalid = () =>
-    apiError('InvalidRange', {
-      values: [
-        { key: 'HeaderName', value: 'ocp-range' },
-        { key: 'HeaderValue', value: header },
-      ],
-    });
+  const invalid = () => new TaskFileError('InvalidRange', `The range '${header}' is not satisfiable.`);
   if (!match) throw invalid();
   const start = Number(match[1]);
   const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
@@ -114,9 +121,9 @@ export async function deleteTaskFile(root: string, filePath: string, recursive: 
   try {
     await rmdir(path);
   } catch {
-    throw apiError('OperationInvalidForCurrentState', {
-      message: 'The directory is not empty; delete it with recursive=true.',
-      values: [{ key: 'Reason', value: 'DirectoryNotEmpty' }],
-    });
+    throw new TaskFileError(
+      'DirectoryNotEmpty',
+      'The directory is not empty; delete it with recursive=true.',
+    );
   }
 }

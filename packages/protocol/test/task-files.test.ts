@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { listTaskFiles, parseOcpRange, resolveTaskPath, statTaskFile } from '../src/services/task-files.js';
+import { listTaskFiles, parseOcpRange, resolveTaskPath, statTaskFile } from '../src/task-files.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'batchite-files-'));
 const root = join(parent, 'task');

@@ -1,0 +1,150 @@
+/**
+ * The agent's file server, for nodes on other machines than the server: the server proxies the Batch task-file
+ * API to it (docs/node-api.md, "Task files of remote nodes"). It serves the node's task directories read-only
+ * plus delete, behind the per-node secret the server issued at registration.
+ *
+ *   GET    /files/{jobId}/{taskId}?recursive=true   → JSON list of entries
+ *   GET    /files/{jobId}/{taskId}/{path}           → bytes (`range: bytes=a-b` honoured)
+ *   HEAD   /files/{jobId}/{taskId}/{path}           → properties in headers
+ *   DELETE /files/{jobId}/{taskId}/{path}[?recursive=true]
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import {
+  deleteTaskFile,
+  listTaskFiles,
+  openTaskFile,
+  parseOcpRange,
+  resolveTaskPath,
+  statTaskFile,
+  taskDirectory,
+  TaskFileError,
+} from '@batchite/protocol/task-files';
+
+export interface FileServerOptions {
+  /** Interface to listen on. */
+  host: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Root of the task directories. */
+  rootDir: string;
+  /** The URL the server should use to reach this file server (default: http://host:port). */
+  advertiseUrl?: string;
+}
+
+export interface RunningFileServer {
+  readonly url: string;
+  /** Sets the secret the server sends (it changes when the node registers again). */
+  setToken(token: string): void;
+  close(): Promise<void>;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** JSON answer; an error's code also travels in a header, since answers to HEAD have no body. */
+function send(
+  response: ServerResponse,
+  status: number,
+  body?: { code?: string; message?: string } | object,
+): void {
+  const code = (body as { code?: string } | undefined)?.code;
+  if (code !== undefined) response.setHeader('x-batchite-error-code', code);
+  if (body === undefined) {
+    response.writeHead(status).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  response
+    .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+    .end(text);
+}
+
+function authorized(request: IncomingMessage, token: string | undefined): boolean {
+  const presented = /^BatchiteFiles (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+  if (token === undefined || presented === undefined) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, root: string): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://agent');
+  const [, files, jobId, taskId, ...rest] = url.pathname.split('/');
+  if (
+    files !== 'files' ||
+    jobId === undefined ||
+    taskId === undefined ||
+    !ID.test(jobId) ||
+    !ID.test(taskId)
+  ) {
+    return send(response, 404, { code: 'FileNotFound' });
+  }
+  const taskRoot = taskDirectory(root, jobId, taskId);
+  const recursive = url.searchParams.get('recursive') === 'true';
+  if (rest.length === 0) {
+    if (request.method !== 'GET') return send(response, 405, { code: 'UnsupportedHttpVerb' });
+    const entries = await listTaskFiles(taskRoot, recursive);
+    return send(
+      response,
+      200,
+      entries.map((entry) => ({
+        name: entry.name,
+        isDirectory: entry.isDirectory,
+        size: entry.stats.size,
+        mode: entry.stats.mode,
+        createdAt: entry.stats.birthtime.toISOString(),
+        modifiedAt: entry.stats.mtime.toISOString(),
+      })),
+    );
+  }
+  const name = decodeURIComponent(rest.join('/'));
+  if (request.method === 'DELETE') {
+    await deleteTaskFile(taskRoot, name, recursive);
+    return send(response, 200);
+  }
+  const stats = await statTaskFile(taskRoot, name);
+  const range = stats.isDirectory() ? undefined : parseOcpRange(request.headers.range, stats.size);
+  const length = stats.isDirectory() ? 0 : range === undefined ? stats.size : range.end - range.start + 1;
+  response.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': length,
+    'x-batchite-isdirectory': String(stats.isDirectory()),
+    'x-batchite-mode': String(stats.mode),
+    'x-batchite-created': stats.birthtime.toISOString(),
+    'x-batchite-modified': stats.mtime.toISOString(),
+    'x-batchite-size': String(stats.size),
+  });
+  if (request.method === 'HEAD' || length === 0) return void response.end();
+  openTaskFile(resolveTaskPath(taskRoot, name), range).pipe(response);
+}
+
+export async function startFileServer(options: FileServerOptions): Promise<RunningFileServer> {
+  let token: string | undefined;
+  const server: Server = createServer((request, response) => {
+    if (!authorized(request, token)) return send(response, 403, { code: 'AuthenticationFailed' });
+    handle(request, response, options.rootDir).catch((error: unknown) => {
+      if (response.headersSent) return void response.destroy();
+      if (error instanceof TaskFileError)
+        return send(
+          response,
+          error.code === 'InvalidRange' ? 416 : error.code === 'DirectoryNotEmpty' ? 409 : 404,
+          { code: error.code, message: error.message },
+        );
+      send(response, 500, { code: 'InternalError' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: options.advertiseUrl ?? `http://${host}:${port}`,
+    setToken(next) {
+      token = next;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
