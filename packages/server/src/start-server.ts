@@ -21,13 +21,19 @@ import { ServerEvents } from './services/server-events.js';
 import type { LeaseSettings, ServiceContext } from './services/service-context.js';
 import { WorkSignal } from './services/work-signal.js';
 import { openStore } from './store/open-store.js';
+import { hasWorkNotifications } from './store/postgres/postgres-notifications.js';
 
 export const DEFAULT_SERVER_OPTIONS = Object.freeze({
   host: '127.0.0.1',
   port: 10100,
   dataDir: './.batchite',
   logLevel: 'info',
-  leases: Object.freeze({ leaseMs: 20_000, heartbeatMs: 2_000, claimWaitMs: 20_000 } satisfies LeaseSettings),
+  leases: Object.freeze({
+    leaseMs: 20_000,
+    heartbeatMs: 2_000,
+    claimWaitMs: 20_000,
+    claimPollMs: 2_000,
+  } satisfies LeaseSettings),
 });
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -79,7 +85,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logLevel = options.logLevel ?? DEFAULT_SERVER_OPTIONS.logLevel;
   const logger = pino({ level: logLevel === false ? 'silent' : logLevel });
   const store = await openStore(options.store ?? `sqlite:${resolve(dataDir, 'batchite.db')}`, clock);
-  const work = new BackgroundWork(logger);
+  const background = new BackgroundWork(logger);
+  const work = hasWorkNotifications(store)
+    ? new WorkSignal(
+        () => void store.notifyWork().catch((error: unknown) => logger.warn({ err: error }, 'NOTIFY failed')),
+      )
+    : new WorkSignal();
+  const unlisten = hasWorkNotifications(store) ? store.onWork(() => work.wakeLocal()) : () => undefined;
   // Aborted on close: stops the maintenance loop and ends every long poll at once.
   const maintenance = new AbortController();
   const metrics = new ServerMetrics({
@@ -100,8 +112,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     clock,
     random: options.random ?? systemRandom,
     dataDir,
-    background: (label, fn) => work.run(label, fn),
-    work: new WorkSignal(),
+    background: (label, fn) => background.run(label, fn),
+    work,
     events: new ServerEvents(),
     faults,
     leases: { ...DEFAULT_SERVER_OPTIONS.leases, ...options.leases },
@@ -146,7 +158,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         maintenance.abort();
         await provider?.stop();
         await app.close();
-        await work.drain();
+        unlisten();
+        await background.drain();
         await store.close();
       },
     };

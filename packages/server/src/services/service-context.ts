@@ -12,6 +12,8 @@ export interface LeaseSettings {
   heartbeatMs: number;
   /** Longest a claim waits for work before answering empty. */
   claimWaitMs: number;
+  /** A waiting claim looks again at least this often (jittered ±50 %), in case a wake-up was missed. */
+  claimPollMs: number;
 }
 
 /** What every service needs. Time always comes from the injected clock. */

@@ -1,13 +1,22 @@
 /**
  * Wakes long-polling claims when work may have become runnable (tasks added, retried, requeued, a job enabled,
- * a parent task finished). Waiters also wake on their own deadline, so a missed signal only costs latency.
- * In-process only; a shared store across several servers adds its own notifications on top.
+ * a parent task finished). Waiters also wake on their own (jittered) poll, so a missed signal only costs
+ * latency. With a store shared by several servers, `publish` tells the others (PostgreSQL NOTIFY) and their
+ * notifications arrive through `wakeLocal`.
  */
 export class WorkSignal {
   private waiters = new Set<() => void>();
 
-  /** Something may be runnable now. */
+  constructor(private readonly publish?: () => void) {}
+
+  /** Something may be runnable now: wake this server's waiters and tell the other servers. */
   notify(): void {
+    this.wakeLocal();
+    this.publish?.();
+  }
+
+  /** Wakes this server's waiters only (a notification from another server). */
+  wakeLocal(): void {
     const waiters = this.waiters;
     this.waiters = new Set();
     for (const wake of waiters) wake();
