@@ -15,6 +15,7 @@ interface ServeFlags {
   rateLimit?: string;
   maxInFlight?: string;
   faults?: string;
+  leaseMs?: string;
 }
 
 function parseCount(name: string, text: string, min: number): number {
@@ -74,6 +75,11 @@ export function registerServe(program: Command): void {
       process.env.BATCHITE_MAX_IN_FLIGHT,
     )
     .option('--faults <file>', 'JSON fault rules to inject (docs/faults.md)', process.env.BATCHITE_FAULTS)
+    .option(
+      '--lease-ms <ms>',
+      'how long a silent node keeps its tasks before they are requeued (default 20000)',
+      process.env.BATCHITE_LEASE_MS,
+    )
     .action(async (flags: ServeFlags) => {
       const { DEFAULT_SERVER_OPTIONS, startServer, WELL_KNOWN_ACCOUNT } = await import('@batchite/server');
       const options: ServerOptions = {
@@ -90,6 +96,11 @@ export function registerServe(program: Command): void {
       if (flags.maxInFlight !== undefined)
         options.maxInFlight = parseCount('--max-in-flight', flags.maxInFlight, 1);
       if (flags.faults !== undefined) options.faultsFile = flags.faults;
+      if (flags.leaseMs !== undefined) {
+        // Agents heartbeat at least four times per lease, so one lost heartbeat never costs a node.
+        const leaseMs = parseCount('--lease-ms', flags.leaseMs, 1000);
+        options.leases = { leaseMs, heartbeatMs: Math.min(2000, Math.floor(leaseMs / 4)) };
+      }
       if (flags.localNodes) {
         options.localPool = {
           nodes: parseCount('--nodes', flags.nodes, 0),
