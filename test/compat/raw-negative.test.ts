@@ -16,6 +16,7 @@ import {
 } from '../support/raw.js';
 import { sdkClient } from '../support/sdk.js';
 import { withServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 const SEED_POOL = 'seed-pool';
 const SEED_JOB = 'seed-job';
@@ -228,6 +229,13 @@ void describe('raw negative requests', () => {
       assert.ok(res.headers['request-id']);
       const deleted = await rawRequest(ctx.server, { method: 'DELETE', path: `/jobs/${id}` });
       assert.equal(deleted.status, 202);
+      // The delete finishes in the background; later tests compare snapshots, so wait until it is gone.
+      await waitFor(
+        async () => (await rawRequest(ctx.server, { method: 'GET', path: `/jobs/${id}` })).status === 404,
+        {
+          what: `job ${id} to be deleted`,
+        },
+      );
     });
   });
 

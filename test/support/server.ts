@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { childProcessNodeLauncher } from '@batchite/cli';
 import { startServer, type RunningServer } from '@batchite/server';
+import { dropPostgresStore, postgresStoreFor, usePostgres } from './pg-store.js';
 
 export interface TestServer {
   readonly url: string;
@@ -46,6 +47,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       port: 0,
       dataDir,
       logLevel: false,
+      ...(usePostgres() ? { store: await postgresStoreFor(dataDir) } : {}),
       ...(options.nodes === true ? { nodeLauncher: childProcessNodeLauncher({ stdio: 'ignore' }) } : {}),
     });
   } catch (error) {
@@ -68,6 +70,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dispose: async () => {
       await stop();
       if (ownsDir) await removeDataDir(dataDir);
+      if (ownsDir && usePostgres()) await dropPostgresStore(dataDir);
     },
   };
 }

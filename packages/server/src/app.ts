@@ -13,6 +13,7 @@ import { registerPoolRoutes } from './routes/pool-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerWhyRoutes } from './routes/why-routes.js';
 import type { ServiceContext } from './services/service-context.js';
+import { registerUiRoutes } from './ui/ui-routes.js';
 
 export interface AppOptions {
   account: Account;
@@ -47,6 +48,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerNodeRoutes(app, options.context, options.account);
   registerFaultRoutes(app, options.context, options.account);
   registerWhyRoutes(app, options.context, options.account);
+  registerUiRoutes(app, options.context, options.metrics, options.account);
   app.get('/.batchite/health', () => ({ status: 'ok', store: options.context.store.description }));
   return app;
 }

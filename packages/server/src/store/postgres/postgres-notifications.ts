@@ -64,6 +64,7 @@ export class WorkListener {
   readonly #closing = new AbortController();
   readonly #policy: RetryPolicy;
   #client: Client | undefined;
+  #pid: number | undefined;
   #started = false;
   #connections = 0;
   #ready = deferred();
@@ -88,7 +89,7 @@ export class WorkListener {
 
   /** The backend process id of the LISTEN connection, when connected (tests cut it off with it). */
   get backendPid(): number | undefined {
-    return (this.#client as (Client & { processID?: number }) | undefined)?.processID;
+    return this.#client === undefined ? undefined : this.#pid;
   }
 
   async close(): Promise<void> {
@@ -120,18 +121,21 @@ export class WorkListener {
       connectionTimeoutMillis: 10_000,
     });
     client.on('error', (error) => this.#lost(client, error));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${WORK_CHANNEL}`);
-      signal.throwIfAborted();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      this.options.onError?.(error);
-      throw error;
-    }
+    // Before LISTEN, so nothing that arrives right after it goes unheard.
     client.on('notification', (message: Notification) => {
       if (message.channel === WORK_CHANNEL) this.#emit();
     });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${WORK_CHANNEL}`);
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      this.#pid = rows[0]?.pid;
+      signal.throwIfAborted();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (!signal.aborted) this.options.onError?.(error);
+      throw error;
+    }
     client.on('end', () => this.#lost(client, new Error('LISTEN connection ended')));
     this.#client = client;
     this.#ready.resolve();

@@ -9,7 +9,7 @@ import type { Clock, RetryOptions } from '@batchite/retry';
 import { Pool, type PoolClient } from 'pg';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../documents.js';
 import { formatEtag, stampDoc } from '../etag.js';
-import { jobColumns, leaseNodeKey, nodeColumns } from '../sqlite/sqlite-statements.js';
+import { jobColumns, leaseNodeKey, nodeColumns } from '../columns.js';
 import type {
   ClaimPolicy,
   ClaimRequest,
@@ -27,7 +27,7 @@ import { migrate } from './postgres-migrations.js';
 import { WorkListener, type WorkNotifications } from './postgres-notifications.js';
 import { SQL, type DocRow, type LockedRow } from './postgres-sql.js';
 import { insertTaskRows, taskRowArrays, taskValues } from './postgres-task-rows.js';
-import { inTransaction, rowsOf, type Queryable, type Statement } from './postgres-transaction.js';
+import { inTransaction, rowsOf, type Statement } from './postgres-transaction.js';
 
 export interface PostgresStoreOptions {
   /** Most connections the store's pool opens (the LISTEN connection comes on top). @defaultValue `10` */
@@ -139,8 +139,8 @@ export class PostgresStore implements Store, WorkNotifications {
     });
   }
 
-  private async list<D>(db: Queryable, statement: Statement, values: unknown[]): Promise<D[]> {
-    return parseAll<D>(await rowsOf<DocRow>(db, statement, values));
+  private async list<D>(statement: Statement, values: unknown[]): Promise<D[]> {
+    return parseAll<D>(await rowsOf<DocRow>(this.pool, statement, values));
   }
 
   private async one<D>(statement: Statement, values: unknown[]): Promise<D | undefined> {
@@ -157,7 +157,7 @@ export class PostgresStore implements Store, WorkNotifications {
   }
 
   listPools(query: PageQuery): Promise<PoolDoc[]> {
-    return this.list(this.pool, SQL.listPools, [query.afterKey ?? '', query.limit]);
+    return this.list(SQL.listPools, [query.afterKey ?? '', query.limit]);
   }
 
   mutatePool<R>(poolId: string, mutator: Mutator<PoolDoc, R>): Promise<Mutation<PoolDoc, R> | undefined> {
@@ -188,15 +188,15 @@ export class PostgresStore implements Store, WorkNotifications {
   }
 
   listNodes(poolId: string, query: PageQuery): Promise<NodeDoc[]> {
-    return this.list(this.pool, SQL.listNodes, [idKey(poolId), query.afterKey ?? '', query.limit]);
+    return this.list(SQL.listNodes, [idKey(poolId), query.afterKey ?? '', query.limit]);
   }
 
   listAllNodes(): Promise<NodeDoc[]> {
-    return this.list(this.pool, SQL.allNodes, []);
+    return this.list(SQL.allNodes, []);
   }
 
   async listNodesWithExpiredLease(now: number): Promise<NodeDoc[]> {
-    const nodes = await this.list<NodeDoc>(this.pool, SQL.expiredNodes, [now]);
+    const nodes = await this.list<NodeDoc>(SQL.expiredNodes, [now]);
     return nodes.filter((node) => node.entity.state !== 'offline');
   }
 
@@ -228,12 +228,12 @@ export class PostgresStore implements Store, WorkNotifications {
   }
 
   listJobs(query: PageQuery): Promise<JobDoc[]> {
-    return this.list(this.pool, SQL.listJobs, [query.afterKey ?? '', query.limit]);
+    return this.list(SQL.listJobs, [query.afterKey ?? '', query.limit]);
   }
 
   async listJobsInStates(states: readonly string[]): Promise<JobDoc[]> {
     if (states.length === 0) return [];
-    return this.list(this.pool, SQL.jobsInStates, [states]);
+    return this.list(SQL.jobsInStates, [states]);
   }
 
   mutateJob<R>(jobId: string, mutator: Mutator<JobDoc, R>): Promise<Mutation<JobDoc, R> | undefined> {
@@ -278,8 +278,8 @@ export class PostgresStore implements Store, WorkNotifications {
     const jobKey = idKey(jobId);
     const after = query.afterKey ?? '';
     return query.state === undefined
-      ? this.list(this.pool, SQL.listTasks, [jobKey, after, query.limit])
-      : this.list(this.pool, SQL.listTasksInState, [jobKey, query.state, after, query.limit]);
+      ? this.list(SQL.listTasks, [jobKey, after, query.limit])
+      : this.list(SQL.listTasksInState, [jobKey, query.state, after, query.limit]);
   }
 
   mutateTask<R>(
@@ -336,7 +336,7 @@ export class PostgresStore implements Store, WorkNotifications {
   }
 
   listTasksHeldBy(poolId: string, nodeId: string): Promise<TaskDoc[]> {
-    return this.list(this.pool, SQL.tasksHeldBy, [leaseNodeKey(poolId, nodeId)]);
+    return this.list(SQL.tasksHeldBy, [leaseNodeKey(poolId, nodeId)]);
   }
 
   onWork(listener: () => void): () => void {

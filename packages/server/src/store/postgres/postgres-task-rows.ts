@@ -2,7 +2,7 @@
 import { idKey } from '@batchite/protocol';
 import type { PoolClient } from 'pg';
 import type { TaskDoc } from '../documents.js';
-import { taskColumns } from '../sqlite/sqlite-statements.js';
+import { taskColumns } from '../columns.js';
 import { SQL } from './postgres-sql.js';
 import { rowsOf } from './postgres-transaction.js';
 

@@ -23,15 +23,8 @@ import { JobMissing } from '../store-errors.js';
 import { addCounts, emptyTaskCounts } from '../task-counts.js';
 import { claimInTransaction } from './sqlite-claim.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
-import {
-  jobColumns,
-  leaseNodeKey,
-  nodeColumns,
-  prepareStatements,
-  taskColumns,
-  type DocRow,
-  type Statements,
-} from './sqlite-statements.js';
+import { jobColumns, leaseNodeKey, nodeColumns, taskColumns } from '../columns.js';
+import { prepareStatements, type DocRow, type Statements } from './sqlite-statements.js';
 
 function migrate(db: Database.Database): void {
   const applied = db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,197 @@
+/**
+ * The dashboard (`/ui`): one static page (plain HTML/CSS/JS from `src/ui/assets`, no build step) and its API:
+ *
+ *   GET  /ui                                                 the page (hash routes: #/jobs/J, #/jobs/J/tasks/T)
+ *   GET  /ui/assets/{file}                                   its script and style sheet
+ *   GET  /ui/api/overview                                    pools with nodes, jobs with task counts
+ *   GET  /ui/api/metrics                                     request/error/throttle/retry totals
+ *   GET  /ui/api/events                                      Server-Sent Events: `update` when something changed
+ *   GET  /ui/api/jobs/{job}                                  job, counts, wait-reason histogram
+ *   GET  /ui/api/jobs/{job}/tasks?state=&after=&limit=       one page of the task table
+ *   GET  /ui/api/jobs/{job}/tasks/{task}                     task, why, output file sizes, allowed actions
+ *   GET  /ui/api/jobs/{job}/tasks/{task}/files/{name}?start=&length=   a byte range of stdout.txt / stderr.txt
+ *   POST /ui/api/jobs/{job}/tasks/{task}/terminate|reactivate
+ *
+ * The page and its assets hold no data and are open; the API is open to loopback clients and otherwise needs
+ * `Authorization: Bearer <account key>` (ui-access.ts). These paths skip the Batch pipeline (pipeline.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Account } from '../http/authentication.js';
+import { header } from '../http/request-context.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
+import type { ServiceContext } from '../services/service-context.js';
+import { reactivateTask, terminateTask } from '../services/tasks-service.js';
+import { decideAccess, UI_ACTION_HEADER } from './ui-access.js';
+import { UiEventHub, type UiEventOptions } from './ui-events.js';
+import { buildJobView, buildTaskPage, parseTaskFilter, TASK_PAGE } from './ui-jobs.js';
+import { buildMetrics } from './ui-metrics.js';
+import { buildOverview } from './ui-overview.js';
+import { buildTaskView, parseOutputFile, readFileChunk } from './ui-tasks.js';
+
+export interface UiOptions {
+  /** Hide and refuse the terminate/reactivate buttons. @defaultValue false */
+  readOnly?: boolean;
+  events?: UiEventOptions;
+}
+
+/** Works from `src/ui` and from the compiled `dist/src/ui` alike: both are three levels below the package. */
+export const UI_ASSETS_URL = new URL('../../../src/ui/assets/', import.meta.url);
+
+const ASSET_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+};
+
+const PAGE_HEADERS = {
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+};
+
+type JobRoute = { Params: { jobId: string } };
+type TaskRoute = { Params: { jobId: string; taskId: string } };
+
+async function sendAsset(reply: FastifyReply, name: string): Promise<FastifyReply> {
+  const extension = name.slice(name.lastIndexOf('.') + 1);
+  const type = ASSET_TYPES[extension];
+  if (!/^[a-z0-9-]+\.[a-z]+$/.test(name) || type === undefined) return reply.code(404).send();
+  let body: Buffer;
+  try {
+    body = await readFile(new URL(name, UI_ASSETS_URL));
+  } catch {
+    return reply.code(404).send();
+  }
+  return reply.headers({ ...PAGE_HEADERS, 'content-type': type }).send(body);
+}
+
+function guard(account: Account) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const decision = decideAccess(
+      {
+        remoteAddress: request.socket.remoteAddress,
+        host: header(request, 'host'),
+        authorization: header(request, 'authorization'),
+      },
+      account.key,
+    );
+    if (decision !== 'denied') return;
+    return reply.code(401).header('www-authenticate', 'Bearer realm="batchite-dashboard"').send({
+      code: 'AuthenticationRequired',
+      message:
+        'The dashboard API is open to loopback clients only; from elsewhere send Authorization: Bearer <account key>.',
+    });
+  };
+}
+
+function intParam(value: string | undefined, fallback: number, max: number): number {
+  const parsed = value === undefined || value === '' ? NaN : Number(value);
+  return Number.isInteger(parsed) && parsed >= 0 ? Math.min(parsed, max) : fallback;
+}
+
+function registerReads(
+  app: FastifyInstance,
+  context: ServiceContext,
+  metrics: ServerMetrics,
+  hub: UiEventHub,
+  options: UiOptions,
+) {
+  app.get('/ui/api/overview', () => buildOverview(context));
+  app.get('/ui/api/metrics', () => buildMetrics(metrics, context.clock.now()));
+  app.get('/ui/api/events', (_request, reply) => {
+    reply.hijack();
+    hub.attach(reply.raw);
+  });
+  app.get<JobRoute>('/ui/api/jobs/:jobId', (request) => buildJobView(context, request.params.jobId));
+  app.get<JobRoute & { Querystring: { state?: string; after?: string; limit?: string } }>(
+    '/ui/api/jobs/:jobId/tasks',
+    (request) =>
+      buildTaskPage(context, request.params.jobId, {
+        filter: parseTaskFilter(request.query.state),
+        limit: Math.max(1, intParam(request.query.limit, TASK_PAGE.defaultLimit, TASK_PAGE.maxLimit)),
+        ...(request.query.after === undefined || request.query.after === ''
+          ? {}
+          : { after: request.query.after }),
+      }),
+  );
+  app.get<TaskRoute>('/ui/api/jobs/:jobId/tasks/:taskId', async (request) => {
+    const view = await buildTaskView(context, request.params.jobId, request.params.taskId);
+    if (options.readOnly === true) view.actions = { terminate: false, reactivate: false };
+    return view;
+  });
+  app.get<TaskRoute & { Params: { name: string }; Querystring: { start?: string; length?: string } }>(
+    '/ui/api/jobs/:jobId/tasks/:taskId/files/:name',
+    async (request, reply) => {
+      const { jobId, taskId, name } = request.params;
+      const start = request.query.start;
+      const chunk = await readFileChunk(context, jobId, taskId, parseOutputFile(name), {
+        ...(start === undefined || start === ''
+          ? {}
+          : { start: intParam(start, 0, Number.MAX_SAFE_INTEGER) }),
+        length: intParam(request.query.length, 64 * 1024, Number.MAX_SAFE_INTEGER),
+      });
+      return reply
+        .headers({
+          'content-type': 'text/plain; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          'x-file-size': String(chunk.size),
+          'x-range-start': String(chunk.start),
+        })
+        .send(chunk.bytes);
+    },
+  );
+}
+
+function registerActions(app: FastifyInstance, context: ServiceContext, options: UiOptions) {
+  const action =
+    (run: typeof terminateTask) => async (request: FastifyRequest<TaskRoute>, reply: FastifyReply) => {
+      if (options.readOnly === true) {
+        return reply
+          .code(403)
+          .send({ code: 'ReadOnly', message: 'The dashboard is read-only on this server.' });
+      }
+      if (header(request, UI_ACTION_HEADER) === undefined) {
+        return reply.code(403).send({
+          code: 'MissingHeader',
+          message: `Dashboard actions carry the ${UI_ACTION_HEADER} header.`,
+        });
+      }
+      const task = await run(context, request.params.jobId, request.params.taskId, () => undefined);
+      return { jobId: task.jobId, taskId: task.entity.id, state: task.entity.state ?? 'active' };
+    };
+  app.post<TaskRoute>('/ui/api/jobs/:jobId/tasks/:taskId/terminate', action(terminateTask));
+  app.post<TaskRoute>('/ui/api/jobs/:jobId/tasks/:taskId/reactivate', action(reactivateTask));
+}
+
+/** Registers the page, its assets and its API; returns the live-update hub. */
+export function registerUiRoutes(
+  app: FastifyInstance,
+  context: ServiceContext,
+  metrics: ServerMetrics,
+  account: Account,
+  options: UiOptions = {},
+): UiEventHub {
+  const hub = new UiEventHub(context, options.events);
+  app.addHook('onClose', (_app, done) => {
+    hub.close();
+    done();
+  });
+  app.get('/ui', (_request, reply) => sendAsset(reply, 'index.html'));
+  app.get<{ Params: { name: string } }>('/ui/assets/:name', (request, reply) =>
+    sendAsset(reply, request.params.name),
+  );
+  app.register(
+    (scope, _opts, done) => {
+      scope.addHook('onRequest', guard(account));
+      registerReads(scope, context, metrics, hub, options);
+      registerActions(scope, context, options);
+      done();
+    },
+    { prefix: '' },
+  );
+  return hub;
+}
