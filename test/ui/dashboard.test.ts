@@ -1,0 +1,160 @@
+/**
+ * The dashboard in real headless Chromium against a real server whose pool has real local nodes: a job's
+ * progress while it runs (and as it changes, over live updates), and a failed task's stderr and failure info.
+ * Chromium is Debian's (/usr/bin/chromium), driven by playwright-core; it is never downloaded.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { RUN_TIMEOUT_MS, sh, withRunner } from '../execution/helpers.js';
+import { waitFor } from '../support/wait.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+// The flags known to work on these machines (env notes): no sandbox as root, no GPU, no background traffic.
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Upper bound for one page condition (render, live update). */
+const PAGE_TIMEOUT_MS = 15_000;
+const JOB = 'dashjob';
+const FAILURE_TEXT = 'boom: input.csv line 3 is malformed';
+
+describe('dashboard in headless Chromium', () => {
+  let profile: string | undefined;
+  let browser: BrowserContext | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `Chromium is missing at ${CHROMIUM}: run scripts/ensure-chromium.sh (it apt-get installs Debian's chromium).`,
+    );
+    profile = await mkdtemp(join(tmpdir(), 'batchite-chromium-'));
+    // A persistent context is how playwright takes a fresh, explicit user data directory.
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  const runner = withRunner({ nodes: 2, slots: 2 });
+
+  before(async () => {
+    const { client, poolId, scratch } = runner;
+    await client.job.add({ id: JOB, poolInfo: { poolId } });
+    await client.task.addCollection(JOB, [
+      {
+        id: 'broken',
+        commandLine: sh(`echo reading input.csv; echo "${FAILURE_TEXT}" >&2; exit 3`),
+        constraints: { maxTaskRetryCount: 0 },
+      },
+      { id: 'ok-1', commandLine: sh('echo fine') },
+      { id: 'ok-2', commandLine: sh('echo fine') },
+      // Four slots: four of these run until their gate opens, the fifth waits (NodesBusy).
+      ...[1, 2, 3, 4, 5].map((n) => ({ id: `long-${n}`, commandLine: scratch.gated(`long-${n}`) })),
+    ]);
+    let last: unknown;
+    await waitFor(
+      async () => {
+        const { taskCounts } = await client.job.getTaskCounts(JOB);
+        last = taskCounts;
+        return taskCounts.completed === 3 && taskCounts.running === 4 && taskCounts.active === 1;
+      },
+      { timeoutMs: RUN_TIMEOUT_MS, what: '3 completed, 4 running, 1 waiting', lastSeen: () => last },
+    );
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+  });
+
+  /** A full-page screenshot that must be a real, non-trivial PNG; returns its path and size. */
+  const screenshot = async (name: string): Promise<string> => {
+    const path = join(process.env.BATCHITE_SCREENSHOT_DIR ?? profile!, `dashboard-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    const png = await readFile(path);
+    assert.deepEqual(
+      [...png.subarray(0, 8)],
+      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      'PNG signature',
+    );
+    assert.ok(png.length > 20_000, `${name} screenshot is only ${png.length} bytes`);
+    return `${path} (${png.length} bytes)`;
+  };
+
+  const progressOf = (jobId: string) => page.locator(`tr[data-job="${jobId}"] .progress-text`);
+
+  it("shows a running job's progress on the overview, with the pool's nodes", async (t) => {
+    await page.goto(`${runner.server.url}/ui`);
+    await page.waitForSelector(`tr[data-job="${JOB}"]`);
+    assert.equal(await progressOf(JOB).textContent(), '3/8 done · 4 running · 1 failed · 1 waiting');
+    assert.equal(await page.locator(`tr[data-job="${JOB}"] .badge`).textContent(), 'active');
+    const pool = page.locator(`[data-pool="${runner.poolId}"]`);
+    assert.equal(await pool.locator('.heatmap .tile').count(), 2);
+    // Node documents may trail the task counts by a heartbeat; the page follows them live.
+    await pool.locator('.slot-use').filter({ hasText: '4 busy · 0 free slots' }).waitFor();
+    assert.notEqual(await page.locator('[data-metric="requests"] .metric-value').textContent(), '0');
+    await page.locator('#live-text').filter({ hasText: /^live/ }).waitFor();
+    t.diagnostic(`screenshot: ${await screenshot('overview')}`);
+  });
+
+  it('follows the job live: a finished task moves the progress without a reload', async () => {
+    await runner.scratch.open('long-1');
+    await progressOf(JOB).filter({ hasText: '4/8 done · 4 running · 1 failed · 0 waiting' }).waitFor();
+  });
+
+  it('job page: counts, why the waiting task waits, and the failed filter', async () => {
+    await page.locator(`tr[data-job="${JOB}"] a`).click();
+    await page.waitForSelector('[data-count="failed"]');
+    assert.equal(await page.locator('[data-count="running"] .count-value').textContent(), '4');
+    assert.equal(await page.locator('[data-count="failed"] .count-value').textContent(), '1');
+    assert.equal(await page.locator('[data-count="succeeded"] .count-value').textContent(), '3');
+    // The task that waited runs since long-1 finished: the panel says nothing waits.
+    await page.locator('.waiting .empty').filter({ hasText: 'No waiting tasks.' }).waitFor();
+    await page.selectOption('select[aria-label="Filter by state"]', 'failed');
+    await page.waitForSelector('tr[data-task="broken"]');
+    assert.equal(await page.locator('.tasks tbody tr').count(), 1);
+    assert.match((await page.locator('tr[data-task="broken"]').textContent()) ?? '', /FailureExitCode/);
+  });
+
+  it("task page: the failed task's stderr and failure info", async (t) => {
+    await page.locator('tr[data-task="broken"] a').click();
+    await page.locator('pre.log').filter({ hasText: FAILURE_TEXT }).waitFor();
+    assert.match((await page.locator('.failure').textContent()) ?? '', /FailureExitCode/);
+    assert.match((await page.locator('.execution').textContent()) ?? '', /Exit code3/);
+    const stderrTab = page.locator('[data-file="stderr.txt"]');
+    assert.equal(await stderrTab.getAttribute('aria-selected'), 'true');
+    assert.match((await stderrTab.textContent()) ?? '', /stderr\.txt · \d+ B/);
+    t.diagnostic(`screenshot: ${await screenshot('task')}`);
+    await page.locator('[data-file="stdout.txt"]').click();
+    await page.locator('pre.log').filter({ hasText: 'reading input.csv' }).waitFor();
+    assert.equal(page.url(), `${runner.server.url}/ui#/jobs/${JOB}/tasks/broken`);
+  });
+
+  it('job page: every task in the table, in a real screenshot; no script errors', async (t) => {
+    await page.goto(`${runner.server.url}/ui#/jobs/${JOB}`);
+    await page.waitForSelector('.tasks tbody tr');
+    const rows = await page.locator('.tasks tbody tr').count();
+    assert.equal(rows, 8);
+    t.diagnostic(`screenshot: ${await screenshot('job')} with ${rows} task rows`);
+    assert.deepEqual(pageErrors, []);
+  });
+});
