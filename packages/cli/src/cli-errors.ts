@@ -106,13 +106,19 @@ function hintFor(error: BatchError, endpoint: string | undefined): string {
   }
 }
 
+const MAX_VALUE_CHARS = 120;
+
+const shorten = (text: string, max: number): string =>
+  text.length > max ? `${text.slice(0, max - 1)}…` : text;
+
 /** What the code means: the client's explanation of a state error, else the server's message. */
 function meaning(error: BatchError): string {
   const prefix = error.code === undefined ? '' : `${error.code}: `;
   const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  // Values may be long (an authentication failure carries the whole string-to-sign): first line, shortened.
   const details = error.values
     .filter((item) => item.key !== 'RequestId' && item.value !== '')
-    .map((item) => `${item.key}: ${item.value}`);
+    .map((item) => `${item.key}: ${shorten(item.value.split('\n')[0] ?? '', MAX_VALUE_CHARS)}`);
   const base = error.explanation ?? message;
   return details.length === 0 ? base : `${base} (${details.join('; ')})`;
 }

@@ -65,10 +65,10 @@ export function renderTable(
   return [style.bold(line(headers)), ...rows.map(line)].join('\n');
 }
 
-/** `key: value` lines, aligned; undefined values are left out. */
+/** `key: value` lines, aligned; undefined and empty values are left out. */
 export function renderFields(fields: readonly (readonly [string, string | number | undefined])[]): string {
   const present = fields.filter(
-    (field): field is readonly [string, string | number] => field[1] !== undefined,
+    (field): field is readonly [string, string | number] => field[1] !== undefined && field[1] !== '',
   );
   const width = Math.max(0, ...present.map(([key]) => key.length));
   return present.map(([key, value]) => `${`${key}:`.padEnd(width + 1)} ${value}`).join('\n');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { EXIT_CODES_HELP } from './cli-errors.js';
 import { registerAgent } from './commands/agent.js';
@@ -11,6 +12,12 @@ import { registerTask } from './commands/task.js';
 import { registerWhy } from './commands/why.js';
 import { DEFAULT_ENDPOINT } from './connection.js';
 
+/** This package's version (dist/src/program.js → package.json). */
+function packageVersion(): string {
+  const url = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
 /**
  * The `batchite` command tree. Each sub-command lives in its own file under `commands/`. Usage errors throw a
  * `CommanderError` (exitOverride) so bin.ts can exit with code 2; the connection flags are global, so they may
@@ -19,6 +26,7 @@ import { DEFAULT_ENDPOINT } from './connection.js';
 export function buildProgram(): Command {
   const program = new Command('batchite')
     .description('Batchite: an Azure-Batch-compatible batch service and its client tools.')
+    .version(packageVersion())
     .exitOverride()
     .showHelpAfterError()
     .addOption(
