@@ -42,7 +42,8 @@ export function assertJobAcceptsTasks(state: JobState | undefined): void {
 }
 
 const DISABLE_FROM: ReadonlySet<JobState> = new Set(['active', 'disabling', 'disabled']);
-const ENABLE_FROM: ReadonlySet<JobState> = new Set(['disabled', 'disabling', 'enabling']);
+// Enabling an active job changes nothing and is accepted, like disabling a disabled one: both converge.
+const ENABLE_FROM: ReadonlySet<JobState> = new Set(['disabled', 'disabling', 'enabling', 'active']);
 const TERMINATE_FROM: ReadonlySet<JobState> = new Set(['active', 'disabling', 'disabled', 'enabling']);
 
 export function assertCanDisable(state: JobState | undefined): void {

@@ -217,6 +217,7 @@ export async function enableJob(
   await changeJob(context, jobId, (job, now) => {
     check(job.entity);
     assertCanEnable(job.entity.state);
+    if (job.entity.state === 'active') return undefined;
     const { disableTasks: _done, ...internal } = job.internal;
     return { entity: transition(job.entity, 'enabling', now), internal };
   });

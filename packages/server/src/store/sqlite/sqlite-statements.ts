@@ -1,6 +1,6 @@
 /** Prepared statements and the column values derived from documents (the JSON stays the source of truth). */
 import type Database from 'better-sqlite3';
-import type { jobColumns, nodeColumns} from '../columns.js';
+import type { jobColumns, nodeColumns } from '../columns.js';
 import { type TaskColumns } from '../columns.js';
 
 export interface DocRow {
