@@ -2,6 +2,10 @@
  * What to do after a failed attempt: the single decision path shared by real execution (`engine.ts`) and the
  * retry-plan preview (`plan.ts`). Checks run in this order, and the first that stops wins:
  * classify → non-retryable → not idempotent and maybe applied → attempts exhausted → deadline → budget.
+ *
+ * Attempts come in two kinds. Retries the server paced (it said when to come back with Retry-After) are counted
+ * against `maxServerPacedRetries`, not `maxAttempts`: under honest throttling the right move is to keep
+ * coming back when told, and the deadline still bounds the call. Every other retry counts against `maxAttempts`.
  * The budget comes last so that a retry we would not make anyway never spends a token.
  */
 import { backoffDelay } from './backoff.js';
@@ -27,6 +31,8 @@ export interface FailureInput {
   /** How long the host gate for this call's key stays closed from `now` (0 when open). */
   gateRemainingMs: number;
   budget: RetryBudget;
+  /** Retries of this call so far whose wait the server set with Retry-After. */
+  serverPacedRetries: number;
 }
 
 interface StepFacts {
@@ -103,7 +109,17 @@ export function decideAfterFailure(input: FailureInput): FailureStep {
   if (!input.options.idempotent && decision.unprocessed !== true) {
     return stop('non-retryable', `${decision.reason} may have been applied, and the call is not idempotent`);
   }
-  if (input.attempt >= input.options.maxAttempts) return stop('attempts-exhausted');
+  const o = input.options;
+  if (o.respectRetryAfter && decision.retryAfterMs !== undefined) {
+    if (input.serverPacedRetries >= o.maxServerPacedRetries) {
+      return stop(
+        'attempts-exhausted',
+        `${input.serverPacedRetries} retries at the server's pace (maxServerPacedRetries)`,
+      );
+    }
+  } else if (input.attempt - input.serverPacedRetries >= o.maxAttempts) {
+    return stop('attempts-exhausted');
+  }
   const wait = waitFor(input, decision);
   const startsIn = Math.max(wait.delayMs, input.gateRemainingMs);
   if (input.now + startsIn >= input.deadlineAt) {

@@ -43,6 +43,7 @@ class RetryingCall<T> {
   readonly #startedAt: number;
   readonly #deadlineAt: number;
   #previousBackoffMs: number | undefined;
+  #serverPacedRetries = 0;
   #lastError: unknown;
 
   constructor(
@@ -88,6 +89,7 @@ class RetryingCall<T> {
         previousBackoffMs: this.#previousBackoffMs,
         gateRemainingMs: this.o.hostGate ? this.shared.gate.remainingMs(this.o.gateKey) : 0,
         budget: this.shared.budget,
+        serverPacedRetries: this.#serverPacedRetries,
       });
       await this.#afterFailure(step, base);
     }
@@ -105,6 +107,7 @@ class RetryingCall<T> {
     record.delayMs = step.delayMs;
     this.#history.push(record);
     if (step.backoffMs !== undefined) this.#previousBackoffMs = step.backoffMs;
+    else this.#serverPacedRetries++;
     if (step.gatePause !== undefined) {
       this.shared.gate.close(this.o.gateKey, step.gatePause.untilMs, step.gatePause.spreadMs);
     }

@@ -40,6 +40,12 @@ export interface CallRetryOptions {
    */
   maxAttempts?: number;
   /**
+   * Retries whose wait the server set with Retry-After (honest throttling). They do not count against
+   * `maxAttempts`: a throttled client should keep coming back when told, within `deadlineMs`.
+   * @defaultValue `20`
+   */
+  maxServerPacedRetries?: number;
+  /**
    * Base of the exponential backoff for transient failures: retry n waits up to `base·2^(n-1)`.
    * @defaultValue `500`
    */
@@ -134,6 +140,7 @@ export interface RetryOptions extends CallRetryOptions {
 /** The fully resolved, validated options of a policy or of one call. */
 export interface ResolvedRetryOptions {
   readonly maxAttempts: number;
+  readonly maxServerPacedRetries: number;
   readonly baseDelayMs: number;
   readonly throttleBaseDelayMs: number;
   readonly maxDelayMs: number;
@@ -173,6 +180,8 @@ export type RetryDefaults = Readonly<
 export const DEFAULT_RETRY_OPTIONS: RetryDefaults = Object.freeze({
   /** @defaultValue `4` — 1 call + 3 retries, like Polly, Azure and the SRE book. */
   maxAttempts: 4,
+  /** @defaultValue `20` — with Retry-After of seconds, the 120 s deadline usually ends the call first. */
+  maxServerPacedRetries: 20,
   /** @defaultValue `500` — retries at up to 0.5 s, 1 s, 2 s. */
   baseDelayMs: 500,
   /** @defaultValue `1000` — throttling without Retry-After waits up to 1 s, 2 s, 4 s (AWS 2026). */

@@ -23,6 +23,7 @@ export function planWith(errors: readonly unknown[], options: ResolvedRetryOptio
   const plan: PlannedRetry[] = [];
   let now = start;
   let previousBackoffMs: number | undefined;
+  let serverPacedRetries = 0;
   budget.recordRequest();
   for (const [index, error] of errors.entries()) {
     const attempt = index + 1;
@@ -36,6 +37,7 @@ export function planWith(errors: readonly unknown[], options: ResolvedRetryOptio
       previousBackoffMs,
       gateRemainingMs: 0,
       budget,
+      serverPacedRetries,
     });
     const entry: PlannedRetry = { attempt, decision: step.decision, action: step.action };
     if (step.status !== undefined) entry.status = step.status;
@@ -47,6 +49,7 @@ export function planWith(errors: readonly unknown[], options: ResolvedRetryOptio
     }
     now += step.delayMs;
     previousBackoffMs = step.backoffMs ?? previousBackoffMs;
+    if (step.backoffMs === undefined) serverPacedRetries++;
     entry.delayMs = step.delayMs;
     entry.nextAttemptAtMs = now - start;
   }

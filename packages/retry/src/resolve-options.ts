@@ -16,6 +16,7 @@ import type { JitterMode } from './types.js';
 
 const CALL_KEYS: ReadonlySet<string> = new Set<keyof CallRetryOptions>([
   'maxAttempts',
+  'maxServerPacedRetries',
   'baseDelayMs',
   'throttleBaseDelayMs',
   'maxDelayMs',
@@ -98,6 +99,13 @@ function resolveCall(base: CallValues, given: CallRetryOptions): CallValues {
   if (maxAttempts !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
     throw new RetryConfigError('maxAttempts', 'must be a whole number >= 1 (or Infinity)');
   }
+  const maxServerPacedRetries = given.maxServerPacedRetries ?? base.maxServerPacedRetries;
+  if (
+    maxServerPacedRetries !== Number.POSITIVE_INFINITY &&
+    !(Number.isInteger(maxServerPacedRetries) && maxServerPacedRetries >= 0)
+  ) {
+    throw new RetryConfigError('maxServerPacedRetries', 'must be a whole number >= 0 (or Infinity)');
+  }
   const jitter = given.jitter ?? base.jitter;
   if (!JITTER_MODES.has(jitter))
     throw new RetryConfigError('jitter', "must be 'full', 'decorrelated' or 'none'");
@@ -120,6 +128,7 @@ function resolveCall(base: CallValues, given: CallRetryOptions): CallValues {
   const onGiveUp = fn<NonNullable<CallRetryOptions['onGiveUp']>>('onGiveUp', given.onGiveUp);
   return {
     maxAttempts,
+    maxServerPacedRetries,
     baseDelayMs: num('baseDelayMs', given.baseDelayMs ?? base.baseDelayMs),
     throttleBaseDelayMs: num('throttleBaseDelayMs', given.throttleBaseDelayMs ?? base.throttleBaseDelayMs),
     maxDelayMs: num('maxDelayMs', given.maxDelayMs ?? base.maxDelayMs, { infinite: true }),

@@ -51,14 +51,41 @@ describe('planRetries', () => {
         nextAttemptAtMs: 4250,
       },
       {
+        // The 429's wait was set by the server, so it does not count: this is only the third paced-by-us failure.
         attempt: 4,
         status: 503,
         code: 'ServerBusy',
         decision: { kind: 'retry', reason: 'service-unavailable', unprocessed: true },
+        action: 'retry',
+        delayMs: 2000,
+        nextAttemptAtMs: 6250,
+      },
+      {
+        attempt: 5,
+        status: 500,
+        decision: { kind: 'retry', reason: 'server-error' },
         action: 'give-up',
         giveUpReason: 'attempts-exhausted',
       },
     ]);
+  });
+
+  it("counts retries at the server's pace against maxServerPacedRetries, not maxAttempts", () => {
+    const throttled = httpError(429, 'TooManyRequests', { 'retry-after': '1' });
+    const plan = planRetries(
+      Array.from({ length: 8 }, () => throttled),
+      { maxAttempts: 2, maxServerPacedRetries: 5 },
+    );
+    assert.deepEqual(
+      plan.map((p) => p.giveUpReason ?? p.action),
+      ['retry', 'retry', 'retry', 'retry', 'retry', 'attempts-exhausted'],
+    );
+    const mixed = planRetries([throttled, httpError(500), httpError(500)], { maxAttempts: 2 });
+    assert.deepEqual(
+      mixed.map((p) => p.giveUpReason ?? p.action),
+      ['retry', 'retry', 'attempts-exhausted'],
+      'a backoff retry still counts: 2 attempts of our own pacing',
+    );
   });
 
   it('reports a fatal error, a deadline and a budget stop', () => {
