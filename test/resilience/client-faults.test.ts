@@ -87,8 +87,8 @@ describe('BatchClient against injected faults', () => {
     assert.deepEqual(pools, ['p1']);
     assert.equal(retries.length, 1);
     assert.equal(retries[0]?.decision.kind, 'throttled');
-    assert.ok(retries[0]!.delayMs >= 1000, `waited ${retries[0]!.delayMs} ms for Retry-After: 1`);
-    assert.ok(retries[0]!.delayMs <= 2000, 'jittered into [RA, 2·RA]');
+    assert.ok(retries[0].delayMs >= 1000, `waited ${retries[0].delayMs} ms for Retry-After: 1`);
+    assert.ok(retries[0].delayMs <= 2000, 'jittered into [RA, 2·RA]');
   });
 
   it('retries a connection reset before processing: the job exists once', async () => {

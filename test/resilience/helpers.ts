@@ -134,7 +134,12 @@ export interface FaultStatus {
 
 /** `PUT /.batchite/faults`: replaces the whole rule set. */
 export async function putFaults(endpoint: Endpoint, set: FaultRuleSet): Promise<void> {
-  const reply = await rawRequest(endpoint, { method: 'PUT', path: '/.batchite/faults', apiVersion: null, body: set });
+  const reply = await rawRequest(endpoint, {
+    method: 'PUT',
+    path: '/.batchite/faults',
+    apiVersion: null,
+    body: set,
+  });
   assert.equal(reply.status, 200, reply.text);
 }
 
@@ -237,7 +242,12 @@ export class CountingFetch {
 }
 
 /** Adds the counts of several fetches. */
-export function sumCounts(all: readonly CountingFetch[]): { requests: number; successes: number; status: (code: number) => number; networkErrors: number } {
+export function sumCounts(all: readonly CountingFetch[]): {
+  requests: number;
+  successes: number;
+  status: (code: number) => number;
+  networkErrors: number;
+} {
   return {
     requests: all.reduce((sum, c) => sum + c.counts.requests, 0),
     successes: all.reduce((sum, c) => sum + c.successes, 0),

@@ -60,8 +60,9 @@ describe(`our client: ${TASKS} tasks through ${FAULT_SHARE * 100} % mixed faults
     // Tasks sent in an attempt that got no answer: only these may come back `existed`.
     const unanswered = new Set<string>();
     const wire = new CountingFetch((method, url, body) => {
-      if (method === 'POST' && url.includes('/addtaskcollection'))
-        for (const id of taskIdsIn(body)) unanswered.add(id);
+      const jobId = /\/jobs\/([^/]+)\/addtaskcollection/.exec(url)?.[1];
+      if (method === 'POST' && jobId !== undefined)
+        for (const id of taskIdsIn(body)) unanswered.add(`${decodeURIComponent(jobId)}/${id}`);
     });
     const retries: RetryEvent[] = [];
     const client = new BatchClient({
@@ -86,20 +87,54 @@ describe(`our client: ${TASKS} tasks through ${FAULT_SHARE * 100} % mixed faults
       outcomes.set(jobId, await client.createTasks(jobId, tasks));
     }
     const makespan = Date.now() - started;
-
+    // The workload's own traffic, before the checks below add theirs.
+    const sent = {
+      requests: wire.counts.requests,
+      byKind: JSON.stringify(Object.fromEntries(wire.byKind)),
+      byStatus: JSON.stringify(Object.fromEntries(wire.counts.byStatus)),
+      networkErrors: wire.counts.networkErrors,
+      retries: retries.length,
+    };
     const all = [...outcomes.entries()].flatMap(([jobId, list]) => list.map((o) => ({ jobId, ...o })));
-    assert.equal(all.length, TASKS, 'one outcome per task');
     const failed = all.filter((o) => o.status === 'failed');
+    const existed = all.filter((o) => o.status === 'existed');
+    const faults = await getFaults(server);
+    const injected = injectedById(faults);
+    const collectionCalls = Math.ceil(PER_JOB / 100) * JOBS;
+    const sends = all.reduce((sum, o) => sum + o.attempts, 0);
+    const lines = [
+      `figure mixed-faults-client: tasks=${TASKS} jobs=${JOBS} faults=${FAULT_SHARE * 100}% seed=${FAULTS.seed} makespan=${seconds(makespan)}`,
+      `outcomes: created=${all.length - existed.length - failed.length} existed=${existed.length} failed=${failed.length}; jobs: ${jobStatus.join(',')}`,
+      `injected: ${JSON.stringify(injected)} total=${faults.totalInjected}`,
+      `requests sent=${sent.requests} by kind ${sent.byKind}; minimum ${JOBS} job creates + ${collectionCalls} collections`,
+      `responses ${sent.byStatus} networkErrors=${sent.networkErrors}`,
+      `retries=${sent.retries} retries/request=${ratio(sent.retries, sent.requests)} task sends=${sends} sends/task=${ratio(sends, TASKS)}`,
+    ];
+    for (const line of lines) t.diagnostic(line);
+
+    assert.equal(all.length, TASKS, 'one outcome per task');
     assert.deepEqual(
-      failed.slice(0, 5).map((o) => `${o.jobId}/${o.taskId}: ${o.error?.code} ${o.error?.giveUpReason ?? ''}`),
+      failed
+        .slice(0, 5)
+        .map((o) => `${o.jobId}/${o.taskId}: ${o.error?.code} ${o.error?.giveUpReason ?? ''}`),
       [],
       `${failed.length} tasks reported failed`,
     );
-    const existed = all.filter((o) => o.status === 'existed');
     for (const o of existed) {
-      assert.ok(unanswered.has(o.taskId), `${o.jobId}/${o.taskId} is 'existed' but no send of it went unanswered`);
+      assert.ok(
+        unanswered.has(`${o.jobId}/${o.taskId}`),
+        `${o.jobId}/${o.taskId} is 'existed' but no send of it went unanswered`,
+      );
       assert.ok(o.attempts >= 2, `${o.jobId}/${o.taskId} is 'existed' after ${o.attempts} send(s)`);
     }
+    assert.ok(faults.totalInjected > 0, 'faults were injected');
+    if ((injected['tc-lostResponse'] ?? 0) > 0)
+      assert.ok(existed.length > 0, 'lost responses show as existed');
+    else assert.equal(existed.length, 0, 'nothing existed without a lost response');
+    const lostJobCreates = injected['job-lostResponse'] ?? 0;
+    const existedJobs = jobStatus.filter((s) => s === 'existed').length;
+    assert.ok(existedJobs <= lostJobCreates, 'a job is existed only after a lost create');
+    if (lostJobCreates > 0) assert.ok(existedJobs > 0, 'a lost job create shows as existed');
 
     // The server's view: each task exactly once, with the command line that was sent.
     for (const [jobId, list] of outcomes) {
@@ -109,30 +144,11 @@ describe(`our client: ${TASKS} tasks through ${FAULT_SHARE * 100} % mixed faults
         assert.match(task.commandLine ?? '', new RegExp(`echo ${jobId} \\d+"$`));
       }
       assert.equal(stored.size, PER_JOB, `${jobId}: every task is stored`);
-      assert.ok([...stored.values()].every((count) => count === 1), `${jobId}: no task is listed twice`);
+      assert.ok(
+        [...stored.values()].every((count) => count === 1),
+        `${jobId}: no task is listed twice`,
+      );
       for (const o of list) assert.ok(stored.has(o.taskId), `${jobId}/${o.taskId} is stored`);
     }
-
-    const faults = await getFaults(server);
-    const injected = injectedById(faults);
-    assert.ok(faults.totalInjected > 0, 'faults were injected');
-    if ((injected['tc-lostResponse'] ?? 0) > 0) assert.ok(existed.length > 0, 'lost responses show as existed');
-    else assert.equal(existed.length, 0, 'nothing existed without a lost response');
-    const lostJobCreates = injected['job-lostResponse'] ?? 0;
-    const existedJobs = jobStatus.filter((s) => s === 'existed').length;
-    assert.ok(existedJobs <= lostJobCreates, 'a job is existed only after a lost create');
-    if (lostJobCreates > 0) assert.ok(existedJobs > 0, 'a lost job create shows as existed');
-
-    const collectionCalls = Math.ceil(PER_JOB / 100) * JOBS;
-    const sends = all.reduce((sum, o) => sum + o.attempts, 0);
-    const lines = [
-      `figure mixed-faults-client: tasks=${TASKS} jobs=${JOBS} faults=${FAULT_SHARE * 100}% seed=${FAULTS.seed} makespan=${seconds(makespan)}`,
-      `outcomes: created=${all.length - existed.length - failed.length} existed=${existed.length} failed=${failed.length}; jobs: ${jobStatus.join(',')}`,
-      `injected: ${JSON.stringify(injected)} total=${faults.totalInjected}`,
-      `requests sent=${wire.counts.requests} by kind ${JSON.stringify(Object.fromEntries(wire.byKind))}; minimum ${JOBS} job creates + ${collectionCalls} collections`,
-      `responses ${JSON.stringify(Object.fromEntries(wire.counts.byStatus))} networkErrors=${wire.counts.networkErrors}`,
-      `retries=${retries.length} retries/request=${ratio(retries.length, wire.counts.requests)} task sends=${sends} sends/task=${ratio(sends, TASKS)}`,
-    ];
-    for (const line of lines) t.diagnostic(line);
   });
 });

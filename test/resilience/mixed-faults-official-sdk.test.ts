@@ -88,7 +88,7 @@ function countingPolicy(wire: SdkWire): RequestPolicyFactory {
           bump(wire.byOutcome, String(response.status));
           return response;
         } catch (error) {
-          bump(wire.byOutcome, String((error as { code?: unknown }).code ?? 'network'));
+          bump(wire.byOutcome, (error as { code?: string }).code ?? 'network');
           throw error;
         }
       },
@@ -127,6 +127,7 @@ function errorKey(error: unknown): string {
 }
 
 interface Tally {
+  chunksSent: number;
   jobsFailed: Map<string, number>;
   jobsExistsAnswer: number;
   chunksRejected: Map<string, number>;
@@ -150,6 +151,7 @@ async function addChunk(
 ): Promise<void> {
   const key = (id: string) => `${jobId}/${id}`;
   let result: BatchServiceModels.TaskAddCollectionResult;
+  tally.chunksSent += 1;
   try {
     result = await sdk.task.addCollection(jobId, chunk);
   } catch (error) {
@@ -203,6 +205,7 @@ describe(`official SDK (default retry policy): ${TASKS} tasks through ${FAULT_SH
     const wire: SdkWire = { requests: 0, byKind: new Map(), byOutcome: new Map() };
     const sdk = officialClient(server, wire);
     const tally: Tally = {
+      chunksSent: 0,
       jobsFailed: new Map(),
       jobsExistsAnswer: 0,
       chunksRejected: new Map(),
@@ -217,11 +220,21 @@ describe(`official SDK (default retry policy): ${TASKS} tasks through ${FAULT_SH
     const makespan = Date.now() - started;
 
     // The server's view, read without faults (GETs are not faulted) through our client.
-    const reader = new BatchClient({ endpoint: server.url, accountName: server.accountName, accountKey: server.accountKey });
+    const reader = new BatchClient({
+      endpoint: server.url,
+      accountName: server.accountName,
+      accountKey: server.accountKey,
+    });
     const stored = new Map<string, number>();
+    let jobsStored = 0;
     for (let j = 0; j < JOBS; j++) {
       const jobId = `sdk-${j}`;
-      if (!(await reader.getJob(jobId).then(() => true, () => false))) continue;
+      const exists = await reader.getJob(jobId).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) continue;
+      jobsStored += 1;
       for await (const task of reader.listTasks(jobId, { select: 'id' })) {
         const key = `${jobId}/${task.id}`;
         stored.set(key, (stored.get(key) ?? 0) + 1);
@@ -229,29 +242,36 @@ describe(`official SDK (default retry policy): ${TASKS} tasks through ${FAULT_SH
     }
 
     const reported = [tally.reportedSuccess, tally.reportedTaskExists, tally.reportedOtherItemError];
-    const counted = [...reported, tally.inRejectedChunks, tally.notSent].reduce((sum, set) => sum + set.size, 0);
-    assert.equal(counted, TASKS, 'every task is counted in exactly one outcome');
-    assert.equal(new Set([...reported, tally.inRejectedChunks, tally.notSent].flatMap((s) => [...s])).size, TASKS);
-    assert.ok([...stored.values()].every((count) => count === 1), 'no task is stored twice');
-    for (const id of tally.reportedSuccess) assert.ok(stored.has(id), `${id} reported created but missing`);
-    for (const id of tally.reportedTaskExists) assert.ok(stored.has(id), `${id} reported TaskExists but missing`);
-    for (const id of tally.notSent) assert.ok(!stored.has(id), `${id} was never sent but is stored`);
+    const outcomes = [...reported, tally.inRejectedChunks, tally.notSent];
+    const counted = outcomes.reduce((sum, set) => sum + set.size, 0);
+    const everyTask = new Set(outcomes.flatMap((set) => [...set]));
+    const duplicates = [...stored.values()].reduce((sum, count) => sum + count - 1, 0);
     const missing = TASKS - stored.size;
-    const storedButReportedFailed = [...tally.inRejectedChunks, ...tally.reportedOtherItemError].filter((id) =>
-      stored.has(id),
+    const storedButReportedFailed = [...tally.inRejectedChunks, ...tally.reportedOtherItemError].filter(
+      (id) => stored.has(id),
     ).length;
     const reportedFailed = TASKS - tally.reportedSuccess.size;
     const faults = await getFaults(server);
-
     const lines = [
       `figure mixed-faults-official-sdk: tasks=${TASKS} jobs=${JOBS} faults=${FAULT_SHARE * 100}% seed=${FAULTS.seed} policy=${FULL ? 'default' : 'default, ExponentialRetryPolicy shortened'} makespan=${seconds(makespan)}`,
-      `jobs: failed ${JSON.stringify(Object.fromEntries(tally.jobsFailed))}, answered JobExists (taken as created) ${tally.jobsExistsAnswer}`,
-      `chunks: ${Math.ceil(PER_JOB / CHUNK) * JOBS} sent to jobs that exist, rejected ${JSON.stringify(Object.fromEntries(tally.chunksRejected))}`,
+      `jobs: failed ${JSON.stringify(Object.fromEntries(tally.jobsFailed))}, answered JobExists (taken as created) ${tally.jobsExistsAnswer}; jobs stored on the server ${jobsStored} of ${JOBS}`,
+      `chunks: sent=${tally.chunksSent} rejected ${JSON.stringify(Object.fromEntries(tally.chunksRejected))}`,
       `tasks: reported success=${tally.reportedSuccess.size} TaskExists=${tally.reportedTaskExists.size} other item error=${tally.reportedOtherItemError.size} in rejected chunks=${tally.inRejectedChunks.size} not sent (job failed)=${tally.notSent.size}`,
-      `server: stored=${stored.size} missing=${missing} duplicates=0 stored-but-reported-failed=${storedButReportedFailed}; reported failed to the user=${reportedFailed}`,
+      `server: stored=${stored.size} missing=${missing} duplicates=${duplicates} stored-but-reported-failed=${storedButReportedFailed}; reported failed to the user=${reportedFailed}`,
       `injected: ${JSON.stringify(injectedById(faults))} total=${faults.totalInjected}`,
       `requests sent=${wire.requests} by kind ${JSON.stringify(Object.fromEntries(wire.byKind))} outcomes ${JSON.stringify(Object.fromEntries(wire.byOutcome))}`,
     ];
     for (const line of lines) t.diagnostic(line);
+
+    assert.equal(counted, TASKS, 'every task is counted in exactly one outcome');
+    assert.equal(everyTask.size, TASKS, 'no task is counted twice');
+    assert.equal(duplicates, 0, 'no task is stored twice (ids are unique)');
+    for (const id of stored.keys())
+      assert.ok(everyTask.has(id), `${id} is stored but was never in the workload`);
+    for (const id of tally.reportedSuccess) assert.ok(stored.has(id), `${id} reported created but missing`);
+    for (const id of tally.reportedTaskExists)
+      assert.ok(stored.has(id), `${id} reported TaskExists but missing`);
+    for (const id of tally.notSent) assert.ok(!stored.has(id), `${id} was never sent but is stored`);
+    assert.equal(stored.size + missing, TASKS);
   });
 });
