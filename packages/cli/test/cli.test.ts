@@ -73,6 +73,7 @@ describe('readable errors and exit codes', () => {
     const again = await cli(t.env, 'job', 'create', 'conflicts');
     assert.equal(again.code, 6);
     assert.match(again.stderr, /^error: JobExists: /);
+    await ok('job', 'terminate', 'conflicts');
     const enable = await cli(t.env, 'job', 'enable', 'conflicts');
     assert.equal(enable.code, 6, enable.stderr);
     assert.match(enable.stderr, /^error: \w+: job conflicts /);
