@@ -160,7 +160,13 @@ describe('task list reasons', () => {
       state: 'active',
       counts: { active: 12, running: 0, completed: 0, succeeded: 0, failed: 0 },
       waiting: [
-        { code: 'NodesBusy', outlook: 'will-resolve' as const, count: 12, example: '', taskIds: ['a'] },
+        {
+          code: 'NodesBusy' as const,
+          outlook: 'will-resolve' as const,
+          count: 12,
+          example: '',
+          taskIds: ['a'],
+        },
       ],
       truncated: false,
       scanned: 12,
@@ -169,7 +175,10 @@ describe('task list reasons', () => {
     assert.equal(reasonLookup(explanation)('not-listed'), 'NodesBusy');
     const two = {
       ...explanation,
-      waiting: [...explanation.waiting, { ...explanation.waiting[0]!, code: 'Priority', taskIds: ['b'] }],
+      waiting: [
+        ...explanation.waiting,
+        { ...explanation.waiting[0]!, code: 'Priority' as const, taskIds: ['b'] },
+      ],
     };
     assert.equal(reasonLookup(two)('b'), 'Priority');
     assert.equal(reasonLookup(two)('not-listed'), '?');

@@ -7,3 +7,4 @@ export * from './validate.js';
 export * from './datetime.js';
 export * from './odata.js';
 export * from './node-api.js';
+export * from './why.js';

@@ -6,49 +6,20 @@
  * reused); messages may change. `outlook` tells whether waiting helps (`will-resolve`), someone must act
  * (`needs-action`) or the task can never run as configured (`never`).
  */
-import type { CloudTask } from '@batchite/protocol';
+import type {
+  CloudTask,
+  JobExplanation,
+  TaskExplanation,
+  WaitCode,
+  WaitInfo,
+  WaitReason,
+} from '@batchite/protocol';
+import { WAIT_CODES } from '@batchite/protocol';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 import { getTask } from './tasks-service.js';
 import { getJob } from './jobs-service.js';
 import { parentSatisfied } from './scheduler-policy.js';
 import type { ServiceContext } from './service-context.js';
-
-export type WaitOutlook = 'will-resolve' | 'needs-action' | 'never';
-
-export const WAIT_CODES = [
-  'JobDisabled',
-  'JobTerminated',
-  'PoolNotFound',
-  'DependencyFailed',
-  'WaitingOnDependencies',
-  'RetryBackoff',
-  'SlotsExceedNodeSize',
-  'PoolHasNoNodes',
-  'NodesStarting',
-  'NoUsableNodes',
-  'JobMaxParallelTasks',
-  'Priority',
-  'NodesBusy',
-  'NotYetEvaluated',
-] as const;
-export type WaitCode = (typeof WAIT_CODES)[number];
-
-export interface WaitReason {
-  code: WaitCode;
-  outlook: WaitOutlook;
-  message: string;
-  details?: Record<string, unknown>;
-  /** A command that would change things, when there is one. */
-  action?: string;
-}
-
-export interface WaitInfo extends WaitReason {
-  since?: string;
-  evaluatedAt: string;
-  blockers: WaitReason[];
-  /** When the reason will change by itself (retry backoff). */
-  nextChangeAt?: string;
-}
 
 /** What the evaluation needs to know about the task's surroundings, gathered once per job. */
 export interface PoolView {
@@ -281,18 +252,6 @@ async function parentsOf(context: ServiceContext, task: TaskDoc): Promise<Map<st
   return parents;
 }
 
-export interface TaskExplanation {
-  jobId: string;
-  taskId: string;
-  state: string;
-  /** Present while the task waits (state active). */
-  waitInfo?: WaitInfo;
-  /** Where it runs, or how it ended. */
-  summary: string;
-  retryCount: number;
-  requeueCount: number;
-}
-
 export async function explainTask(
   context: ServiceContext,
   jobId: string,
@@ -326,17 +285,6 @@ export async function explainTask(
   const reasons = waitReasons(task, job, await poolView(context, job), await parentsOf(context, task), now);
   const wait = waitInfo(task, reasons, now);
   return { ...base, waitInfo: wait, summary: wait.message };
-}
-
-export interface JobExplanation {
-  jobId: string;
-  state: string;
-  counts: { active: number; running: number; completed: number; succeeded: number; failed: number };
-  /** Waiting tasks by primary reason, with a few example ids each. */
-  waiting: { code: WaitCode; outlook: WaitOutlook; count: number; example: string; taskIds: string[] }[];
-  /** True when only the first `scanned` active tasks were examined. */
-  truncated: boolean;
-  scanned: number;
 }
 
 /** Scan limit of the job-wide histogram, so a job of a million tasks still answers quickly. */

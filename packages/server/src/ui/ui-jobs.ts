@@ -7,14 +7,8 @@ import { apiError } from '../http/api-error.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import { getJob } from '../services/jobs-service.js';
 import type { ServiceContext } from '../services/service-context.js';
-import {
-  explainJob,
-  explainTask,
-  poolView,
-  waitReasons,
-  type JobExplanation,
-  type PoolView,
-} from '../services/why.js';
+import type { JobExplanation } from '@batchite/protocol';
+import { explainJob, explainTask, poolView, waitReasons, type PoolView } from '../services/why.js';
 import { uiJobSummary, type UiJobSummary } from './ui-overview.js';
 
 export interface UiJob extends UiJobSummary {

@@ -9,7 +9,8 @@ import type { TaskDoc } from '../store/documents.js';
 import { getTask } from '../services/tasks-service.js';
 import type { ServiceContext } from '../services/service-context.js';
 import { taskFilesFor } from '../services/task-file-sources.js';
-import { explainTask, type TaskExplanation } from '../services/why.js';
+import type { TaskExplanation } from '@batchite/protocol';
+import { explainTask } from '../services/why.js';
 
 /** The files the viewer shows; anything else stays behind the Batch file API. */
 export const OUTPUT_FILES = ['stdout.txt', 'stderr.txt'] as const;
