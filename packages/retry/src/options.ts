@@ -18,8 +18,9 @@ export interface RetryBudgetOptions {
    */
   capacity?: number;
   /**
-   * Tokens added per second regardless of traffic, so a client that drained the bucket regains a few retries
-   * while idle (Finagle's reserve, scaled down).
+   * The least tokens per second the bucket gains, so a client that drained it regains a few retries while
+   * quiet (Finagle's reserve, scaled down). Time only adds what first attempts did not already deposit in the
+   * same interval: the refill is the larger of `ratio × calls` and this, never their sum.
    * @defaultValue `0.1`
    */
   refillPerSecond?: number;

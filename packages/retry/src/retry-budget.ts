@@ -1,8 +1,10 @@
 /**
  * The client-wide retry budget: a token bucket shared by every call of a policy (gRPC retryThrottling, Finagle
  * RetryBudget, the SRE book's 10 % rule). Each first attempt deposits `ratio` tokens, each retry withdraws its
- * cost (1, or `retryAfterCost` when the server paced it), and time adds `refillPerSecond`. The bucket starts full
- * at `capacity`, so a quiet client can still retry. When a retry cannot be paid, the engine gives up at once
+ * cost (1, or `retryAfterCost` when the server paced it). Time tops the bucket up to at least `refillPerSecond`
+ * tokens per second: it adds `refillPerSecond × elapsed` minus what first attempts deposited meanwhile. So a busy client's retries stay at `ratio` of its calls (1.1 requests per call at most
+ * once drained, whatever its rate), and a quiet one still regains `refillPerSecond` retries per second — the
+ * larger of the two, never their sum. The bucket starts full at `capacity`, so a quiet client can still retry. When a retry cannot be paid, the engine gives up at once
  * (`budget-empty`); first attempts never wait for or spend tokens.
  */
 import { systemClock } from './clock.js';
@@ -20,6 +22,11 @@ export class RetryBudget {
   readonly #clock: Clock;
   #tokens: number;
   #refilledAt: number;
+  /**
+   * Deposits not yet set against the time reserve: the reserve only adds what first attempts did not. Capped at
+   * one second of reserve (or one deposit), so a burst of calls does not hold the reserve back for long after.
+   */
+  #depositCredit = 0;
 
   constructor(options: RetryBudgetOptions | false = {}, clock: Clock = systemClock) {
     this.enabled = options !== false;
@@ -41,6 +48,8 @@ export class RetryBudget {
     if (!this.enabled) return;
     this.#refill();
     this.#tokens = Math.min(this.options.capacity, this.#tokens + this.options.ratio);
+    const cap = Math.max(this.options.ratio, this.options.refillPerSecond);
+    this.#depositCredit = Math.min(cap, this.#depositCredit + this.options.ratio);
   }
 
   /** Takes `cost` tokens for a retry; false (and nothing taken) when the bucket cannot pay. */
@@ -68,16 +77,17 @@ export class RetryBudget {
     const copy = new RetryBudget(this.enabled ? this.options : false, this.#clock);
     copy.#tokens = this.#tokens;
     copy.#refilledAt = this.#refilledAt;
+    copy.#depositCredit = this.#depositCredit;
     return copy;
   }
 
   #refill(): void {
     const now = this.#clock.now();
     const elapsed = Math.max(0, now - this.#refilledAt);
+    const due = (elapsed / 1000) * this.options.refillPerSecond;
+    const covered = Math.min(due, this.#depositCredit);
     this.#refilledAt = now;
-    this.#tokens = Math.min(
-      this.options.capacity,
-      this.#tokens + (elapsed / 1000) * this.options.refillPerSecond,
-    );
+    this.#depositCredit -= covered;
+    this.#tokens = Math.min(this.options.capacity, this.#tokens + due - covered);
   }
 }

@@ -38,6 +38,35 @@ describe('RetryBudget', () => {
     assert.equal(budget.available(), 10);
   });
 
+  it('a busy client retries at most ratio × its calls: the time reserve does not add to the deposits', async () => {
+    const clock = new FakeClock();
+    const budget = new RetryBudget({ capacity: 10, ratio: 0.1, refillPerSecond: 0.1 }, clock);
+    while (budget.tryWithdraw());
+    // 20 calls per second for 60 s, every one failing and retrying whenever a token is there.
+    let calls = 0;
+    let retries = 0;
+    for (let tick = 0; tick < 1200; tick++) {
+      budget.recordRequest();
+      calls++;
+      while (budget.tryWithdraw()) retries++;
+      await clock.advance(50);
+    }
+    assert.equal(calls, 1200);
+    assert.equal(retries, 120); // exactly 10 %; adding the reserve on top would make it 126
+  });
+
+  it('a slow client gains the reserve, not the reserve plus its deposits', async () => {
+    const clock = new FakeClock();
+    const budget = new RetryBudget({ capacity: 10, ratio: 0.1, refillPerSecond: 0.1 }, clock);
+    while (budget.tryWithdraw());
+    // One call every 2 s deposits 0.05 per second, less than the reserve: the bucket gains 0.1 per second.
+    for (let tick = 0; tick < 10; tick++) {
+      budget.recordRequest();
+      await clock.advance(2_000);
+    }
+    assert.equal(budget.available(), 2);
+  });
+
   it('charges retryAfterCost for server-paced retries', () => {
     const budget = new RetryBudget({ capacity: 1, retryAfterCost: 0 }, new FakeClock());
     assert.equal(budget.costOf(true), 0);
