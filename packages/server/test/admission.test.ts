@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '@batchite/retry';
-import { RateLimiter } from '../src/admission/rate-limiter.js';
+import { MAX_RETRY_AFTER_MS, RateLimiter } from '../src/admission/rate-limiter.js';
 import { batch, testServer } from './support.js';
 
 describe('RateLimiter', () => {
@@ -21,6 +21,31 @@ describe('RateLimiter', () => {
     assert.equal(limiter.take().allowed, false);
     await clock.advance(10_000);
     assert.equal(limiter.take().remaining, 2, 'refills up to the burst, not beyond');
+  });
+
+  it('gives each refused request its own slot, one token interval after the previous one', async () => {
+    const clock = new FakeClock(0);
+    const limiter = new RateLimiter({ ratePerSecond: 50, burst: 50 }, clock);
+    for (let i = 0; i < 50; i++) assert.equal(limiter.take().allowed, true);
+    const waits = [1, 2, 3, 4].map(() => limiter.take().retryAfterMs);
+    assert.deepEqual(waits, [20, 40, 60, 80], 'the next token is 20 ms away; later refusals queue behind it');
+    // 60 refusals in a row reach beyond a second: whole-second Retry-After follows the slot.
+    const later = Array.from({ length: 60 }, () => limiter.take());
+    assert.equal(later.at(-1)?.retryAfterMs, 1280);
+    assert.equal(later.at(-1)?.retryAfterSeconds, 2);
+    assert.equal(later[0]?.retryAfterSeconds, 1);
+    // Once the promised slots are past, a refusal is told when the next token is due, not a stale queue position.
+    await clock.advance(5_000);
+    for (let i = 0; i < 50; i++) assert.equal(limiter.take().allowed, true);
+    assert.equal(limiter.take().retryAfterMs, 20);
+  });
+
+  it('never promises a slot more than a minute ahead', () => {
+    const limiter = new RateLimiter({ ratePerSecond: 1, burst: 1 }, new FakeClock(0));
+    limiter.take();
+    let last: number | undefined;
+    for (let i = 0; i < 100; i++) last = limiter.take().retryAfterMs;
+    assert.equal(last, MAX_RETRY_AFTER_MS);
   });
 
   it('asks slow rates to wait several seconds', () => {
@@ -44,6 +69,7 @@ describe('admission in the pipeline', () => {
       assert.equal(refused.status, 429);
       assert.equal(refused.body.code, 'TooManyRequests');
       assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal(refused.headers.get('retry-after-ms'), '500', 'the next token is half a second away');
       assert.equal(refused.headers.get('ratelimit-remaining'), '0');
       assert.ok(refused.headers.get('request-id'));
       await clock.advance(1000);

@@ -41,9 +41,9 @@ export class Admission {
       reply.header('ratelimit-reset', String(decision.resetSeconds));
       if (!decision.allowed) {
         this.options.onRefused?.(429);
-        throw apiError('TooManyRequests', {
-          headers: { 'retry-after': String(decision.retryAfterSeconds ?? 1) },
-        });
+        const headers: Record<string, string> = { 'retry-after': String(decision.retryAfterSeconds ?? 1) };
+        if (decision.retryAfterMs !== undefined) headers['retry-after-ms'] = String(decision.retryAfterMs);
+        throw apiError('TooManyRequests', { headers });
       }
     }
     if (this.inFlight >= this.options.maxInFlight) {

@@ -1,7 +1,14 @@
 /**
  * Per-account request rate limit: a token bucket refilled at `ratePerSecond`, holding at most `burst` tokens.
- * A request takes one token; with none left it is refused with 429 TooManyRequests and an honest Retry-After:
- * the whole seconds until a token is back (Batch sends integer seconds).
+ * A request takes one token; with none left it is refused with 429 TooManyRequests and an honest Retry-After.
+ *
+ * Honest means "when a token will be there for you", not "when the next token comes": every refused request is
+ * given its own future slot, one token interval after the slot given to the previous refused request (or when
+ * the next token is due, if that is later). Telling every throttled client the same moment brings them back
+ * together, most to be refused again, while the bucket idles between the waves; spreading them over the coming
+ * tokens keeps the limit busy and the refusals near one per success (bench/rate-limit.mjs, docs/benchmarks.md).
+ * The slot goes out as `retry-after-ms` (read first by Azure SDKs and ours) and as whole seconds in
+ * `Retry-After` (Batch sends integer seconds), never more than `MAX_RETRY_AFTER_MS` ahead.
  */
 import type { Clock } from '@batchite/retry';
 
@@ -18,13 +25,20 @@ export interface RateDecision {
   remaining: number;
   /** Seconds until the bucket is full again (RateLimit-Reset). */
   resetSeconds: number;
-  /** When refused: whole seconds until a token is available (Retry-After, at least 1). */
+  /** When refused: whole seconds until this request's slot (Retry-After, at least 1). */
   retryAfterSeconds?: number;
+  /** When refused: milliseconds until this request's slot (retry-after-ms). */
+  retryAfterMs?: number;
 }
+
+/** The furthest ahead a refused request is given a slot; beyond it the queue of promises is not honest anyway. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 export class RateLimiter {
   private tokens: number;
   private updatedAt: number;
+  /** The slot given to the last refused request (epoch ms). */
+  private lastSlotAt = Number.NEGATIVE_INFINITY;
   readonly burst: number;
 
   constructor(
@@ -57,12 +71,23 @@ export class RateLimiter {
         resetSeconds: Math.ceil((this.burst - this.tokens) / rate),
       };
     }
+    const retryAfterMs = this.nextSlot(rate);
     return {
       allowed: false,
       limit: this.burst,
       remaining: 0,
       resetSeconds: Math.ceil((this.burst - this.tokens) / rate),
-      retryAfterSeconds: Math.max(1, Math.ceil((1 - this.tokens) / rate)),
+      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+      retryAfterMs,
     };
+  }
+
+  /** Gives a refused request the next free slot: milliseconds from now. */
+  private nextSlot(rate: number): number {
+    const now = this.clock.now();
+    const nextToken = now + ((1 - this.tokens) / rate) * 1000;
+    const slot = Math.min(Math.max(nextToken, this.lastSlotAt + 1000 / rate), now + MAX_RETRY_AFTER_MS);
+    this.lastSlotAt = slot;
+    return Math.ceil(slot - now);
   }
 }
