@@ -37,10 +37,8 @@ export interface AgentOptions {
   closeTimeoutMs?: number;
   /** System part of the tasks' PATH. Default: the agent's own PATH. */
   systemPath?: string;
-  /** fetch implementation. Default: the global `fetch`. */
   /** Start a file server so a server on another machine can read this node's task files. @defaultValue none */
   fileServer?: FileServerSettings;
-  fetch?: typeof globalThis.fetch;
 }
 
 /** Every default of the agent, in one place. */
@@ -79,7 +77,6 @@ export interface ResolvedAgentOptions {
   readonly registerTimeoutMs: number;
   readonly closeTimeoutMs: number;
   readonly systemPath: string | undefined;
-  readonly fetch: typeof globalThis.fetch;
   readonly fileServer: FileServerSettings | undefined;
 }
 
@@ -130,7 +127,6 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     registerTimeoutMs: positive('registerTimeoutMs', options.registerTimeoutMs, d.registerTimeoutMs),
     closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
     systemPath: options.systemPath,
-    fetch: options.fetch ?? globalThis.fetch,
     fileServer: options.fileServer,
   });
 }

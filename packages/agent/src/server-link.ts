@@ -37,7 +37,6 @@ export interface ServerLinkOptions {
   /** Limit of one request (a claim adds its long-poll wait on top). */
   requestTimeoutMs: number;
   logger: AgentLogger;
-  fetch?: typeof globalThis.fetch | undefined;
   /** Called after every successful registration (the first and each re-registration). */
   onRegistered?: ((session: RegisterResponse) => void) | undefined;
   /** The node's file server URL, sent at register (remote nodes). */
@@ -56,11 +55,15 @@ export const nodeApiClassifier: Classifier = (error) => {
   if ((error as { code?: unknown }).code === 'InvalidResponseBody') {
     return { kind: 'retry', reason: 'invalid-response-body' };
   }
-  // fetch's `TypeError('fetch failed')` whose cause carries no code the table knows: still a transport failure.
-  if (error instanceof TypeError && error.message === 'fetch failed')
-    return { kind: 'retry', reason: 'network' };
+  // Node's HTTP parser refusing the answer (HPE_…: a proxy's garbage, a cut stream): a transport failure.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('HPE_'))
+    return { kind: 'retry', reason: 'invalid-response' };
   return undefined;
 };
+
+/** Cancels a request's timeout once it is answered (shared: `abort()` alone builds a DOMException each time). */
+const ANSWERED = Object.freeze(new Error('answered'));
 
 /** An AbortSignal that fires after `ms` on the injected clock; `dispose()` cancels the timer. */
 function timeoutSignal(clock: Clock, ms: number): { signal: AbortSignal; dispose(): void } {
@@ -70,13 +73,12 @@ function timeoutSignal(clock: Clock, ms: number): { signal: AbortSignal; dispose
     () => controller.abort(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' })),
     () => undefined,
   );
-  return { signal: controller.signal, dispose: () => timer.abort() };
+  return { signal: controller.signal, dispose: () => timer.abort(ANSWERED) };
 }
 
 export class ServerLink {
   readonly #o: ServerLinkOptions;
   readonly #base: string;
-  readonly #fetch: typeof globalThis.fetch;
   #session: RegisterResponse | undefined;
   /** The latest registration, kept while a re-registration is under way (its slots and timings still hold). */
   #last: RegisterResponse | undefined;
@@ -86,7 +88,6 @@ export class ServerLink {
   constructor(options: ServerLinkOptions) {
     this.#o = options;
     this.#base = options.serverUrl.replace(/\/+$/, '');
-    this.#fetch = options.fetch ?? globalThis.fetch;
     this.#nodeId = options.nodeId;
   }
 
@@ -171,8 +172,7 @@ export class ServerLink {
         const url = `${this.#base}/.batchite/nodes/${encodeURIComponent(session.nodeId)}/${name}`;
         const auth: NodeAuth = { kind: 'node', nodeId: session.nodeId, token: session.token };
         try {
-          return (await postJson({ url, body, auth, signal: ctx.signal, fetch: this.#fetch })) as
-            T | undefined;
+          return (await postJson({ url, body, auth, signal: ctx.signal })) as T | undefined;
         } catch (error) {
           throw this.#afterFailure(error, session);
         }
@@ -219,13 +219,7 @@ export class ServerLink {
         accountKey: o.accountKey,
         now: o.clock.now(),
       };
-      const session = (await postJson({
-        url,
-        body,
-        auth,
-        signal: timeout.signal,
-        fetch: this.#fetch,
-      })) as RegisterResponse;
+      const session = (await postJson({ url, body, auth, signal: timeout.signal })) as RegisterResponse;
       this.#nodeId = session.nodeId;
       this.#session = session;
       this.#last = session;

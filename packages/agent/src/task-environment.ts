@@ -92,12 +92,17 @@ export interface TaskEnvironmentInput {
   user?: string | undefined;
 }
 
+let userName: string | undefined;
+
+/** The agent's user name, looked up once: `os.userInfo()` reads the password database on every call. */
 function currentUser(): string {
+  if (userName !== undefined) return userName;
   try {
-    return userInfo().username;
+    userName = userInfo().username;
   } catch {
-    return process.env.USER ?? 'batchite';
+    userName = process.env.USER ?? 'batchite';
   }
+  return userName;
 }
 
 /** The full environment of a task process. */

@@ -20,6 +20,9 @@ import { CommandLineError, splitCommandLine } from './command-line.js';
 import { lookupProgram, type LaunchError } from './program-lookup.js';
 import { buildTaskEnvironment, taskDirectories, type TaskDirectories } from './task-environment.js';
 
+/** Cancels the wall-clock timer of a finished run (a shared reason: `abort()` alone builds a DOMException). */
+const RUN_OVER = Object.freeze(new Error('the run is over'));
+
 /** Why the agent kills a process: `terminate` is reported to the server, the others are not (docs/node-api.md). */
 /** `fault`: a fault rule killed the run; it is reported like an OS kill (exit −9). */
 export type KillReason = 'terminate' | 'requeued' | 'deleted' | 'leaseLost' | 'shutdown' | 'fault';
@@ -82,17 +85,13 @@ function launchErrorOf(error: unknown): LaunchError {
 
 /** Creates the task directory with an empty `wd/` and truncated output files; returns the open files. */
 async function prepareDirectories(dirs: TaskDirectories): Promise<[FileHandle, FileHandle]> {
-  await mkdir(dirs.taskDir, { recursive: true });
   await rm(dirs.workingDir, { recursive: true, force: true });
-  await mkdir(dirs.workingDir, { recursive: true });
-  await mkdir(dirs.certsDir, { recursive: true });
-  const stdout = await open(dirs.stdoutPath, 'w');
-  try {
-    return [stdout, await open(dirs.stderrPath, 'w')];
-  } catch (error) {
-    await stdout.close();
-    throw error;
-  }
+  // Both live in the task directory, which the recursive mkdirs create: no separate mkdir for it.
+  await Promise.all([mkdir(dirs.workingDir, { recursive: true }), mkdir(dirs.certsDir, { recursive: true })]);
+  const [stdout, stderr] = await Promise.allSettled([open(dirs.stdoutPath, 'w'), open(dirs.stderrPath, 'w')]);
+  if (stdout.status === 'fulfilled' && stderr.status === 'fulfilled') return [stdout.value, stderr.value];
+  for (const opened of [stdout, stderr]) if (opened.status === 'fulfilled') await opened.value.close();
+  throw stdout.status === 'rejected' ? stdout.reason : (stderr as PromiseRejectedResult).reason;
 }
 
 class TaskRun implements RunningTask {
@@ -114,7 +113,7 @@ class TaskRun implements RunningTask {
           message: `Could not start the task: ${error instanceof Error ? error.message : String(error)}`,
         }),
       )
-      .finally(() => this.#timer.abort());
+      .finally(() => this.#timer.abort(RUN_OVER));
   }
 
   get jobId(): string {

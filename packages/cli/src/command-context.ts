@@ -52,10 +52,7 @@ export function clientAction<O>(handler: Handler<O>): (...args: unknown[]) => Pr
       out: streamStyle(process.stdout, opts.color),
       err,
       signal: controller.signal,
-      async connection() {
-        connection ??= await connect(opts);
-        return connection;
-      },
+      connection: () => Promise.resolve().then(() => (connection ??= connect(opts))),
       onInterrupt: (cleanup) => cleanups.push(cleanup),
     };
     try {

@@ -4,6 +4,7 @@
  * server and its well-known development account.
  */
 import { BatchClient } from '@batchite/client';
+import { WELL_KNOWN_ACCOUNT } from '@batchite/protocol';
 import { BatchiteApi } from './batchite-api.js';
 import { UsageError } from './cli-errors.js';
 
@@ -28,15 +29,9 @@ export interface Connection {
   endpoint: string;
 }
 
-export async function connect(flags: GlobalFlags): Promise<Connection> {
-  let accountName = flags.accountName;
-  let accountKey = flags.accountKey;
-  if (accountName === undefined || accountKey === undefined) {
-    // Loaded only when needed: the server package is heavy (Fastify, SQLite) and scripts usually set the env.
-    const { WELL_KNOWN_ACCOUNT } = await import('@batchite/server');
-    accountName ??= WELL_KNOWN_ACCOUNT.name;
-    accountKey ??= WELL_KNOWN_ACCOUNT.key;
-  }
+export function connect(flags: GlobalFlags): Connection {
+  const accountName = flags.accountName ?? WELL_KNOWN_ACCOUNT.name;
+  const accountKey = flags.accountKey ?? WELL_KNOWN_ACCOUNT.key;
   const endpoint = flags.endpoint ?? DEFAULT_ENDPOINT;
   if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
     throw new UsageError(

@@ -8,3 +8,4 @@ export * from './datetime.js';
 export * from './odata.js';
 export * from './node-api.js';
 export * from './why.js';
+export * from './well-known-account.js';

@@ -22,6 +22,12 @@ export interface AttemptSetup {
   deadlineAt: number;
 }
 
+/**
+ * Why the attempt's timers are cancelled once it settles. One shared reason: `abort()` without one builds a
+ * DOMException with a stack on every call, which showed in agent profiles (one per HTTP attempt).
+ */
+const ATTEMPT_SETTLED = Object.freeze(new Error('the attempt settled'));
+
 /** Calls `fn` now; `async` turns a synchronous throw into a rejection. */
 async function invoke<T>(fn: (ctx: AttemptContext) => Promise<T>, ctx: AttemptContext): Promise<T> {
   return await fn(ctx);
@@ -81,7 +87,7 @@ export async function runAttempt<T>(
   } catch (error) {
     return { ok: false, error, abortedBy };
   } finally {
-    timers.abort();
+    timers.abort(ATTEMPT_SETTLED);
     signal?.removeEventListener('abort', onCallerAbort);
   }
 }

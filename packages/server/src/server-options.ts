@@ -4,11 +4,8 @@ import type { LocalPoolOptions } from './services/local-pool.js';
 import type { NodeLauncher } from './services/node-launcher.js';
 import type { LeaseSettings } from './services/service-context.js';
 
-/** The well-known development account, like Azurite's. Refused on non-loopback hosts. */
-export const WELL_KNOWN_ACCOUNT = Object.freeze({
-  name: 'batchite',
-  key: 'Y1dLo/hJxuVMb17X4ToLH2WtcDkvrJZ32NJexlLWhDvgq8iQHk+UCXtsKQQi/7TwdQSp+v9QRJTzehHb2qXnCw==',
-});
+/** The well-known development account, like Azurite's; refused on non-loopback hosts. */
+export { WELL_KNOWN_ACCOUNT } from '@batchite/protocol';
 
 export interface ServerOptions {
   /** Interface to listen on. @defaultValue '127.0.0.1' */

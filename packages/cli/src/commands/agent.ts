@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { WELL_KNOWN_ACCOUNT } from '@batchite/protocol';
 
 interface AgentFlags {
   server: string;
@@ -46,7 +47,6 @@ export function registerAgent(program: Command): void {
     .action(async (flags: AgentFlags) => {
       // Loaded here, not at the top, so the client commands do not pay for them.
       const { startAgent } = await import('@batchite/agent');
-      const { WELL_KNOWN_ACCOUNT } = await import('@batchite/server');
       const agent = await startAgent({
         serverUrl: flags.server,
         poolId: flags.pool,
