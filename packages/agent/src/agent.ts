@@ -263,9 +263,7 @@ class Agent implements RunningAgent {
   }
 
   async #onExit(key: string, task: HeldTask, slots: number, outcome: TaskOutcome): Promise<void> {
-    this.#usedSlots -= slots;
     task.phase = 'reporting';
-    this.#changed();
     const { jobId, taskId } = task.claim;
     const { exitCode, killedBy } = outcome;
     this.o.logger.info('task exited', {
@@ -277,7 +275,15 @@ class Agent implements RunningAgent {
     });
     const dropped =
       (task.cancel !== undefined && !REPORTED_CANCELS.has(task.cancel)) || outcome.killedBy === 'shutdown';
-    if (!dropped) await this.#report(task, outcome);
+    // A reported run keeps its slots until the answer, which brings the tasks that fill them (the server claims
+    // them in the same exchange); the claim loop only sees the slots that answer leaves free.
+    const claimNext = !dropped && this.#state === 'running' ? slots : 0;
+    if (claimNext === 0) {
+      this.#usedSlots -= slots;
+      this.#changed();
+    }
+    let next: ClaimedTask[] = [];
+    if (!dropped) next = await this.#report(task, outcome, claimNext);
     else
       this.o.logger.info('task stopped, result not reported', {
         jobId,
@@ -285,19 +291,27 @@ class Agent implements RunningAgent {
         reason: task.cancel ?? 'shutdown',
       });
     if (this.#held.get(key) === task) this.#held.delete(key);
+    if (claimNext > 0) {
+      this.#usedSlots -= slots;
+      // Claimed for this node while it was running; if it stopped meanwhile, leaving the pool requeues them.
+      if (this.#state === 'running') for (const claim of next) this.#startTask(claim);
+    }
     this.#changed();
   }
 
-  async #report(task: HeldTask, outcome: TaskOutcome): Promise<void> {
+  /** Delivers the run's result; returns the tasks the server claimed for `claimNext` freed slots. */
+  async #report(task: HeldTask, outcome: TaskOutcome, claimNext: number): Promise<ClaimedTask[]> {
     const report = completionReport(task.claim, outcome, task.cancel);
     const { jobId, taskId } = report;
     try {
-      const accepted = await this.link.complete(report, task.reportAbort.signal);
-      if (accepted) this.o.logger.info('task completed', { jobId, taskId, exitCode: report.exitCode });
+      const answer = await this.link.complete(report, task.reportAbort.signal, claimNext);
+      if (answer.accepted) this.o.logger.info('task completed', { jobId, taskId, exitCode: report.exitCode });
       else this.o.logger.warn('the server refused the result (lease no longer ours)', { jobId, taskId });
+      return answer.tasks;
     } catch (error) {
       const level = isAbort(error, task.reportAbort.signal) ? 'warn' : 'error';
       this.o.logger[level]('result not delivered', { jobId, taskId, error: String(error) });
+      return [];
     }
   }
 

@@ -5,6 +5,7 @@ export type {
   ClaimedTask,
   ClaimRequest,
   ClaimResponse,
+  CompleteRequest,
   CompleteResponse,
   CompletionReport,
   HeartbeatRequest,

@@ -12,7 +12,9 @@ import type { CallRetryOptions, Classifier, Clock, RetryPolicy } from '@batchite
 import type { AgentLogger } from './logger.js';
 import {
   AGENT_VERSION,
+  type ClaimedTask,
   type ClaimResponse,
+  type CompleteRequest,
   type CompleteResponse,
   type CompletionReport,
   type HeartbeatResponse,
@@ -134,15 +136,23 @@ export class ServerLink {
     };
   }
 
-  /** Reports a finished run; retried until answered (or `signal` aborts). Returns `accepted`. */
-  async complete(report: CompletionReport, signal: AbortSignal): Promise<boolean> {
-    const answer = await this.#call<CompleteResponse>('complete', report, {
+  /**
+   * Reports a finished run; retried until answered (or `signal` aborts). With `claimNext` > 0 the server also
+   * claims that many slots of work in the same exchange (no waiting) and answers with the tasks.
+   */
+  async complete(
+    report: CompletionReport,
+    signal: AbortSignal,
+    claimNext = 0,
+  ): Promise<{ accepted: boolean; tasks: ClaimedTask[] }> {
+    const body: CompleteRequest = claimNext > 0 ? { ...report, claimNext } : report;
+    const answer = await this.#call<CompleteResponse>('complete', body, {
       signal,
       maxAttempts: Number.POSITIVE_INFINITY,
       deadlineMs: Number.POSITIVE_INFINITY,
       attemptTimeoutMs: this.#o.requestTimeoutMs,
     });
-    return answer?.accepted === true;
+    return { accepted: answer?.accepted === true, tasks: Array.isArray(answer?.tasks) ? answer.tasks : [] };
   }
 
   /** Leaves the pool (the server requeues what the node still holds). No-op when never registered. */

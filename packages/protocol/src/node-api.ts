@@ -89,6 +89,15 @@ export interface CompletionReport extends LeaseRef {
   killedBy?: 'wallClock' | 'terminate';
 }
 
+/** A completion that also asks for the next tasks: the slots the run frees, filled in the same exchange. */
+export interface CompleteRequest extends CompletionReport {
+  /** Free slots to fill right away (no waiting); absent or 0 = report only. */
+  claimNext?: number;
+}
+
 export interface CompleteResponse {
   accepted: boolean;
+  /** With `claimNext`: the tasks claimed for the freed slots (possibly none). */
+  tasks?: ClaimedTask[];
+  leaseExpiresAt?: number;
 }

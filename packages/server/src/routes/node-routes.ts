@@ -1,5 +1,6 @@
 /** The node agent API under `/.batchite/` (docs/node-api.md). Not part of the Batch surface. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ClaimResponse } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { Account } from '../http/authentication.js';
 import { authenticate } from '../http/authentication.js';
@@ -20,6 +21,7 @@ import {
   type RegisterRequest,
 } from '../services/nodes-service.js';
 import type { ServiceContext } from '../services/service-context.js';
+import type { JobDoc, TaskDoc } from '../store/documents.js';
 
 interface NodePath {
   nodeId: string;
@@ -108,6 +110,22 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
   const node = (request: FastifyRequest<{ Params: NodePath }>) =>
     authenticateNode(context, request.params.nodeId, header(request, 'authorization'));
 
+  /** The wire form of claimed tasks (claim answers and completion answers with `claimNext`). */
+  const claimAnswer = async (request: FastifyRequest, tasks: readonly TaskDoc[]): Promise<ClaimResponse> => {
+    const jobs = new Map<string, JobDoc | undefined>();
+    const claimed = [];
+    for (const task of tasks) {
+      if (!jobs.has(task.jobId)) jobs.set(task.jobId, await context.store.getJob(task.jobId));
+      claimed.push(
+        toClaimedTask(task, jobs.get(task.jobId), context.faults, {
+          accountName: context.accountName,
+          accountUrl: `${baseUrl(request)}/`,
+        }),
+      );
+    }
+    return { tasks: claimed, leaseExpiresAt: context.clock.now() + context.leases.leaseMs };
+  };
+
   // Fault rule `nodeOffline`: the node's calls are dropped as if its network were cut, so its lease runs out.
   app.addHook('onRequest', async (request, reply) => {
     const nodeId = /^\/\.batchite\/nodes\/([^/]+)\//.exec(request.url)?.[1];
@@ -156,18 +174,7 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
       accountUrl: baseUrl(request),
       signal: stop,
     }).finally(() => request.socket.off('close', hangUp));
-    const jobs = new Map<string, Awaited<ReturnType<typeof context.store.getJob>>>();
-    const claimed = [];
-    for (const task of tasks) {
-      if (!jobs.has(task.jobId)) jobs.set(task.jobId, await context.store.getJob(task.jobId));
-      claimed.push(
-        toClaimedTask(task, jobs.get(task.jobId), context.faults, {
-          accountName: context.accountName,
-          accountUrl: `${baseUrl(request)}/`,
-        }),
-      );
-    }
-    return { tasks: claimed, leaseExpiresAt: context.clock.now() + context.leases.leaseMs };
+    return claimAnswer(request, tasks);
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/heartbeat', async (request) => {
@@ -175,15 +182,21 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
     return heartbeat(context, current, toLeases(objectBody(request)), baseUrl(request));
   });
 
+  // With `claimNext`, the slots the finished run frees are filled in the same exchange (no long poll): one
+  // request per task instead of a completion and then a claim.
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/complete', async (request) => {
     const current = await node(request);
-    const accepted = await completeOnNode(
-      context,
-      current,
-      toCompletion(objectBody(request)),
-      baseUrl(request),
-    );
-    return { accepted };
+    const body = objectBody(request);
+    const report = toCompletion(body);
+    const claimNext = optionalNumber(body, 'claimNext') ?? 0;
+    const accepted = await completeOnNode(context, current, report, baseUrl(request));
+    if (!(claimNext > 0)) return { accepted };
+    const tasks = await claimForNode(context, current, {
+      freeSlots: claimNext,
+      waitMs: 0,
+      accountUrl: baseUrl(request),
+    });
+    return { accepted, ...(await claimAnswer(request, tasks)) };
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/leave', async (request, reply) => {
