@@ -3,12 +3,19 @@
  * completions (the task state machine in task-lifecycle.ts, then the job's reaction).
  */
 import type { CancelOrder, CancelReason, LeaseRef } from '@batchite/protocol';
+import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
+import type { Mutation } from '../store/store.js';
 import { claimPolicy } from './scheduler-policy.js';
 import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
-import { refreshNode } from './nodes-service.js';
+import { nodeAccounting, refreshNode } from './nodes-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
-import { applyCompletion, recoveredFromLostNode, type CompletionReport } from './task-lifecycle.js';
+import {
+  applyCompletion,
+  recoveredFromLostNode,
+  type CompletionOutcome,
+  type CompletionReport,
+} from './task-lifecycle.js';
 import { taskRetryBackoffOf, taskRetryDelay } from './task-retry-backoff.js';
 
 export interface ClaimOptions {
@@ -26,26 +33,22 @@ export async function claimForNode(
   options: ClaimOptions,
 ): Promise<TaskDoc[]> {
   const deadline = context.clock.now() + Math.min(options.waitMs, context.leases.claimWaitMs);
+  const accounting = nodeAccounting(context, node, { renew: true }, options.accountUrl);
   for (let round = 0; ; round++) {
-    const current = await refreshNode(context, node, { renew: true }, options.accountUrl);
-    if (current.entity.state === 'leavingpool' || current.entity.schedulingState === 'disabled') return [];
-    // The agent's count is a snapshot taken when it sent the claim; while the claim waits, the server's own
-    // accounting (recomputed each round from the tasks the node holds) is the truth.
-    const serverFree = current.internal.slots - (current.entity.runningTaskSlotsCount ?? 0);
-    const free = round === 0 ? Math.min(options.freeSlots, serverFree) : serverFree;
-    const claimed =
-      free <= 0
-        ? []
-        : await context.store.claimTasks(
-            { poolId: node.poolId, nodeId: node.entity.id, freeSlots: free, now: context.clock.now() },
-            claimPolicy(
-              { poolId: node.poolId, nodeId: node.entity.id, accountUrl: options.accountUrl },
-              isoNow(context),
-            ),
-          );
+    // One transaction per round: the node's lease and counts, the claim, the counts again with what started.
+    const claim = await context.store.claimTasksForNode(
+      accounting,
+      { now: context.clock.now(), freeSlots: (current) => freeSlotsOf(current, round, options.freeSlots) },
+      claimPolicy(
+        { poolId: node.poolId, nodeId: node.entity.id, accountUrl: options.accountUrl },
+        isoNow(context),
+      ),
+    );
+    if (claim === undefined) throw apiError('NodeNotFound');
+    if (!schedulable(claim.node)) return [];
+    const claimed = claim.tasks;
     const remaining = deadline - context.clock.now();
     if (claimed.length > 0 || remaining <= 0 || options.signal?.aborted === true) {
-      if (claimed.length > 0) await refreshNode(context, node, {}, options.accountUrl);
       for (const task of claimed) context.events.emit('taskClaimed', waitedMs(task));
       return claimed;
     }
@@ -59,6 +62,19 @@ export async function claimForNode(
     wait.abort();
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+function schedulable(node: NodeDoc): boolean {
+  return node.entity.state !== 'leavingpool' && node.entity.schedulingState !== 'disabled';
+}
+
+/** Slots a claim round may fill, from the node as accounted at the start of the round. */
+function freeSlotsOf(node: NodeDoc, round: number, agentFree: number): number {
+  if (!schedulable(node)) return 0;
+  // The agent's count is a snapshot taken when it sent the claim; while the claim waits, the server's own
+  // accounting (recomputed each round from the tasks the node holds) is the truth.
+  const serverFree = node.internal.slots - (node.entity.runningTaskSlotsCount ?? 0);
+  return round === 0 ? Math.min(agentFree, serverFree) : serverFree;
 }
 
 /** How long a just-claimed task had been active. */
@@ -150,7 +166,8 @@ export async function completeOnNode(
   accountUrl: string,
 ): Promise<boolean> {
   const backoff = taskRetryBackoffOf((await context.store.getJob(report.jobId))?.entity.metadata);
-  const mutation = await context.store.mutateTask(report.jobId, report.taskId, (task) => {
+  const accounting = nodeAccounting(context, node, {}, accountUrl);
+  const mutator = (task: TaskDoc): Mutation<TaskDoc, CompletionOutcome | undefined> => {
     const lease = task.internal.lease;
     if (
       task.entity.state !== 'running' ||
@@ -166,10 +183,12 @@ export async function completeOnNode(
       outcome.task = { ...outcome.task, internal: { ...outcome.task.internal, notBefore } };
     }
     return { next: outcome.task, result: outcome };
-  });
+  };
+  // One transaction: the task's transition and the node's accounting of the finished run.
+  const mutation = await context.store.completeTask(report.jobId, report.taskId, mutator, accounting);
   const outcome = mutation?.result;
   if (outcome === undefined || mutation?.next === undefined) return false;
-  await refreshNode(context, node, { finished: mutation.next }, accountUrl);
+  if (mutation.node === undefined) throw apiError('NodeNotFound');
   context.events.emit('taskRun', runResult(report), runDurationMs(report), !outcome.completed);
   context.work.notify();
   if (outcome.completed) {

@@ -13,7 +13,6 @@ import {
 } from '@batchite/protocol';
 import { apiError, propertyValues } from '../http/api-error.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
-import type { TaskStateCounts } from '../store/store.js';
 import {
   assertCanDisable,
   assertCanEnable,
@@ -306,9 +305,26 @@ export async function finishJobDeletion(context: ServiceContext, jobId: string):
   await context.store.removeJob(jobId);
 }
 
+/** What settling needs to know about a job's tasks (existence checks, not counts: a job may hold millions). */
+interface JobActivity {
+  /** Some task is running or preparing. */
+  running: boolean;
+  /** Some task is waiting or running; asked only when the job ends with its tasks (undefined otherwise). */
+  anyLeft: boolean | undefined;
+}
+
+const RUNNING_STATES = ['running', 'preparing'] as const;
+
+async function jobActivity(context: ServiceContext, job: JobDoc): Promise<JobActivity> {
+  const jobId = job.entity.id;
+  const running = await context.store.hasTasksInStates(jobId, RUNNING_STATES);
+  if (job.entity.onAllTasksComplete !== 'terminatejob') return { running, anyLeft: undefined };
+  return { running, anyLeft: running || (await context.store.hasTasksInStates(jobId, ['active'])) };
+}
+
 /** True when no task of the job is waiting or running. */
-function nothingLeft(counts: TaskStateCounts): boolean {
-  return counts.active === 0 && counts.running === 0;
+function nothingLeft(activity: JobActivity): boolean {
+  return activity.anyLeft === false;
 }
 
 /**
@@ -318,7 +334,7 @@ function nothingLeft(counts: TaskStateCounts): boolean {
 export async function settleJobState(context: ServiceContext, jobId: string): Promise<JobDoc | undefined> {
   const job = await context.store.getJob(jobId);
   if (job === undefined || !needsSettling(job)) return undefined;
-  const counts = await context.store.countTasks(jobId);
+  const counts = await jobActivity(context, job);
   const mutation = await context.store.mutateJob(jobId, (current) => ({
     next: settledJob(current, counts, isoNow(context)),
     result: undefined,
@@ -333,9 +349,9 @@ function needsSettling(job: JobDoc): boolean {
   return state === 'active' && job.entity.onAllTasksComplete === 'terminatejob';
 }
 
-function settledJob(job: JobDoc, counts: TaskStateCounts, now: string): JobDoc | undefined {
+function settledJob(job: JobDoc, counts: JobActivity, now: string): JobDoc | undefined {
   const entity = job.entity;
-  const idle = counts.running === 0;
+  const idle = !counts.running;
   switch (entity.state) {
     case 'disabling':
       return idle ? { ...job, entity: transition(entity, 'disabled', now) } : undefined;

@@ -10,6 +10,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ComputeNode, TaskInformation } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
+import type { HeldTasks, NodeAccounting } from '../store/store.js';
 import { getPool, recordPoolNodes } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { recoveredFromLostNode } from './task-lifecycle.js';
@@ -134,9 +135,9 @@ export async function authenticateNode(
 }
 
 /** Node state from what it holds: running when it runs anything, idle otherwise. */
-function nodeStateFor(node: NodeDoc, held: readonly TaskDoc[]): NonNullable<ComputeNode['state']> {
+function nodeStateFor(node: NodeDoc, held: HeldTasks): NonNullable<ComputeNode['state']> {
   if (node.entity.state === 'leavingpool') return 'leavingpool';
-  return held.length > 0 ? 'running' : 'idle';
+  return held.tasks > 0 ? 'running' : 'idle';
 }
 
 function recentTask(task: TaskDoc, accountUrl: string): TaskInformation {
@@ -152,8 +153,6 @@ function recentTask(task: TaskDoc, accountUrl: string): TaskInformation {
 export interface NodeRefresh {
   /** Extend the node's lease (a heartbeat or claim from the agent). */
   renew?: boolean;
-  /** A run finished on the node. */
-  finished?: TaskDoc;
 }
 
 /** True when a refresh would write nothing new (state, counters and lease as stored). */
@@ -169,40 +168,62 @@ function unchangedNode(current: NodeDoc, next: NodeDoc): boolean {
   );
 }
 
-/** Recomputes a node's running counts from the tasks it holds, and applies a heartbeat or a finished run. */
+/**
+ * The node's accounting, applied by the store in the transaction that changes what the node holds: running
+ * counts and state recomputed from the tasks it holds (so they heal themselves), the lease renewed on request,
+ * and a finished run counted.
+ */
+export function nodeAccounting(
+  context: ServiceContext,
+  node: NodeDoc,
+  change: NodeRefresh,
+  accountUrl: string,
+): NodeAccounting {
+  return {
+    poolId: node.poolId,
+    nodeId: node.entity.id,
+    account(current, held, finished) {
+      let entity = transition(current.entity, nodeStateFor(current, held), isoNow(context));
+      entity = { ...entity, runningTasksCount: held.tasks, runningTaskSlotsCount: held.slots };
+      if (finished !== undefined) {
+        const succeeded = finished.entity.executionInfo?.result === 'success';
+        entity.totalTasksRun = (entity.totalTasksRun ?? 0) + 1;
+        if (succeeded) entity.totalTasksSucceeded = (entity.totalTasksSucceeded ?? 0) + 1;
+        entity.recentTasks = [recentTask(finished, accountUrl), ...(entity.recentTasks ?? [])].slice(
+          0,
+          RECENT_TASKS,
+        );
+      }
+      const internal = { ...current.internal };
+      // Renewing writes the node; do it only once half the lease has passed, so busy nodes don't write per call.
+      const now = context.clock.now();
+      const expires = current.internal.leaseExpiresAt ?? 0;
+      if (change.renew === true && expires - now < context.leases.leaseMs / 2) {
+        internal.leaseExpiresAt = now + context.leases.leaseMs;
+      }
+      const next = { ...current, entity, internal };
+      return unchangedNode(current, next) ? undefined : next;
+    },
+  };
+}
+
+/** Recomputes a node's running counts from the tasks it holds, and renews its lease on request (heartbeats). */
 export async function refreshNode(
   context: ServiceContext,
   node: NodeDoc,
   change: NodeRefresh,
   accountUrl: string,
 ): Promise<NodeDoc> {
-  const held = await context.store.listTasksHeldBy(node.poolId, node.entity.id);
-  const now = isoNow(context);
-  const mutation = await context.store.mutateNode(node.poolId, node.entity.id, (current) => {
-    let entity = transition(current.entity, nodeStateFor(current, held), now);
-    entity = {
-      ...entity,
-      runningTasksCount: held.length,
-      runningTaskSlotsCount: held.reduce((sum, task) => sum + (task.entity.requiredSlots ?? 1), 0),
-    };
-    if (change.finished !== undefined) {
-      const succeeded = change.finished.entity.executionInfo?.result === 'success';
-      entity.totalTasksRun = (entity.totalTasksRun ?? 0) + 1;
-      if (succeeded) entity.totalTasksSucceeded = (entity.totalTasksSucceeded ?? 0) + 1;
-      entity.recentTasks = [recentTask(change.finished, accountUrl), ...(entity.recentTasks ?? [])].slice(
-        0,
-        RECENT_TASKS,
-      );
-    }
-    const internal = { ...current.internal };
-    // Renewing writes the node; do it only once half the lease has passed, so busy nodes don't write per call.
-    const expires = current.internal.leaseExpiresAt ?? 0;
-    if (change.renew === true && expires - context.clock.now() < context.leases.leaseMs / 2) {
-      internal.leaseExpiresAt = context.clock.now() + context.leases.leaseMs;
-    }
-    const next = { ...current, entity, internal };
-    return { next: unchangedNode(current, next) ? undefined : next, result: current };
-  });
+  const tasks = await context.store.listTasksHeldBy(node.poolId, node.entity.id);
+  const held = {
+    tasks: tasks.length,
+    slots: tasks.reduce((sum, t) => sum + (t.entity.requiredSlots ?? 1), 0),
+  };
+  const accounting = nodeAccounting(context, node, change, accountUrl);
+  const mutation = await context.store.mutateNode(node.poolId, node.entity.id, (current) => ({
+    next: accounting.account(current, held),
+    result: current,
+  }));
   if (mutation === undefined) throw apiError('NodeNotFound');
   return mutation.next ?? mutation.result;
 }

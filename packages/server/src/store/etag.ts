@@ -7,3 +7,18 @@ export function formatEtag(sequence: number): string {
 export function stampDoc<D extends { entity: object }>(doc: D, eTag: string, nowMs: number): D {
   return { ...doc, entity: { ...doc.entity, eTag, lastModified: new Date(nowMs).toISOString() } };
 }
+
+export type Stamp = <D extends { entity: object }>(doc: D) => D;
+
+/**
+ * Stamps documents with consecutive eTags from the sequence value `first` on, all with the same lastModified:
+ * a transaction takes its range of the sequence once instead of once per document.
+ */
+export function stampRange(first: number, nowMs: number): Stamp {
+  let next = first;
+  const lastModified = new Date(nowMs).toISOString();
+  return <D extends { entity: object }>(doc: D): D => ({
+    ...doc,
+    entity: { ...doc.entity, eTag: formatEtag(next++), lastModified },
+  });
+}

@@ -64,6 +64,45 @@ export interface ClaimPolicy {
   start(task: TaskDoc, job: JobDoc): TaskDoc;
 }
 
+/** What a node holds, counted inside a transaction from the tasks whose lease names it. */
+export interface HeldTasks {
+  tasks: number;
+  /** Sum of the held tasks' requiredSlots. */
+  slots: number;
+}
+
+/**
+ * How a transaction that changes what a node holds (a claim, a finished run) keeps the node's document in step,
+ * in the same transaction: the node row is locked first, its held tasks counted after the task writes.
+ */
+export interface NodeAccounting {
+  poolId: string;
+  nodeId: string;
+  /**
+   * The node's next document given what it holds (`finished`: the task whose run just ended, as written), or
+   * `undefined` to write nothing. Synchronous, free of I/O; may be called more than once per transaction.
+   */
+  account(current: NodeDoc, held: HeldTasks, finished?: TaskDoc): NodeDoc | undefined;
+}
+
+export interface NodeClaimRequest {
+  /** Injected clock, ms. */
+  now: number;
+  /** Slots to fill, given the node as accounted before the claim (0 or less claims nothing). */
+  freeSlots(node: NodeDoc): number;
+}
+
+export interface NodeClaim {
+  /** The node as written after the claim (or as stored, when its accounting changed nothing). */
+  node: NodeDoc;
+  tasks: TaskDoc[];
+}
+
+export interface RunCompletion<R> extends Mutation<TaskDoc, R> {
+  /** The node after its accounting; undefined when the node is gone or the task was not written. */
+  node?: NodeDoc;
+}
+
 export interface Store {
   /** Short name for logs and docs, e.g. `sqlite:/path/batchite.db`. */
   readonly description: string;
@@ -123,6 +162,29 @@ export interface Store {
    * run and how a started task looks; the adapter only reads candidates and writes the started tasks.
    */
   claimTasks(request: ClaimRequest, policy: ClaimPolicy): Promise<TaskDoc[]>;
+  /**
+   * A node's claim in one transaction: accounts the node (its lease, its counts from what it holds), asks how
+   * many slots to fill, claims like `claimTasks`, accounts the node again with the started tasks and writes it
+   * once. Undefined when the node does not exist (nothing is claimed then).
+   */
+  claimTasksForNode(
+    node: NodeAccounting,
+    request: NodeClaimRequest,
+    policy: ClaimPolicy,
+  ): Promise<NodeClaim | undefined>;
+  /**
+   * The end of a run on a node, in one transaction: `mutator` decides the task's next document (as in
+   * `mutateTask`); when it writes one, the node is accounted with that task as `finished` and written too.
+   * Undefined when the task does not exist.
+   */
+  completeTask<R>(
+    jobId: string,
+    taskId: string,
+    mutator: Mutator<TaskDoc, R>,
+    node: NodeAccounting,
+  ): Promise<RunCompletion<R> | undefined>;
+  /** Whether any task of the job is in one of the states (cheaper than counting them all). */
+  hasTasksInStates(jobId: string, states: readonly string[]): Promise<boolean>;
   /** Tasks whose lease is held by the node. */
   listTasksHeldBy(poolId: string, nodeId: string): Promise<TaskDoc[]>;
   /** Nodes whose lease expired before `now` and are not yet marked offline. */

@@ -7,6 +7,7 @@ import { FakeClock } from '@batchite/retry';
 import type { Store } from '../../src/store/store.js';
 import { claimCases } from './cases-claims.js';
 import { documentCases } from './cases-documents.js';
+import { nodeRunCases } from './cases-node-runs.js';
 import { taskCases } from './cases-tasks.js';
 import { T0 } from './fixtures.js';
 import type { StoreBackend } from './store-backend.js';
@@ -52,5 +53,6 @@ export function storeConformance(backend: StoreBackend): void {
     documentCases(ctx);
     taskCases(ctx);
     claimCases(ctx);
+    nodeRunCases(ctx);
   });
 }

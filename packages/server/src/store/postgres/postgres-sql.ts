@@ -2,7 +2,8 @@
  * Every statement the PostgreSQL adapter runs, named so each connection prepares it once. Time is always a
  * parameter (the injected clock), never `now()`. Locking: `mutate*` and `addTasks` lock their row `FOR UPDATE`;
  * claims lock candidate tasks `FOR UPDATE SKIP LOCKED`, so concurrent claims never wait for, or take, the same
- * task. Locks are always taken job row first, then task rows, so transactions cannot deadlock on each other.
+ * task. Locks are always taken node row first (claims and completions account their node in the same
+ * transaction), then job row, then task rows, so transactions cannot deadlock on each other.
  */
 import type { Statement } from './postgres-transaction.js';
 
@@ -134,6 +135,15 @@ export const SQL = Object.freeze({
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::bigint[], $8::text[])
        AS v (job_key, key, state, result, slots, lease_node, not_before, doc)
      WHERE t.job_key = v.job_key AND t.key = v.key`,
+  ),
+  taskInStates: statement(
+    'task_in_states',
+    `SELECT 1 AS found FROM tasks WHERE job_key = $1 AND state = ANY($2::text[]) LIMIT 1`,
+  ),
+  /** What a node holds (its accounting), from the tasks whose lease names it. */
+  heldCounts: statement(
+    'held_counts',
+    `SELECT count(*)::int AS tasks, coalesce(sum(slots), 0)::int AS slots FROM tasks WHERE lease_node = $1`,
   ),
   removeTask: statement('remove_task', `DELETE FROM tasks WHERE job_key = $1 AND key = $2`),
   countTasks: statement(

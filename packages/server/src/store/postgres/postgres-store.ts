@@ -9,13 +9,17 @@ import type { Clock, RetryOptions } from '@batchite/retry';
 import { Pool, type PoolClient } from 'pg';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../documents.js';
 import { formatEtag, stampDoc } from '../etag.js';
-import { jobColumns, leaseNodeKey, nodeColumns } from '../columns.js';
+import { jobColumns, leaseNodeKey } from '../columns.js';
 import type {
   ClaimPolicy,
   ClaimRequest,
   Mutation,
   Mutator,
+  NodeAccounting,
+  NodeClaim,
+  NodeClaimRequest,
   PageQuery,
+  RunCompletion,
   Store,
   TaskPageQuery,
   TaskStateCounts,
@@ -23,10 +27,17 @@ import type {
 import { JobMissing } from '../store-errors.js';
 import { addCounts, emptyTaskCounts } from '../task-counts.js';
 import { claimInTransaction } from './postgres-claim.js';
+import {
+  claimForNodeInTransaction,
+  completeInTransaction,
+  nodeValues,
+  writeStarted,
+  type PostgresWriter,
+} from './postgres-node-runs.js';
 import { migrate } from './postgres-migrations.js';
 import { WorkListener, type WorkNotifications } from './postgres-notifications.js';
 import { SQL, type DocRow, type LockedRow } from './postgres-sql.js';
-import { insertTaskRows, taskRowArrays, taskValues } from './postgres-task-rows.js';
+import { insertTaskRows, taskValues } from './postgres-task-rows.js';
 import { inTransaction, rowsOf, type Statement } from './postgres-transaction.js';
 
 export interface PostgresStoreOptions {
@@ -321,18 +332,44 @@ export class PostgresStore implements Store, WorkNotifications {
     return counts;
   }
 
+  /** What the node-run transactions (postgres-node-runs.ts) use of this store. */
+  private readonly writer: PostgresWriter = {
+    stamp: (doc, etag) => this.stamp(doc, etag),
+    notifyIn: (client) => this.notifyIn(client),
+  };
+
   claimTasks(request: ClaimRequest, policy: ClaimPolicy): Promise<TaskDoc[]> {
-    return inTransaction(this.pool, async (client) => {
-      const started = await claimInTransaction(client, request, policy);
-      if (started.length === 0) return [];
-      const etags = await rowsOf<{ etag: string }>(client, SQL.nextEtags, [started.length]);
-      const written = started.map(({ jobKey, task }, index) => ({
-        jobKey,
-        task: this.stamp(task, etags[index]?.etag ?? 0),
-      }));
-      await rowsOf(client, SQL.updateTasks, taskRowArrays(written));
-      return written.map(({ task }) => task);
-    });
+    return inTransaction(this.pool, async (client) =>
+      writeStarted(client, this.writer, await claimInTransaction(client, request, policy)),
+    );
+  }
+
+  claimTasksForNode(
+    node: NodeAccounting,
+    request: NodeClaimRequest,
+    policy: ClaimPolicy,
+  ): Promise<NodeClaim | undefined> {
+    return inTransaction(this.pool, (client) =>
+      claimForNodeInTransaction(client, this.writer, node, request, policy),
+    );
+  }
+
+  completeTask<R>(
+    jobId: string,
+    taskId: string,
+    mutator: Mutator<TaskDoc, R>,
+    node: NodeAccounting,
+  ): Promise<RunCompletion<R> | undefined> {
+    const [jobKey, key] = [idKey(jobId), idKey(taskId)];
+    return inTransaction(this.pool, (client) =>
+      completeInTransaction(client, this.writer, jobKey, key, mutator, node),
+    );
+  }
+
+  async hasTasksInStates(jobId: string, states: readonly string[]): Promise<boolean> {
+    if (states.length === 0) return false;
+    const rows = await rowsOf(this.pool, SQL.taskInStates, [idKey(jobId), states]);
+    return rows.length > 0;
   }
 
   listTasksHeldBy(poolId: string, nodeId: string): Promise<TaskDoc[]> {
@@ -368,11 +405,6 @@ export class PostgresStore implements Store, WorkNotifications {
     await this.listener.close();
     await this.pool.end();
   }
-}
-
-function nodeValues(doc: NodeDoc): unknown[] {
-  const c = nodeColumns(doc);
-  return [c.pool_key, c.key, c.lease_expires, c.doc];
 }
 
 function jobValues(doc: JobDoc): unknown[] {

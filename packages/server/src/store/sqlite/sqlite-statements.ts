@@ -11,6 +11,7 @@ export interface DocRow {
 export interface Query<P extends unknown[], R> {
   get(...params: P): R | undefined;
   all(...params: P): R[];
+  iterate(...params: P): IterableIterator<R>;
 }
 
 export interface Command<P extends unknown[]> {
@@ -21,8 +22,9 @@ export function prepareStatements(db: Database.Database) {
   const query = <P extends unknown[], R>(sql: string) => db.prepare(sql) as unknown as Query<P, R>;
   const command = <P extends unknown[]>(sql: string) => db.prepare(sql) as unknown as Command<P>;
   return {
-    nextEtag: query<[], { value: number }>(
-      `UPDATE meta SET value = value + 1 WHERE key = 'etag_seq' RETURNING value`,
+    /** Takes `n` eTag sequence values at once; returns the last. */
+    nextEtags: query<[number], { value: number }>(
+      `UPDATE meta SET value = value + ? WHERE key = 'etag_seq' RETURNING value`,
     ),
     nextTaskSeq: query<[number], { value: number }>(
       `UPDATE meta SET value = value + ? WHERE key = 'task_seq' RETURNING value`,
@@ -77,14 +79,20 @@ export function prepareStatements(db: Database.Database) {
     listTasksInState: query<[string, string, string, number], DocRow>(
       `SELECT doc FROM tasks WHERE job_key = ? AND state = ? AND key > ? ORDER BY key LIMIT ?`,
     ),
+    taskInStates: query<[string, string], { found: number }>(
+      `SELECT 1 AS found FROM tasks WHERE job_key = ? AND state IN (SELECT value FROM json_each(?)) LIMIT 1`,
+    ),
     runningCount: query<[string], { n: number }>(
       `SELECT COUNT(*) AS n FROM tasks WHERE job_key = ? AND state IN ('running', 'preparing')`,
     ),
-    runnableTasks: query<[string, number, number, number], DocRow & { seq: number }>(
-      `SELECT doc, seq FROM tasks WHERE job_key = ? AND state = 'active'
-       AND (not_before IS NULL OR not_before <= ?) AND seq > ? ORDER BY seq LIMIT ?`,
+    runnableTasks: query<[string, number, number], DocRow>(
+      `SELECT doc FROM tasks WHERE job_key = ? AND state = 'active'
+       AND (not_before IS NULL OR not_before <= ?) ORDER BY seq LIMIT ?`,
     ),
     tasksHeldBy: query<[string], DocRow>(`SELECT doc FROM tasks WHERE lease_node = ?`),
+    heldCounts: query<[string], { tasks: number; slots: number }>(
+      `SELECT COUNT(*) AS tasks, COALESCE(SUM(slots), 0) AS slots FROM tasks WHERE lease_node = ?`,
+    ),
     updateTask: command<[TaskColumns]>(
       `UPDATE tasks SET state = @state, result = @result, slots = @slots, lease_node = @lease_node,
        not_before = @not_before, doc = @doc WHERE job_key = @job_key AND key = @key`,

@@ -8,13 +8,17 @@ import Database from 'better-sqlite3';
 import { idKey } from '@batchite/protocol';
 import type { Clock } from '@batchite/retry';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../documents.js';
-import { formatEtag, stampDoc } from '../etag.js';
+import { stampRange, type Stamp } from '../etag.js';
 import type {
   ClaimPolicy,
   ClaimRequest,
   Mutation,
   Mutator,
+  NodeAccounting,
+  NodeClaim,
+  NodeClaimRequest,
   PageQuery,
+  RunCompletion,
   Store,
   TaskPageQuery,
   TaskStateCounts,
@@ -22,6 +26,12 @@ import type {
 import { JobMissing } from '../store-errors.js';
 import { addCounts, emptyTaskCounts } from '../task-counts.js';
 import { claimInTransaction } from './sqlite-claim.js';
+import {
+  claimForNodeInTransaction,
+  completeInTransaction,
+  writeStarted,
+  type SqliteWriter,
+} from './sqlite-node-runs.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { jobColumns, leaseNodeKey, nodeColumns, taskColumns } from '../columns.js';
 import { prepareStatements, type DocRow, type Statements } from './sqlite-statements.js';
@@ -48,6 +58,7 @@ export class SqliteStore implements Store {
   readonly description: string;
   private readonly db: Database.Database;
   private readonly statements: Statements;
+  private readonly writer: SqliteWriter;
 
   constructor(
     readonly path: string,
@@ -61,11 +72,17 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     this.statements = prepareStatements(this.db);
+    this.writer = { statements: this.statements, stamps: (count) => this.stamps(count) };
+  }
+
+  /** Takes `count` eTags from the sequence in one statement; the returned stamp hands them out in order. */
+  private stamps(count: number): Stamp {
+    const last = this.statements.nextEtags.get(count)?.value ?? count;
+    return stampRange(last - count + 1, this.clock.now());
   }
 
   private stamp<D extends { entity: object }>(doc: D): D {
-    const seq = this.statements.nextEtag.get()?.value ?? 0;
-    return stampDoc(doc, formatEtag(seq), this.clock.now());
+    return this.stamps(1)(doc);
   }
 
   /** Runs `mutator` on the parsed row inside one transaction and writes the result back. */
@@ -236,8 +253,9 @@ export class SqliteStore implements Store {
       if (job === undefined) throw new JobMissing();
       check(job);
       const lastSeq = this.statements.nextTaskSeq.get(tasks.length)?.value ?? tasks.length;
+      const stamp = this.stamps(tasks.length);
       return tasks.map((task, index) => {
-        const doc = this.stamp(task);
+        const doc = stamp(task);
         const seq = lastSeq - tasks.length + index + 1;
         const info = this.statements.insertTask.run({ ...taskColumns(jobKey, doc), seq });
         return info.changes === 0 ? undefined : doc;
@@ -298,14 +316,36 @@ export class SqliteStore implements Store {
   }
 
   claimTasks(request: ClaimRequest, policy: ClaimPolicy): Promise<TaskDoc[]> {
-    const run = this.db.transaction(() =>
-      claimInTransaction(this.statements, request, policy, (jobKey, task) => {
-        const started = this.stamp(task);
-        this.writeTask(jobKey, started);
-        return started;
-      }),
-    );
+    const run = this.db.transaction(() => {
+      const started = claimInTransaction(this.statements, request, policy);
+      return started.length === 0 ? [] : writeStarted(this.writer, started).tasks;
+    });
     return settle(run);
+  }
+
+  claimTasksForNode(
+    node: NodeAccounting,
+    request: NodeClaimRequest,
+    policy: ClaimPolicy,
+  ): Promise<NodeClaim | undefined> {
+    return settle(this.db.transaction(() => claimForNodeInTransaction(this.writer, node, request, policy)));
+  }
+
+  completeTask<R>(
+    jobId: string,
+    taskId: string,
+    mutator: Mutator<TaskDoc, R>,
+    node: NodeAccounting,
+  ): Promise<RunCompletion<R> | undefined> {
+    const jobKey = idKey(jobId);
+    const key = idKey(taskId);
+    return settle(this.db.transaction(() => completeInTransaction(this.writer, jobKey, key, mutator, node)));
+  }
+
+  hasTasksInStates(jobId: string, states: readonly string[]): Promise<boolean> {
+    if (states.length === 0) return Promise.resolve(false);
+    const row = this.statements.taskInStates.get(idKey(jobId), JSON.stringify(states));
+    return Promise.resolve(row !== undefined);
   }
 
   listTasksHeldBy(poolId: string, nodeId: string): Promise<TaskDoc[]> {
