@@ -3,6 +3,7 @@
  * killed (kill -9) without touching the server, and all nodes die with the server (`--exit-with-parent`).
  */
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { LaunchedNode, NodeLauncher, NodeLaunchRequest } from '@batchite/server';
 
@@ -42,8 +43,12 @@ export function childProcessNodeLauncher(options: ChildNodeLauncherOptions = {})
           BATCHITE_ACCOUNT_NAME: request.accountName,
           BATCHITE_ACCOUNT_KEY: request.accountKey,
         },
-        stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
+        // stdin is a lifeline: however this process ends, the agent sees its pipe close and stops at once.
+        stdio: ['pipe', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
       });
+      const lifeline = child.stdin as Socket | null;
+      lifeline?.on('error', () => undefined);
+      lifeline?.unref();
       const exited = new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
         child.once('error', () => resolve());

@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { WELL_KNOWN_ACCOUNT } from '@batchite/protocol';
@@ -41,7 +42,10 @@ export function registerAgent(program: Command): void {
     .option('--slots <n>', 'task slots (default: the pool taskSlotsPerNode)')
     .option('--root <dir>', 'root of task directories', process.env.BATCHITE_DATA_DIR ?? './.batchite')
     .option('--node-id <id>', 'node id to use (keeps identity across restarts)')
-    .option('--exit-with-parent', 'exit when the parent process (the server that started us) is gone')
+    .option(
+      '--exit-with-parent',
+      'exit when the parent process (the server that started us) is gone, or when stdin is a pipe that ends',
+    )
     .option('--files-listen <host:port>', "serve this node's task files for a server on another machine")
     .option('--files-url <url>', 'URL the server uses to reach the file server (default: http://host:port)')
     .action(async (flags: AgentFlags) => {
@@ -75,6 +79,13 @@ export function registerAgent(program: Command): void {
         if (!stopping) process.exit(exit.reason === 'failed' ? 1 : 0);
       });
       if (flags.exitWithParent === true) {
+        // A parent that starts us with a pipe as stdin (the server's local nodes) is gone when the pipe ends:
+        // noticed at once, even after a kill -9 — a poll leaves a window in which a restarted server could
+        // hand this orphan work that the new agent of the same node id is also given.
+        if (fstatSync(0).isFIFO()) {
+          process.stdin.once('close', () => stop(false));
+          process.stdin.on('data', () => undefined).resume();
+        }
         const parent = process.ppid;
         setInterval(() => {
           if (process.ppid !== parent) stop(false);
