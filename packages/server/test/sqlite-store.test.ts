@@ -23,6 +23,31 @@ function task(jobId: string, id: string): TaskDoc {
 }
 
 describe('SqliteStore', () => {
+  it('commits execution progress without waiting for the disk and goes back to FULL, also after a failure', async () => {
+    const store = new SqliteStore(join(dir, 'sync.db'), new FakeClock(1_700_000_000_000));
+    const internals = store as unknown as {
+      db: { pragma(source: string, options: { simple: true }): unknown };
+      withoutFsync<T>(work: () => T): T;
+    };
+    const level = () => internals.db.pragma('synchronous', { simple: true });
+    assert.equal(level(), 2, 'FULL for everything an API call writes');
+    assert.equal(
+      internals.withoutFsync(() => level()),
+      1,
+      'NORMAL inside a progress transaction',
+    );
+    assert.equal(level(), 2);
+    assert.throws(
+      () =>
+        internals.withoutFsync(() => {
+          throw new Error('rolled back');
+        }),
+      /rolled back/,
+    );
+    assert.equal(level(), 2, 'FULL again after a failed transaction');
+    await store.close();
+  });
+
   it('keeps ids unique case-insensitively and preserves their casing', async () => {
     const store = new SqliteStore(join(dir, 'case.db'), new FakeClock(1_700_000_000_000));
     assert.ok(await store.insertJob(job('MyJob')));

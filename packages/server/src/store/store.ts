@@ -166,6 +166,12 @@ export interface Store {
    * A node's claim in one transaction: accounts the node (its lease, its counts from what it holds), asks how
    * many slots to fill, claims like `claimTasks`, accounts the node again with the started tasks and writes it
    * once. Undefined when the node does not exist (nothing is claimed then).
+   *
+   * Execution progress (this and `completeTask`) commits without waiting for the disk: it survives a crash of
+   * the server process, and is flushed with the next other write; only an OS crash or power loss can step it
+   * back, to a state the lease machinery already handles (the run is redone, no retry spent). Every other
+   * write — everything a Batch API call changes — is on disk before the call is answered. See
+   * docs/task-semantics.md "Durability".
    */
   claimTasksForNode(
     node: NodeAccounting,

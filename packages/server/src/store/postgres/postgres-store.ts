@@ -40,6 +40,9 @@ import { SQL, type DocRow, type LockedRow } from './postgres-sql.js';
 import { insertTaskRows, taskValues } from './postgres-task-rows.js';
 import { inTransaction, rowsOf, type Statement } from './postgres-transaction.js';
 
+/** Claims and completions commit without waiting for the WAL flush (store.ts `claimTasksForNode`). */
+const EXECUTION_PROGRESS = { waitForDisk: false };
+
 export interface PostgresStoreOptions {
   /** Most connections the store's pool opens (the LISTEN connection comes on top). @defaultValue `10` */
   maxConnections?: number;
@@ -349,8 +352,10 @@ export class PostgresStore implements Store, WorkNotifications {
     request: NodeClaimRequest,
     policy: ClaimPolicy,
   ): Promise<NodeClaim | undefined> {
-    return inTransaction(this.pool, (client) =>
-      claimForNodeInTransaction(client, this.writer, node, request, policy),
+    return inTransaction(
+      this.pool,
+      (client) => claimForNodeInTransaction(client, this.writer, node, request, policy),
+      EXECUTION_PROGRESS,
     );
   }
 
@@ -361,8 +366,10 @@ export class PostgresStore implements Store, WorkNotifications {
     node: NodeAccounting,
   ): Promise<RunCompletion<R> | undefined> {
     const [jobKey, key] = [idKey(jobId), idKey(taskId)];
-    return inTransaction(this.pool, (client) =>
-      completeInTransaction(client, this.writer, jobKey, key, mutator, node),
+    return inTransaction(
+      this.pool,
+      (client) => completeInTransaction(client, this.writer, jobKey, key, mutator, node),
+      EXECUTION_PROGRESS,
     );
   }
 

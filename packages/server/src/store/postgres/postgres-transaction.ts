@@ -22,13 +22,19 @@ export async function rowsOf<R extends QueryResultRow>(
 /**
  * Runs `work` between BEGIN and COMMIT on one connection. When `work` throws, the transaction rolls back and the
  * error propagates unchanged; a connection that cannot even roll back is discarded, not returned to the pool.
- * A resolved call has committed (PostgreSQL's default `synchronous_commit = on` makes that durable).
+ * A resolved call has committed (PostgreSQL's default `synchronous_commit = on` makes that durable). With
+ * `waitForDisk: false` (execution progress, store.ts `claimTasksForNode`) the commit does not wait for the WAL
+ * flush: a database crash may lose the latest such transactions, never leave a partial one.
  */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+  { waitForDisk = true }: { waitForDisk?: boolean } = {},
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    await client.query(waitForDisk ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit TO OFF');
     const result = await work(client);
     await client.query('COMMIT');
     return result;

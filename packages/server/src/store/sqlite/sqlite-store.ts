@@ -1,6 +1,7 @@
 /**
  * The embedded store: one SQLite file through better-sqlite3 (synchronous, one writer), WAL journal and
- * `synchronous = FULL`, so a committed write is on disk before the API answers.
+ * `synchronous = FULL`, so a committed write is on disk before the API answers — except execution progress
+ * (node claims and completions), committed with `synchronous = NORMAL` (see `withoutFsync`).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -328,7 +329,8 @@ export class SqliteStore implements Store {
     request: NodeClaimRequest,
     policy: ClaimPolicy,
   ): Promise<NodeClaim | undefined> {
-    return settle(this.db.transaction(() => claimForNodeInTransaction(this.writer, node, request, policy)));
+    const claim = this.db.transaction(() => claimForNodeInTransaction(this.writer, node, request, policy));
+    return settle(() => this.withoutFsync(claim));
   }
 
   completeTask<R>(
@@ -339,7 +341,24 @@ export class SqliteStore implements Store {
   ): Promise<RunCompletion<R> | undefined> {
     const jobKey = idKey(jobId);
     const key = idKey(taskId);
-    return settle(this.db.transaction(() => completeInTransaction(this.writer, jobKey, key, mutator, node)));
+    const complete = this.db.transaction(() =>
+      completeInTransaction(this.writer, jobKey, key, mutator, node),
+    );
+    return settle(() => this.withoutFsync(complete));
+  }
+
+  /**
+   * Runs an execution-progress transaction with `synchronous = NORMAL` (store.ts `claimTasksForNode`): its WAL
+   * frames reach the OS at commit but are fsynced by the next FULL commit or checkpoint. WAL is append-only, so
+   * after a power loss the file holds a prefix of the commits, never a mix.
+   */
+  private withoutFsync<T>(transaction: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return transaction();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   hasTasksInStates(jobId: string, states: readonly string[]): Promise<boolean> {
