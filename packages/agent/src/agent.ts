@@ -150,6 +150,8 @@ class Agent implements RunningAgent {
     if (this.#state === 'running' || this.#state === 'draining') {
       this.#state = 'closing';
       if (this.#exit.reason !== 'failed') this.#exit = { reason: 'closed' };
+      // Results may still be delivered, but never under a new registration (see ServerLink.stopRegistering).
+      this.link.stopRegistering();
       this.#claimAbort.abort();
       for (const task of this.#held.values()) task.run.kill('shutdown');
       this.#changed();
@@ -363,6 +365,8 @@ class Agent implements RunningAgent {
         this.#applyCancels(answer.cancel);
       } catch (error) {
         if (signal.aborted) return;
+        // While closing, a lost session is final (no new registration): the heartbeats simply end.
+        if (this.#state === 'closing' || this.#state === 'leaving') return;
         if (isRetryError(error) && error.reason === 'non-retryable') return this.#fail('heartbeat', error);
         this.o.logger.warn('heartbeat not answered in time', { error: String(error) });
       }

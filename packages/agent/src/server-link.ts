@@ -45,8 +45,17 @@ export interface ServerLinkOptions {
   fileUrl?: string | undefined;
 }
 
+/** A call that needs a session after `stopRegistering()` and has none. */
+export class NodeGoneError extends Error {
+  override readonly name = 'NodeGoneError';
+  constructor(nodeId: string | undefined) {
+    super(`node ${nodeId ?? '(unregistered)'} is shutting down and will not register again`);
+  }
+}
+
 /** Our own reading of node-API failures; anything it leaves undefined goes to the engine's default table. */
 export const nodeApiClassifier: Classifier = (error) => {
+  if (error instanceof NodeGoneError) return { kind: 'fatal', reason: 'node-shutting-down' };
   if (error instanceof NodeApiError) {
     if (error.code === 'NodeNotFound') return { kind: 'retry', reason: 'node-not-found', unprocessed: true };
     if (error.statusCode === 403 && error.staleToken) {
@@ -86,11 +95,21 @@ export class ServerLink {
   #last: RegisterResponse | undefined;
   #registering: Promise<RegisterResponse> | undefined;
   #nodeId: string | undefined;
+  #noMoreRegistrations = false;
 
   constructor(options: ServerLinkOptions) {
     this.#o = options;
     this.#base = options.serverUrl.replace(/\/+$/, '');
     this.#nodeId = options.nodeId;
+  }
+
+  /**
+   * From now on, a lost session is not registered again: calls that need one fail (not retried). An agent that
+   * is shutting down may still deliver results, but registering again would take its node id away from the
+   * agent that replaced it (a restarted server's new local node) and requeue that agent's tasks.
+   */
+  stopRegistering(): void {
+    this.#noMoreRegistrations = true;
   }
 
   /** The latest successful registration (undefined before the first). */
@@ -208,6 +227,7 @@ export class ServerLink {
    */
   async #ensureSession(): Promise<RegisterResponse> {
     if (this.#session !== undefined) return this.#session;
+    if (this.#noMoreRegistrations) throw new NodeGoneError(this.#nodeId);
     this.#registering ??= this.#register().finally(() => {
       this.#registering = undefined;
     });

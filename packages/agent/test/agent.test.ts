@@ -229,6 +229,27 @@ describe('agent against a scripted node API', () => {
     assert.equal(server.registrations.length, 1, 'it did not steal the id back');
   });
 
+  it('close() still delivers a finished result but never registers again to do so', async () => {
+    const { agent } = await start();
+    server.enqueue({ jobId: 'j', taskId: 'pending', commandLine: waitForFlag('pending-go', 0) });
+    await server.waitFor(() => server.leases.has('j/pending'), 'claimed');
+    server.forcedStatus = { status: 503, code: 'ServerBusy' };
+    await raiseFlag('pending-go');
+    await server.waitFor(
+      () => server.requests.some((r) => r.op === 'complete' && r.status === 503),
+      'a refused completion',
+    );
+    const closed = agent.close();
+    // A restarted server that no longer knows the node: registering again would take the node id from the
+    // agent that replaced this one, and requeue its tasks.
+    server.forgetNode(agent.nodeId);
+    server.forcedStatus = undefined;
+    await closed;
+    assert.equal(server.registrations.length, 1, 'no second registration while closing');
+    assert.equal(server.completions.length, 0);
+    assert.deepEqual(await agent.finished, { reason: 'closed' });
+  });
+
   it('close() kills running tasks, reports none of them and leaves', async () => {
     const { agent } = await start();
     const pidFile = (id: string) => join(root, 'shared', `${id}.pid`);
