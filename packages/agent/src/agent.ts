@@ -63,7 +63,7 @@ interface HeldTask {
   readonly run: RunningTask;
   /** The server's cancel order, when one arrived. */
   cancel?: CancelOrder['reason'];
-  /** Aborts the completion report (a cancel that says "do not report", or the close timeout). */
+  /** Aborts the completion report when `close()` runs out of time. */
   readonly reportAbort: AbortController;
   phase: 'running' | 'reporting';
 }
@@ -319,8 +319,11 @@ class Agent implements RunningAgent {
 
   #cancel(task: HeldTask, reason: CancelOrder['reason']): void {
     task.cancel ??= reason;
+    // A report already under way is not aborted: the server refuses a run it no longer wants (accepted:
+    // false), and the answer may carry the tasks it claimed for this node's freed slots (claimNext) — dropping
+    // it would strand them until their lease ran out. A heartbeat sent while the report travels says
+    // `leaseLost` for exactly that run, because the server has already recorded it.
     if (task.phase === 'running') task.run.kill(KILL_REASON[reason]);
-    else if (!REPORTED_CANCELS.has(reason)) task.reportAbort.abort();
   }
 
   #leases(): LeaseRef[] {

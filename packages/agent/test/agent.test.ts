@@ -191,6 +191,29 @@ describe('agent against a scripted node API', () => {
     assert.equal(server.completions[0]?.exitCode, -9);
   });
 
+  it('gets the next task in the completion answer, even when a heartbeat says leaseLost while it travels', async () => {
+    await start();
+    // Both slots, so no claim long poll is open beside the report.
+    server.enqueue({ jobId: 'j', taskId: 'first', commandLine: '/bin/true', requiredSlots: 2 });
+    const release = server.holdCompletions();
+    await server.waitFor(() => server.completions.length === 1, 'the first run reported');
+    server.enqueue({ jobId: 'j', taskId: 'next', commandLine: '/bin/true' });
+    // The run is recorded, so the next heartbeat (which still lists it) is told leaseLost for it.
+    const seen = server.heartbeats.length;
+    await server.waitFor(
+      () => server.heartbeats.slice(seen).some((beat) => beat.running.some((r) => r.taskId === 'first')),
+      'a heartbeat while the report is held',
+    );
+    await server.waitFor(() => server.heartbeatsArrived > seen + 1, 'its answer applied');
+    release();
+    await server.waitFor(() => accepted('next').length === 1, 'the task from the completion answer ran');
+    assert.deepEqual(
+      server.claims.flatMap((claim) => claim.handedOut),
+      ['first'],
+      'next came with the completion, not from a claim',
+    );
+  });
+
   it('delivers a completion after the server answered 503 and then refused connections for a while', async () => {
     const { logger } = await start();
     server.enqueue({ jobId: 'j', taskId: 'survivor', commandLine: waitForFlag('survivor-go', 7) });

@@ -80,6 +80,7 @@ export class FakeNodeServer {
   #nextNode = 1;
   #attempts = new Map<string, number>();
   #heartbeatGate: Promise<void> | undefined;
+  #completionGate: Promise<void> | undefined;
 
   private constructor(options: FakeServerOptions) {
     this.#options = { leaseMs: 2_000, heartbeatMs: 100, claimWaitMs: 300, slots: 2, ...options };
@@ -267,7 +268,7 @@ export class FakeNodeServer {
       case 'heartbeat':
         return await this.#heartbeat(response, body, nodeId);
       case 'complete':
-        return this.#complete(response, body, nodeId);
+        return await this.#complete(response, body, nodeId);
       default:
         this.leaves.push(nodeId);
         this.#requeueHeldBy(nodeId);
@@ -321,12 +322,29 @@ export class FakeNodeServer {
         this.#events.off('stopping', hangUp);
       }
     }
+    this.#lease(nodeId, tasks);
+    this.claims.push({ nodeId, freeSlots, waitMs, handedOut: tasks.map((t) => t.taskId) });
+    return this.#json(response, 200, { tasks, leaseExpiresAt: Date.now() + this.#options.leaseMs });
+  }
+
+  #lease(nodeId: string, tasks: readonly ClaimedTask[]): void {
     for (const task of tasks) {
       this.leases.set(`${task.jobId}/${task.taskId}`, { nodeId, token: task.leaseToken });
       this.#leased.set(`${task.jobId}/${task.taskId}`, task);
     }
-    this.claims.push({ nodeId, freeSlots, waitMs, handedOut: tasks.map((t) => t.taskId) });
-    return this.#json(response, 200, { tasks, leaseExpiresAt: Date.now() + this.#options.leaseMs });
+  }
+
+  /**
+   * Holds completion answers until the returned function is called. The run is recorded (and its lease ended)
+   * on arrival, as the real server commits it before answering; the `claimNext` tasks are taken at the answer.
+   */
+  holdCompletions(): () => void {
+    let release!: () => void;
+    this.#completionGate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.#completionGate = undefined;
+      release();
+    };
   }
 
   /** Holds heartbeat answers until the returned function is called (they are computed after the release). */
@@ -361,14 +379,20 @@ export class FakeNodeServer {
     return this.#json(response, 200, { leaseExpiresAt: Date.now() + this.#options.leaseMs, cancel });
   }
 
-  #complete(response: ServerResponse, body: Body, nodeId: string): number {
+  async #complete(response: ServerResponse, body: Body, nodeId: string): Promise<number> {
     const report = body as unknown as CompletionReport;
     const key = `${report.jobId}/${report.taskId}`;
     const held = this.leases.get(key);
     const accepted = held?.token === report.leaseToken && held.nodeId === nodeId;
     if (accepted) this.leases.delete(key);
     this.completions.push({ ...report, nodeId, accepted });
-    return this.#json(response, 200, { accepted });
+    this.#events.emit('answered');
+    await this.#completionGate;
+    const claimNext = Number(body.claimNext ?? 0);
+    if (!(claimNext > 0)) return this.#json(response, 200, { accepted });
+    const tasks = this.#take(claimNext);
+    this.#lease(nodeId, tasks);
+    return this.#json(response, 200, { accepted, tasks, leaseExpiresAt: Date.now() + this.#options.leaseMs });
   }
 
   #json(response: ServerResponse, status: number, value: unknown): number {

@@ -189,13 +189,16 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
     const body = objectBody(request);
     const report = toCompletion(body);
     const claimNext = optionalNumber(body, 'claimNext') ?? 0;
-    const accepted = await completeOnNode(context, current, report, baseUrl(request));
-    if (!(claimNext > 0)) return { accepted };
+    if (!(claimNext > 0))
+      return { accepted: await completeOnNode(context, current, report, baseUrl(request)) };
+    // The slot this run frees goes to this claim: waiting claims (this node's own long poll among them) are
+    // woken only after it, or they would take the slot first and leave this answer empty.
+    const accepted = await completeOnNode(context, current, report, baseUrl(request), { wakeWaiters: false });
     const tasks = await claimForNode(context, current, {
       freeSlots: claimNext,
       waitMs: 0,
       accountUrl: baseUrl(request),
-    });
+    }).finally(() => context.work.notify());
     return { accepted, ...(await claimAnswer(request, tasks)) };
   });
 

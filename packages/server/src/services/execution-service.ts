@@ -35,6 +35,9 @@ export async function claimForNode(
   const deadline = context.clock.now() + Math.min(options.waitMs, context.leases.claimWaitMs);
   const accounting = nodeAccounting(context, node, { renew: true }, options.accountUrl);
   for (let round = 0; ; round++) {
+    // A signal while this round's transaction runs (an asynchronous one on PostgreSQL) finds no waiter yet:
+    // the generation tells that one came, and the next round starts at once instead of sleeping through it.
+    const generation = context.work.generation;
     // One transaction per round: the node's lease and counts, the claim, the counts again with what started.
     const claim = await context.store.claimTasksForNode(
       accounting,
@@ -52,6 +55,7 @@ export async function claimForNode(
       for (const task of claimed) context.events.emit('taskClaimed', waitedMs(task));
       return claimed;
     }
+    if (context.work.generation !== generation) continue;
     const wait = new AbortController();
     const onAbort = () => wait.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -158,12 +162,16 @@ export interface CompletionRequest extends CompletionReport {
   taskId: string;
 }
 
-/** Records a finished run. False when the node no longer holds the task (the report is ignored). */
+/**
+ * Records a finished run. False when the node no longer holds the task (the report is ignored). With
+ * `wakeWaiters: false` the caller wakes the waiting claims itself, later (see the `claimNext` route).
+ */
 export async function completeOnNode(
   context: ServiceContext,
   node: NodeDoc,
   report: CompletionRequest,
   accountUrl: string,
+  { wakeWaiters = true }: { wakeWaiters?: boolean } = {},
 ): Promise<boolean> {
   const backoff = taskRetryBackoffOf((await context.store.getJob(report.jobId))?.entity.metadata);
   const accounting = nodeAccounting(context, node, {}, accountUrl);
@@ -190,7 +198,7 @@ export async function completeOnNode(
   if (outcome === undefined || mutation?.next === undefined) return false;
   if (mutation.node === undefined) throw apiError('NodeNotFound');
   context.events.emit('taskRun', runResult(report), runDurationMs(report), !outcome.completed);
-  context.work.notify();
+  if (wakeWaiters) context.work.notify();
   if (outcome.completed) {
     context.events.emit('taskCompleted', report.jobId, report.taskId);
     await applyJobAction(context, report.jobId, outcome.jobAction);

@@ -6,6 +6,7 @@
  */
 export class WorkSignal {
   private waiters = new Set<() => void>();
+  private signals = 0;
 
   constructor(private readonly publish?: () => void) {}
 
@@ -15,8 +16,17 @@ export class WorkSignal {
     this.publish?.();
   }
 
+  /**
+   * How many signals there have been. A caller that checks for work and then waits reads it before checking:
+   * if it changed by the time it would wait, a signal came in between and would be lost on a new waiter.
+   */
+  get generation(): number {
+    return this.signals;
+  }
+
   /** Wakes this server's waiters only (a notification from another server). */
   wakeLocal(): void {
+    this.signals++;
     const waiters = this.waiters;
     this.waiters = new Set();
     for (const wake of waiters) wake();
