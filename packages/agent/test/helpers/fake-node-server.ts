@@ -54,6 +54,25 @@ export interface RecordedRequest {
 
 type Body = Record<string, unknown>;
 
+/** Holds a kind of answer back until the function `hold()` returned is called. */
+class AnswerHold {
+  #released: Promise<void> | undefined;
+
+  hold(): () => void {
+    let release!: () => void;
+    this.#released = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.#released = undefined;
+      release();
+    };
+  }
+
+  /** Settles at once when nothing is held, else when the hold is released. */
+  async passed(): Promise<void> {
+    await this.#released;
+  }
+}
+
 export class FakeNodeServer {
   readonly registrations: RegisterRequest[] = [];
   readonly claims: Array<{ nodeId: string; freeSlots: number; waitMs: number; handedOut: string[] }> = [];
@@ -79,8 +98,8 @@ export class FakeNodeServer {
   #port = 0;
   #nextNode = 1;
   #attempts = new Map<string, number>();
-  #heartbeatGate: Promise<void> | undefined;
-  #completionGate: Promise<void> | undefined;
+  readonly #heartbeatHold = new AnswerHold();
+  readonly #completionHold = new AnswerHold();
 
   private constructor(options: FakeServerOptions) {
     this.#options = { leaseMs: 2_000, heartbeatMs: 100, claimWaitMs: 300, slots: 2, ...options };
@@ -339,28 +358,18 @@ export class FakeNodeServer {
    * on arrival, as the real server commits it before answering; the `claimNext` tasks are taken at the answer.
    */
   holdCompletions(): () => void {
-    let release!: () => void;
-    this.#completionGate = new Promise<void>((resolve) => (release = resolve));
-    return () => {
-      this.#completionGate = undefined;
-      release();
-    };
+    return this.#completionHold.hold();
   }
 
   /** Holds heartbeat answers until the returned function is called (they are computed after the release). */
   pauseHeartbeats(): () => void {
-    let release!: () => void;
-    this.#heartbeatGate = new Promise<void>((resolve) => (release = resolve));
-    return () => {
-      this.#heartbeatGate = undefined;
-      release();
-    };
+    return this.#heartbeatHold.hold();
   }
 
   async #heartbeat(response: ServerResponse, body: Body, nodeId: string): Promise<number> {
     this.heartbeatsArrived++;
     this.#events.emit('answered'); // wakes waitFor: something happened
-    await this.#heartbeatGate;
+    await this.#heartbeatHold.passed();
     const running = (body.running ?? []) as HeartbeatRequest['running'];
     this.heartbeats.push({ nodeId, running });
     const cancel = this.#cancels.get(nodeId) ?? [];
@@ -387,7 +396,7 @@ export class FakeNodeServer {
     if (accepted) this.leases.delete(key);
     this.completions.push({ ...report, nodeId, accepted });
     this.#events.emit('answered');
-    await this.#completionGate;
+    await this.#completionHold.passed();
     const claimNext = Number(body.claimNext ?? 0);
     if (!(claimNext > 0)) return this.#json(response, 200, { accepted });
     const tasks = this.#take(claimNext);
