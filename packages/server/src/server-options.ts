@@ -4,7 +4,7 @@ import type { LocalPoolOptions } from './services/local-pool.js';
 import type { NodeLauncher } from './services/node-launcher.js';
 import type { LeaseSettings } from './services/service-context.js';
 
-/** The well-known development account, like Azurite's; refused on non-loopback hosts. */
+/** The well-known development account, like Azurite's; refused on non-loopback hosts (key-guard.ts). */
 export { WELL_KNOWN_ACCOUNT } from '@batchite/protocol';
 
 export interface ServerOptions {
@@ -18,8 +18,18 @@ export interface ServerOptions {
   store?: string;
   /** @defaultValue WELL_KNOWN_ACCOUNT.name */
   accountName?: string;
-  /** Base64 account key. @defaultValue WELL_KNOWN_ACCOUNT.key */
+  /**
+   * Base64 account key. Off loopback it must decode to at least 32 bytes and not be the well-known key
+   * (`checkAccountKey`). @defaultValue WELL_KNOWN_ACCOUNT.key
+   */
   accountKey?: string;
+  /**
+   * The dashboard token: with the account key, the credential of the dashboard API, `/metrics` and the health
+   * details. Fix it to give Prometheus a credential that is not the account key. @defaultValue random per start
+   */
+  dashboardToken?: string;
+  /** Longest time the store gauges of `/metrics` may be stale. @defaultValue DEFAULT_STORE_SNAPSHOT.refreshMs */
+  metricsRefreshMs?: number;
   /** Injected clock (tests). @defaultValue the system clock */
   clock?: Clock;
   /** Injected randomness (tests). @defaultValue Math.random */
@@ -45,6 +55,10 @@ export interface RunningServer {
   readonly url: string;
   readonly accountName: string;
   readonly accountKey: string;
+  /** The dashboard token of this start (see `ServerOptions.dashboardToken`). */
+  readonly dashboardToken: string;
+  /** Ready-to-open dashboard address carrying the token in its fragment: `<url>/ui/#token=…`. */
+  readonly dashboardUrl: string;
   /** Absolute data directory (task directories live under `workitems/`). */
   readonly dataDir: string;
   /** Stops accepting requests, waits for in-flight ones, closes the store. */

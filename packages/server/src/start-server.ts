@@ -11,6 +11,8 @@ import { SERVER_VERSION } from './version.js';
 import { BackgroundWork } from './background.js';
 import { FaultEngine } from './faults/fault-engine.js';
 import { parseFaultRuleSet } from './faults/fault-rules.js';
+import { newDashboardToken } from './http/operator-auth.js';
+import { checkAccountKey } from './key-guard.js';
 import { WELL_KNOWN_ACCOUNT, type RunningServer, type ServerOptions } from './server-options.js';
 import { finishJobDeletion } from './services/jobs-service.js';
 import { LocalNodeProvider } from './services/local-node-provider.js';
@@ -35,12 +37,6 @@ export const DEFAULT_SERVER_OPTIONS = Object.freeze({
     claimPollMs: 2_000,
   } satisfies LeaseSettings),
 });
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
-}
 
 /** Finishes deletes that a crash interrupted: a deleting job or pool is removed on start. */
 async function resumeDeletes(context: ServiceContext): Promise<void> {
@@ -75,10 +71,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = options.host ?? DEFAULT_SERVER_OPTIONS.host;
   const accountName = options.accountName ?? WELL_KNOWN_ACCOUNT.name;
   const accountKey = options.accountKey ?? WELL_KNOWN_ACCOUNT.key;
-  if (accountKey === WELL_KNOWN_ACCOUNT.key && !isLoopback(host)) {
-    throw new Error(
-      `Refusing to listen on ${host} with the well-known development key: set BATCHITE_ACCOUNT_KEY to a secret key.`,
-    );
+  checkAccountKey(host, accountKey);
+  const dashboardToken = options.dashboardToken ?? newDashboardToken();
+  if (dashboardToken.length < 16 || /\s/.test(dashboardToken)) {
+    throw new Error('The dashboard token must be at least 16 characters without spaces.');
   }
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir ?? DEFAULT_SERVER_OPTIONS.dataDir);
@@ -98,6 +94,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     version: SERVER_VERSION,
     storeKind: store.description.split(':')[0] ?? 'unknown',
+    clock,
+    ...(options.metricsRefreshMs === undefined ? {} : { storeRefreshMs: options.metricsRefreshMs }),
   });
   const faults = new FaultEngine(clock, (rule) => metrics.faults.inc({ kind: rule.action.type }));
   await loadFaults(faults, options.faultsFile);
@@ -124,6 +122,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   recordServiceEvents(metrics, context.events);
   const app = buildApp({
     account: { name: accountName, key: accountKey },
+    dashboardToken,
     context,
     logger,
     admission,
@@ -153,6 +152,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       url,
       accountName,
       accountKey,
+      dashboardToken,
+      dashboardUrl: `${url}/ui/#token=${encodeURIComponent(dashboardToken)}`,
       dataDir,
       async close() {
         maintenance.abort();

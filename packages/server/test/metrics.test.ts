@@ -4,14 +4,17 @@ import { batch, ScriptedNode, testServer, type TestServer } from './support.js';
 
 let server: TestServer;
 before(async () => {
-  server = await testServer({ rateLimit: { ratePerSecond: 1000, burst: 1000 } });
+  // Store gauges read afresh on every scrape here; the refresh interval has its own test (store-snapshot).
+  server = await testServer({ rateLimit: { ratePerSecond: 1000, burst: 1000 }, metricsRefreshMs: 0 });
 });
 after(async () => {
   await server.dispose();
 });
 
 async function scrape(): Promise<string> {
-  const response = await fetch(`${server.url}/metrics`);
+  const response = await fetch(`${server.url}/metrics`, {
+    headers: { authorization: `Bearer ${server.accountKey}` },
+  });
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
   return response.text();

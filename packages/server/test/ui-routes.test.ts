@@ -1,11 +1,14 @@
-/** The dashboard's page and API: data from real runs (scripted nodes), the access guard, and live updates. */
+/**
+ * The dashboard's page and API: data from real runs (scripted nodes), the access guard (operator credential,
+ * no loopback exemption), secret masking, and live updates.
+ */
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { taskDirectory } from '@batchite/protocol/task-files';
-import { decideAccess, hostName, isLoopbackAddress, isLoopbackHost } from '../src/ui/ui-access.js';
+import { authorizationHeader } from '@batchite/protocol';
 import { batch, ScriptedNode, testServer, type TestServer } from './support.js';
 
 let server: TestServer;
@@ -22,11 +25,13 @@ async function post(path: string, body: unknown): Promise<void> {
   assert.ok(reply.status < 300, `${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
 }
 
+/** A dashboard request as the page sends it: with the dashboard token, unless `init` sets its own headers. */
 async function ui(
   path: string,
   init: RequestInit = {},
 ): Promise<{ status: number; headers: Headers; body: any }> {
-  const response = await fetch(`${server.url}/ui${path}`, init);
+  const headers = { authorization: `Bearer ${server.dashboardToken}`, ...(init.headers as Record<string, string>) };
+  const response = await fetch(`${server.url}/ui${path}`, { ...init, headers });
   const text = await response.text();
   const json = response.headers.get('content-type')?.startsWith('application/json') === true;
   return { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
@@ -215,12 +220,17 @@ describe('dashboard', () => {
 });
 
 /** Reads server-sent events until `want` accepts one; fails after `timeoutMs`. */
-async function readEvents(url: string, want: (events: string[]) => boolean, timeoutMs = 10_000) {
+async function readEvents(
+  url: string,
+  token: string,
+  want: (events: string[]) => boolean,
+  timeoutMs = 10_000,
+) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const events: string[] = [];
   try {
-    const response = await fetch(url, { signal: controller.signal });
+    const response = await fetch(url, { signal: controller.signal, headers: { authorization: `Bearer ${token}` } });
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
     const decoder = new TextDecoder();
@@ -247,7 +257,7 @@ describe('dashboard live updates', () => {
   it('sends an update at once, and another when something changes', async () => {
     await post('/jobs', { id: 'live', poolInfo: { poolId: 'p' } });
     let added = false;
-    const events = await readEvents(`${server.url}/ui/api/events`, (seen) => {
+    const events = await readEvents(`${server.url}/ui/api/events`, server.dashboardToken, (seen) => {
       if (seen.length === 1 && !added) {
         added = true;
         void post('/jobs/live/tasks', { id: 'new', commandLine: '/bin/true' });
@@ -259,46 +269,60 @@ describe('dashboard live updates', () => {
   });
 });
 
+/** A request from this machine (loopback, loopback Host) without any credential, as a task could send it. */
+function anonymous(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${server.url}${path}`, init);
+}
+
 describe('dashboard access', () => {
-  it('is open to loopback peers that name a loopback host', () => {
-    const key = 'secret-key';
-    const open = (remoteAddress: string, host: string) =>
-      decideAccess({ remoteAddress, host, authorization: undefined }, key);
-    assert.equal(open('127.0.0.1', '127.0.0.1:10100'), 'loopback');
-    assert.equal(open('::1', '[::1]:10100'), 'loopback');
-    assert.equal(open('::ffff:127.0.0.1', 'localhost:10100'), 'loopback');
-    assert.equal(open('127.0.0.1', 'evil.example:10100'), 'denied', 'DNS rebinding');
-    assert.equal(open('192.0.2.7', '127.0.0.1:10100'), 'denied');
-    assert.equal(
-      decideAccess({ remoteAddress: '127.0.0.1', host: undefined, authorization: undefined }, key),
-      'denied',
-    );
+  it('refuses loopback callers without a credential: every API route, Batch error body, no data', async () => {
+    for (const path of [
+      '/ui/api/overview',
+      '/ui/api/metrics',
+      '/ui/api/events',
+      '/ui/api/jobs/j',
+      '/ui/api/jobs/j/tasks',
+      '/ui/api/jobs/j/tasks/bad',
+      '/ui/api/jobs/j/tasks/bad/files/stderr.txt',
+    ]) {
+      const response = await anonymous(path);
+      assert.equal(response.status, 401, path);
+      assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer/);
+      assert.ok(response.headers.get('request-id'), 'request-id on a refusal');
+      const body = (await response.json()) as { code: string; message: { value: string } };
+      assert.equal(body.code, 'AuthenticationFailed', path);
+      assert.doesNotMatch(JSON.stringify(body), /malformed|"pools"|"jobs"/);
+    }
+    const action = await anonymous('/ui/api/jobs/j/tasks/run/terminate', {
+      method: 'POST',
+      headers: { 'x-batchite-ui': '1' },
+    });
+    assert.equal(action.status, 401);
+    assert.equal(((await uiJson('/jobs/j/tasks/run')) as any).task.state, 'running', 'nothing terminated');
   });
 
-  it('needs the account key as a Bearer token from anywhere else, and refuses a wrong one', () => {
-    const key = 'secret-key';
-    const from = (authorization: string | undefined) =>
-      decideAccess({ remoteAddress: '192.0.2.7', host: 'batch.example:10100', authorization }, key);
-    assert.equal(from(undefined), 'denied');
-    assert.equal(from('Bearer secret-key'), 'bearer');
-    assert.equal(from('bearer   secret-key'), 'bearer');
-    assert.equal(from('Bearer secret-kez'), 'denied');
-    assert.equal(from('Bearer secret-key-longer'), 'denied');
-    assert.equal(from('SharedKey batchite:abc'), 'denied');
-    assert.equal(
-      decideAccess({ remoteAddress: '127.0.0.1', host: 'localhost', authorization: 'Bearer wrong' }, key),
-      'denied',
+  it('accepts the dashboard token, the account key and a Shared Key signature; refuses wrong ones', async () => {
+    const withAuth = (authorization: string) =>
+      anonymous('/ui/api/overview', { headers: { authorization } }).then((r) => r.status);
+    assert.equal(await withAuth(`Bearer ${server.dashboardToken}`), 200);
+    assert.equal(await withAuth(`bearer   ${server.dashboardToken}`), 200);
+    assert.equal(await withAuth(`Bearer ${server.accountKey}`), 200);
+    assert.equal(await withAuth(`Bearer ${server.dashboardToken}x`), 401);
+    assert.equal(await withAuth(`Bearer ${server.dashboardToken.slice(0, -1)}`), 401);
+    assert.equal(await withAuth('Bearer '), 401);
+    assert.equal(await withAuth('Basic Zm9vOmJhcg=='), 401);
+    const headers: Record<string, string> = { 'ocp-date': new Date().toUTCString() };
+    const signed = authorizationHeader(
+      { method: 'GET', pathAndQuery: '/ui/api/overview', headers, accountName: server.accountName },
+      server.accountKey,
     );
-  });
-
-  it('parses hosts and addresses', () => {
-    assert.equal(hostName('[::1]:80'), '::1');
-    assert.equal(hostName('LocalHost:80'), 'localhost');
-    assert.equal(isLoopbackHost('app.localhost'), true);
-    assert.equal(isLoopbackHost('127.0.0.1.nip.io'), false);
-    assert.equal(isLoopbackAddress('127.255.0.1'), true);
-    assert.equal(isLoopbackAddress('128.0.0.1'), false);
-    assert.equal(isLoopbackAddress(undefined), false);
+    const good = await anonymous('/ui/api/overview', { headers: { ...headers, authorization: signed } });
+    assert.equal(good.status, 200);
+    const forged = await anonymous('/ui/api/overview', {
+      headers: { ...headers, authorization: `SharedKey ${server.accountName}:AAAA` },
+    });
+    assert.equal(forged.status, 403);
+    assert.equal(((await forged.json()) as { code: string }).code, 'AuthenticationFailed');
   });
 
   it('refuses a loopback request that names another host (DNS rebinding), over real HTTP', async () => {
@@ -322,7 +346,7 @@ describe('dashboard access', () => {
     );
   });
 
-  it('from another address: 401 without the key, 200 with it, page always served', async (t) => {
+  it('from another address: 401 without a credential, 200 with it, page always served', async (t) => {
     const address = Object.values(networkInterfaces())
       .flat()
       .find((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.internal)?.address;
@@ -337,9 +361,13 @@ describe('dashboard access', () => {
       const denied = await fetch(`${base}/api/overview`);
       assert.equal(denied.status, 401);
       assert.match(denied.headers.get('www-authenticate') ?? '', /^Bearer/);
-      assert.equal(((await denied.json()) as { code: string }).code, 'AuthenticationRequired');
+      assert.equal(((await denied.json()) as { code: string }).code, 'AuthenticationFailed');
       const allowed = await fetch(`${base}/api/overview`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(allowed.status, 200);
+      const token = await fetch(`${base}/api/overview`, {
+        headers: { authorization: `Bearer ${remote.dashboardToken}` },
+      });
+      assert.equal(token.status, 200);
       assert.equal((await fetch(base)).status, 200);
     } finally {
       await remote.dispose();

@@ -1,17 +1,31 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiError } from './api-error.js';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 
 /** Batch limits request bodies to 1 MB (addtaskcollection documents it; we apply it everywhere). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Bodies are kept as raw bytes by the parser and decoded by the handler that expects one, so malformed JSON gets
- * the Batch error (`InvalidRequestBody`) rather than the framework's.
+ * the Batch error (`InvalidRequestBody`) rather than the framework's. The parser is installed on the root
+ * instance, so it applies to every surface (Batch API, node API, dashboard, `/.batchite/`): whatever the content
+ * type, a body nested deeper than `MAX_JSON_DEPTH` is refused here, before any handler sees it.
  */
 export function installRawBodyParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => {
-    done(null, body);
+    const bytes = body as Buffer;
+    if (exceedsJsonDepth(bytes)) {
+      done(
+        apiError('InvalidRequestBody', {
+          values: [
+            { key: 'Reason', value: `The body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.` },
+          ],
+        }),
+      );
+      return;
+    }
+    done(null, bytes);
   });
 }
 

@@ -15,7 +15,7 @@ function fromTaskFile(error: TaskFileError): ApiError {
   return apiError(error.code, { message: error.message });
 }
 
-/** Framework errors that have an exact Batch counterpart. */
+/** Framework errors as Batch errors: exact counterparts first, then any other 4xx the framework raises. */
 function fromFramework(error: FastifyError): ApiError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -23,11 +23,30 @@ function fromFramework(error: FastifyError): ApiError | undefined {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return apiError('InvalidHeaderValue', { values: [{ key: 'HeaderName', value: 'Content-Length' }] });
     case 'FST_ERR_BAD_URL':
+      return apiError('RequestUrlFailedToParse', {
+        values: [{ key: 'Reason', value: 'The path is not valid percent-encoded UTF-8.' }],
+      });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return apiError('InvalidUri', {
+        status: 414,
+        message: 'The request URI is too long.',
+        values: [{ key: 'Reason', value: 'A path segment is longer than any resource id.' }],
+      });
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return apiError('InvalidUri');
-    default:
-      return undefined;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+      return apiError('InvalidHeaderValue', {
+        status: 415,
+        values: [{ key: 'HeaderName', value: 'Content-Type' }],
+      });
   }
+  const status = error.statusCode ?? 0;
+  if (status >= 400 && status < 500) {
+    return apiError('InvalidInput', { status, values: [{ key: 'Reason', value: error.message }] });
+  }
+  return undefined;
 }
 
 const errorCodes = new WeakMap<FastifyRequest, string>();
@@ -37,17 +56,22 @@ export function errorCodeOf(request: FastifyRequest): string | undefined {
   return errorCodes.get(request);
 }
 
-export function errorBody(request: FastifyRequest, error: ApiError, nowMs: number): BatchErrorBody {
+/** The Batch error body; `base` is the URL the client used (scheme and host). */
+export function batchErrorBody(base: string, requestId: string, error: ApiError, nowMs: number): BatchErrorBody {
   const body: BatchErrorBody = {
-    'odata.metadata': `${baseUrl(request)}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element`,
+    'odata.metadata': `${base}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element`,
     code: error.code,
     message: {
       lang: 'en-US',
-      value: `${error.message}\nRequestId:${request.id}\nTime:${new Date(nowMs).toISOString()}`,
+      value: `${error.message}\nRequestId:${requestId}\nTime:${new Date(nowMs).toISOString()}`,
     },
   };
   if (error.values.length > 0) body.values = [...error.values];
   return body;
+}
+
+export function errorBody(request: FastifyRequest, error: ApiError, nowMs: number): BatchErrorBody {
+  return batchErrorBody(baseUrl(request), request.id, error, nowMs);
 }
 
 /**

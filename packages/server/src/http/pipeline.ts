@@ -6,17 +6,21 @@
  *   3. authentication     Shared Key over the raw wire path, 15-minute clock window (403 otherwise)
  *   4. admission          rate limit → 429 TooManyRequests, overload → 503 ServerBusy, both with Retry-After
  *   5. fault rules        injected errors, latency, resets, hangs; lost or slow responses on the way out
- *   6. body limit + parse raw bytes up to 1 MB (413 RequestBodyTooLarge); JSON decoded by the handler that
- *                         expects it, so malformed JSON is 400 InvalidRequestBody
+ *   6. body limit + parse raw bytes up to 1 MB (413 RequestBodyTooLarge), nesting at most MAX_JSON_DEPTH
+ *                         (400 InvalidRequestBody); JSON decoded by the handler that expects it, so malformed
+ *                         JSON is 400 InvalidRequestBody
  *   7. validation         per operation, in the route (protocol validators → 400 with `values`)
  *   8. handler            services apply the state rules against the store
  *   9. serializer         `responses.ts`: odata.metadata, ETag, Last-Modified, DataServiceId, $select
  *  10. errors             `error-handler.ts` is the only writer of error bodies
  *
- * Paths under `/.batchite/` (health, node agents, fault rules) and `/metrics`, `/ui` are not Batch API paths:
- * they skip stages 2–5 and bring their own authentication.
+ * Stages 1, 6 and 10 (and the Batch-style 404) belong to the root instance, so every surface has them. Stages
+ * 2–5 are hooks of the Batch API plugin only (Fastify encapsulation, `app.ts`): the other surfaces — node
+ * agents, the dashboard, `/metrics`, health, `/.batchite/` extensions — are registered beside it with their own
+ * authentication, visible where they are registered. Errors the framework raises before any hook (bad URL
+ * encoding, over-long URIs, malformed requests) are answered in the same error body by `framework-errors.ts`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Clock } from '@batchite/retry';
 import type { Admission } from '../admission/admission.js';
 import type { FaultEngine } from '../faults/fault-engine.js';
@@ -35,53 +39,11 @@ export interface PipelineContext {
   faults: FaultEngine;
 }
 
-const NON_BATCH_PREFIXES = ['/.batchite/', '/metrics', '/ui'];
-
-export function isBatchPath(request: FastifyRequest): boolean {
-  const url = request.raw.url ?? '/';
-  return !NON_BATCH_PREFIXES.some((prefix) => url.startsWith(prefix));
-}
-
-export function installPipeline(app: FastifyInstance, context: PipelineContext): void {
+/** Stages 1, 6 and 10 and the 404, on the root instance: every surface inherits them. */
+export function installCommonStages(app: FastifyInstance, clock: Clock): void {
   app.addHook('onRequest', assignRequestId);
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (!isBatchPath(request)) return done();
-    try {
-      checkApiVersion(request);
-      authenticate(request, context.account, context.clock.now());
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
-  app.addHook('onRequest', (request, reply, done) => {
-    if (!isBatchPath(request)) return done();
-    try {
-      context.admission.admit(request, reply);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
-  app.addHook('onResponse', (request, _reply, done) => {
-    context.admission.release(request);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    context.admission.release(request);
-    done();
-  });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isBatchPath(request)) return;
-    // A reset or hung request never reaches onResponse: give its admission slot back now.
-    if (await injectRequestFault(context.faults, context.clock, request, reply))
-      context.admission.release(request);
-  });
-  app.addHook('onSend', (request, reply, payload, done) => {
-    done(null, applyResponseFault(request, reply, payload, context.clock));
-  });
   installRawBodyParser(app);
-  app.setErrorHandler((error, request, reply) => sendError(request, reply, error, context.clock.now()));
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error, clock.now()));
   app.setNotFoundHandler((request, reply) =>
     sendError(
       request,
@@ -91,7 +53,44 @@ export function installPipeline(app: FastifyInstance, context: PipelineContext):
           { key: 'Reason', value: `No operation matches ${request.method} ${request.url.split('?')[0]}.` },
         ],
       }),
-      context.clock.now(),
+      clock.now(),
     ),
   );
+}
+
+/** Stages 2–5, as hooks of the (encapsulated) Batch API plugin: only its routes pass them. */
+export function installBatchStages(scope: FastifyInstance, context: PipelineContext): void {
+  scope.addHook('onRequest', (request, _reply, done) => {
+    try {
+      checkApiVersion(request);
+      authenticate(request, context.account, context.clock.now());
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  scope.addHook('onRequest', (request, reply, done) => {
+    try {
+      context.admission.admit(request, reply);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  scope.addHook('onResponse', (request, _reply, done) => {
+    context.admission.release(request);
+    done();
+  });
+  scope.addHook('onRequestAbort', (request, done) => {
+    context.admission.release(request);
+    done();
+  });
+  scope.addHook('onRequest', async (request, reply) => {
+    // A reset or hung request never reaches onResponse: give its admission slot back now.
+    if (await injectRequestFault(context.faults, context.clock, request, reply))
+      context.admission.release(request);
+  });
+  scope.addHook('onSend', (request, reply, payload, done) => {
+    done(null, applyResponseFault(request, reply, payload, context.clock));
+  });
 }

@@ -5,7 +5,9 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { COMPUTE_NODE_STATES, TASK_STATES } from '@batchite/protocol';
+import type { Clock } from '@batchite/retry';
 import type { Store } from '../store/store.js';
+import { StoreSnapshot } from './store-snapshot.js';
 
 export const RUN_RESULTS = ['success', 'failure', 'timeout', 'node_lost'] as const;
 export const REQUEUE_REASONS = ['node_lost', 'pool_resize', 'job_disable', 'pool_delete'] as const;
@@ -14,6 +16,9 @@ export interface MetricsSources {
   store: Store;
   version: string;
   storeKind: string;
+  clock: Clock;
+  /** How old the store gauges may get. @defaultValue DEFAULT_STORE_SNAPSHOT.refreshMs */
+  storeRefreshMs?: number;
 }
 
 export class ServerMetrics {
@@ -87,20 +92,20 @@ export class ServerMetrics {
       labelNames: ['version', 'store'] as const,
       registers: [this.registry],
     }).set({ version: sources.version, store: sources.storeKind }, 1);
-    this.storeGauges(sources.store);
+    this.storeGauges(new StoreSnapshot(sources.store, sources.clock, sources.storeRefreshMs));
     collectDefaultMetrics({ register: this.registry, prefix: 'batchite_process_' });
   }
 
-  /** Gauges read from the store when scraped: tasks by state, nodes by state, task slots busy/free. */
-  private storeGauges(store: Store): void {
+  /** Gauges from the store snapshot (tasks by state, nodes by state, task slots busy/free). */
+  private storeGauges(snapshot: StoreSnapshot): void {
     new Gauge({
       name: 'batchite_tasks',
       help: 'Tasks by state.',
       labelNames: ['state'] as const,
       registers: [this.registry],
       async collect() {
-        const counts = await store.countAllTasks();
-        for (const state of TASK_STATES) this.set({ state }, counts[state] ?? 0);
+        const { tasks } = await snapshot.get();
+        for (const state of TASK_STATES) this.set({ state }, tasks[state] ?? 0);
       },
     });
     new Gauge({
@@ -109,10 +114,8 @@ export class ServerMetrics {
       labelNames: ['state'] as const,
       registers: [this.registry],
       async collect() {
-        const nodes = await store.listAllNodes();
-        for (const state of COMPUTE_NODE_STATES) {
-          this.set({ state }, nodes.filter((node) => node.entity.state === state).length);
-        }
+        const { nodes } = await snapshot.get();
+        for (const state of COMPUTE_NODE_STATES) this.set({ state }, nodes[state] ?? 0);
       },
     });
     new Gauge({
@@ -121,13 +124,9 @@ export class ServerMetrics {
       labelNames: ['state'] as const,
       registers: [this.registry],
       async collect() {
-        const nodes = (await store.listAllNodes()).filter(
-          (node) => node.entity.state === 'idle' || node.entity.state === 'running',
-        );
-        const busy = nodes.reduce((sum, node) => sum + (node.entity.runningTaskSlotsCount ?? 0), 0);
-        const total = nodes.reduce((sum, node) => sum + node.internal.slots, 0);
-        this.set({ state: 'busy' }, busy);
-        this.set({ state: 'free' }, Math.max(0, total - busy));
+        const { slots } = await snapshot.get();
+        this.set({ state: 'busy' }, slots.busy);
+        this.set({ state: 'free' }, slots.free);
       },
     });
   }

@@ -8,21 +8,23 @@
  *   GET  /ui/api/events                                      Server-Sent Events: `update` when something changed
  *   GET  /ui/api/jobs/{job}                                  job, counts, wait-reason histogram
  *   GET  /ui/api/jobs/{job}/tasks?state=&after=&limit=       one page of the task table
- *   GET  /ui/api/jobs/{job}/tasks/{task}                     task, why, output file sizes, allowed actions
+ *   GET  /ui/api/jobs/{job}/tasks/{task}?reveal=true         task (secrets masked unless revealed), why, output
+ *                                                            file sizes, allowed actions
  *   GET  /ui/api/jobs/{job}/tasks/{task}/files/{name}?start=&length=   a byte range of stdout.txt / stderr.txt
  *   POST /ui/api/jobs/{job}/tasks/{task}/terminate|reactivate
  *
- * The page and its assets hold no data and are open; the API is open to loopback clients and otherwise needs
- * `Authorization: Bearer <account key>` (ui-access.ts). These paths skip the Batch pipeline (pipeline.ts).
+ * The page and its assets hold no data and are open; the API is a plugin of its own whose onRequest hook asks
+ * for the operator credential (ui-access.ts, http/operator-auth.ts). These paths skip the Batch stages 2–5.
  */
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Account } from '../http/authentication.js';
+import { apiError } from '../http/api-error.js';
+import { requireOperator, type OperatorCredentials } from '../http/operator-auth.js';
 import { header } from '../http/request-context.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import type { ServiceContext } from '../services/service-context.js';
 import { reactivateTask, terminateTask } from '../services/tasks-service.js';
-import { decideAccess, UI_ACTION_HEADER } from './ui-access.js';
+import { UI_ACTION_HEADER } from './ui-access.js';
 import { UiEventHub, type UiEventOptions } from './ui-events.js';
 import { buildJobView, buildTaskPage, parseTaskFilter, TASK_PAGE } from './ui-jobs.js';
 import { buildMetrics } from './ui-metrics.js';
@@ -55,36 +57,19 @@ const PAGE_HEADERS = {
 type JobRoute = { Params: { jobId: string } };
 type TaskRoute = { Params: { jobId: string; taskId: string } };
 
+const noAsset = () => apiError('ResourceNotFound', { message: 'The dashboard has no such asset.' });
+
 async function sendAsset(reply: FastifyReply, name: string): Promise<FastifyReply> {
   const extension = name.slice(name.lastIndexOf('.') + 1);
   const type = ASSET_TYPES[extension];
-  if (!/^[a-z0-9-]+\.[a-z]+$/.test(name) || type === undefined) return reply.code(404).send();
+  if (!/^[a-z0-9-]+\.[a-z]+$/.test(name) || type === undefined) throw noAsset();
   let body: Buffer;
   try {
     body = await readFile(new URL(name, UI_ASSETS_URL));
   } catch {
-    return reply.code(404).send();
+    throw noAsset();
   }
   return reply.headers({ ...PAGE_HEADERS, 'content-type': type }).send(body);
-}
-
-function guard(account: Account) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const decision = decideAccess(
-      {
-        remoteAddress: request.socket.remoteAddress,
-        host: header(request, 'host'),
-        authorization: header(request, 'authorization'),
-      },
-      account.key,
-    );
-    if (decision !== 'denied') return;
-    return reply.code(401).header('www-authenticate', 'Bearer realm="batchite-dashboard"').send({
-      code: 'AuthenticationRequired',
-      message:
-        'The dashboard API is open to loopback clients only; from elsewhere send Authorization: Bearer <account key>.',
-    });
-  };
 }
 
 function intParam(value: string | undefined, fallback: number, max: number): number {
@@ -117,8 +102,10 @@ function registerReads(
           : { after: request.query.after }),
       }),
   );
-  app.get<TaskRoute>('/ui/api/jobs/:jobId/tasks/:taskId', async (request) => {
-    const view = await buildTaskView(context, request.params.jobId, request.params.taskId);
+  app.get<TaskRoute & { Querystring: { reveal?: string } }>('/ui/api/jobs/:jobId/tasks/:taskId', async (request) => {
+    const view = await buildTaskView(context, request.params.jobId, request.params.taskId, {
+      reveal: request.query.reveal === 'true',
+    });
     if (options.readOnly === true) view.actions = { terminate: false, reactivate: false };
     return view;
   });
@@ -148,16 +135,17 @@ function registerReads(
 
 function registerActions(app: FastifyInstance, context: ServiceContext, options: UiOptions) {
   const action =
-    (run: typeof terminateTask) => async (request: FastifyRequest<TaskRoute>, reply: FastifyReply) => {
+    (run: typeof terminateTask) => async (request: FastifyRequest<TaskRoute>) => {
       if (options.readOnly === true) {
-        return reply
-          .code(403)
-          .send({ code: 'ReadOnly', message: 'The dashboard is read-only on this server.' });
+        throw apiError('InsufficientAccountPermissions', {
+          message: 'The dashboard is read-only on this server.',
+        });
       }
       if (header(request, UI_ACTION_HEADER) === undefined) {
-        return reply.code(403).send({
-          code: 'MissingHeader',
+        throw apiError('MissingRequiredHeader', {
+          status: 403,
           message: `Dashboard actions carry the ${UI_ACTION_HEADER} header.`,
+          values: [{ key: 'HeaderName', value: UI_ACTION_HEADER }],
         });
       }
       const task = await run(context, request.params.jobId, request.params.taskId, () => undefined);
@@ -172,7 +160,7 @@ export function registerUiRoutes(
   app: FastifyInstance,
   context: ServiceContext,
   metrics: ServerMetrics,
-  account: Account,
+  credentials: OperatorCredentials,
   options: UiOptions = {},
 ): UiEventHub {
   const hub = new UiEventHub(context, options.events);
@@ -184,14 +172,12 @@ export function registerUiRoutes(
   app.get<{ Params: { name: string } }>('/ui/assets/:name', (request, reply) =>
     sendAsset(reply, request.params.name),
   );
-  app.register(
-    (scope, _opts, done) => {
-      scope.addHook('onRequest', guard(account));
-      registerReads(scope, context, metrics, hub, options);
-      registerActions(scope, context, options);
-      done();
-    },
-    { prefix: '' },
-  );
+  // The API: every route of this plugin needs the operator credential.
+  void app.register((scope, _opts, done) => {
+    scope.addHook('onRequest', requireOperator(credentials));
+    registerReads(scope, context, metrics, hub, options);
+    registerActions(scope, context, options);
+    done();
+  });
   return hub;
 }

@@ -11,6 +11,7 @@ import type { ServiceContext } from '../services/service-context.js';
 import { taskFilesFor } from '../services/task-file-sources.js';
 import type { TaskExplanation } from '@batchite/protocol';
 import { explainTask } from '../services/why.js';
+import { maskTask } from './ui-secrets.js';
 
 /** The files the viewer shows; anything else stays behind the Batch file API. */
 export const OUTPUT_FILES = ['stdout.txt', 'stderr.txt'] as const;
@@ -63,13 +64,19 @@ async function fileStates(context: ServiceContext, task: TaskDoc): Promise<UiFil
   return states;
 }
 
-export async function buildTaskView(context: ServiceContext, jobId: string, taskId: string): Promise<UiTask> {
+/** The task view; secret-looking environment values and URL signatures are masked unless `reveal` asks. */
+export async function buildTaskView(
+  context: ServiceContext,
+  jobId: string,
+  taskId: string,
+  options: { reveal?: boolean } = {},
+): Promise<UiTask> {
   const task = await getTask(context, jobId, taskId);
   const why = await explainTask(context, task.jobId, task.entity.id);
   const state = task.entity.state ?? 'active';
   return {
     jobId: task.jobId,
-    task: task.entity,
+    task: options.reveal === true ? task.entity : maskTask(task.entity),
     why,
     files: await fileStates(context, task),
     actions: {
