@@ -2,7 +2,8 @@
  * Issue 12, point 4: what Prometheus scraping costs the Batch API. A disabled job holds N tasks; signed
  * `GET /jobs/{job}` calls are made one after another, first on a quiet server, then while 16 clients scrape
  * `/metrics` back to back (each scrape sent with the credential `/metrics` asks for). Printed: the p50/p99 of
- * the signed calls in both phases, and of the scrapes.
+ * the signed calls in each phase, and of the scrapes. The floor, in the same run: 16 clients fetching
+ * `/.batchite/health` (no store, no rendering) back to back — what any endpoint polled that hard costs.
  *
  *   node bench/metrics-scrape.mjs [--tasks N] [--calls C] [--scrapers S]
  */
@@ -36,19 +37,20 @@ async function signedGet(url, pathAndQuery) {
 /** `calls` signed GETs one after another; their latencies in ms. */
 async function calls(url, count) {
   const values = [];
-  for (let i = 0; i < count; i++) values.push(await signedGet(url, `/jobs/scrape?api-version=${API_VERSION}`));
+  for (let i = 0; i < count; i++)
+    values.push(await signedGet(url, `/jobs/scrape?api-version=${API_VERSION}`));
   return values;
 }
 
-/** `count` clients scraping `/metrics` back to back until `stop` is set; their latencies in ms. */
-function scrapers(url, count) {
+/** `count` clients fetching `path` back to back until `stop` is set; their latencies in ms. */
+function scrapers(url, count, path = '/metrics') {
   const state = { stop: false, values: [] };
   const one = async () => {
     while (!state.stop) {
       const started = performance.now();
-      const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ACCOUNT.key}` } });
+      const response = await fetch(url + path, { headers: { authorization: `Bearer ${ACCOUNT.key}` } });
       await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`/metrics: ${response.status}`);
+      if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
       state.values.push(performance.now() - started);
     }
   };
@@ -82,6 +84,11 @@ async function main() {
     const scrapes = await scraping.stop();
     console.log(`  signed GET job, ${scraperCount} scrapers running: ${line(busy)}`);
     console.log(`  GET /metrics (the scrapes):          ${line(scrapes)}`);
+    const polling = scrapers(server.url, scraperCount, '/.batchite/health');
+    const floor = await calls(server.url, count);
+    const polls = await polling.stop();
+    console.log(`  signed GET job, ${scraperCount} health pollers:  ${line(floor)}`);
+    console.log(`  GET /.batchite/health (the polls):   ${line(polls)}`);
   } finally {
     await server.stop();
   }

@@ -11,6 +11,9 @@ export interface TestServer {
   readonly url: string;
   readonly accountName: string;
   readonly accountKey: string;
+  /** The dashboard token of this start, and the dashboard address that carries it (`…/ui#token=…`). */
+  readonly dashboardToken: string;
+  readonly dashboardUrl: string;
   readonly dataDir: string;
   /** Closes the server; keeps the data directory (used by restart tests). */
   stop(): Promise<void>;
@@ -65,6 +68,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: server.url,
     accountName: server.accountName,
     accountKey: server.accountKey,
+    dashboardToken: server.dashboardToken,
+    dashboardUrl: server.dashboardUrl,
     dataDir,
     stop,
     dispose: async () => {

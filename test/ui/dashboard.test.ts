@@ -102,9 +102,30 @@ describe('dashboard in headless Chromium', () => {
 
   const progressOf = (jobId: string) => page.locator(`tr[data-job="${jobId}"] .progress-text`);
 
+  it('without the token: the page asks for a credential and shows no data; the token entered there works', async () => {
+    const stranger = await browser!.newPage();
+    try {
+      stranger.setDefaultTimeout(PAGE_TIMEOUT_MS);
+      await stranger.goto(`${runner.server.url}/ui`);
+      await stranger.locator('form.auth').waitFor();
+      await stranger
+        .locator('#live-text')
+        .filter({ hasText: /^credential needed/ })
+        .waitFor();
+      assert.equal(await stranger.locator(`tr[data-job="${JOB}"]`).count(), 0);
+      await stranger.fill('form.auth input', runner.server.dashboardToken);
+      await stranger.click('form.auth button');
+      await stranger.waitForSelector(`tr[data-job="${JOB}"]`);
+    } finally {
+      await stranger.close();
+    }
+  });
+
   it("shows a running job's progress on the overview, with the pool's nodes", async (t) => {
-    await page.goto(`${runner.server.url}/ui`);
+    // The address `batchite serve` prints: the page keeps the token and takes it out of the address bar.
+    await page.goto(runner.server.dashboardUrl);
     await page.waitForSelector(`tr[data-job="${JOB}"]`);
+    assert.equal(page.url(), `${runner.server.url}/ui#/`);
     assert.equal(await progressOf(JOB).textContent(), '3/8 done · 4 running · 1 failed · 1 waiting');
     assert.equal(await page.locator(`tr[data-job="${JOB}"] .badge`).textContent(), 'active');
     const pool = page.locator(`[data-pool="${runner.poolId}"]`);

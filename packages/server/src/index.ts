@@ -1,5 +1,6 @@
 export { startServer, DEFAULT_SERVER_OPTIONS } from './start-server.js';
 export { WELL_KNOWN_ACCOUNT, type ServerOptions, type RunningServer } from './server-options.js';
+export { checkAccountKey, isWellKnownKey, KeyGuardError, MIN_KEY_BYTES } from './key-guard.js';
 export type { Store } from './store/store.js';
 export type { LaunchedNode, NodeLauncher, NodeLaunchRequest } from './services/node-launcher.js';
 export type { LocalPoolOptions } from './services/local-pool.js';

@@ -46,7 +46,10 @@ export function checkAccountKey(host: string, key: string): void {
   if (isLoopbackHost(host)) return;
   const advice = 'set BATCHITE_ACCOUNT_KEY to a random key, e.g. `openssl rand -base64 64`';
   if (key.trim() === '') {
-    throw new KeyGuardError('EmptyKey', `Refusing to listen on ${host} with an empty account key: ${advice}.`);
+    throw new KeyGuardError(
+      'EmptyKey',
+      `Refusing to listen on ${host} with an empty account key: ${advice}.`,
+    );
   }
   if (isWellKnownKey(key)) {
     throw new KeyGuardError(

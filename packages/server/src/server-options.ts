@@ -57,7 +57,7 @@ export interface RunningServer {
   readonly accountKey: string;
   /** The dashboard token of this start (see `ServerOptions.dashboardToken`). */
   readonly dashboardToken: string;
-  /** Ready-to-open dashboard address carrying the token in its fragment: `<url>/ui/#token=…`. */
+  /** Ready-to-open dashboard address carrying the token in its fragment: `<url>/ui#token=…`. */
   readonly dashboardUrl: string;
   /** Absolute data directory (task directories live under `workitems/`). */
   readonly dataDir: string;

@@ -153,7 +153,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       accountName,
       accountKey,
       dashboardToken,
-      dashboardUrl: `${url}/ui/#token=${encodeURIComponent(dashboardToken)}`,
+      dashboardUrl: `${url}/ui#token=${encodeURIComponent(dashboardToken)}`,
       dataDir,
       async close() {
         maintenance.abort();

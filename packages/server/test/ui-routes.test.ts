@@ -30,7 +30,10 @@ async function ui(
   path: string,
   init: RequestInit = {},
 ): Promise<{ status: number; headers: Headers; body: any }> {
-  const headers = { authorization: `Bearer ${server.dashboardToken}`, ...(init.headers as Record<string, string>) };
+  const headers = {
+    authorization: `Bearer ${server.dashboardToken}`,
+    ...(init.headers as Record<string, string>),
+  };
   const response = await fetch(`${server.url}/ui${path}`, { ...init, headers });
   const text = await response.text();
   const json = response.headers.get('content-type')?.startsWith('application/json') === true;
@@ -230,7 +233,10 @@ async function readEvents(
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const events: string[] = [];
   try {
-    const response = await fetch(url, { signal: controller.signal, headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(url, {
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
     const decoder = new TextDecoder();
@@ -298,7 +304,7 @@ describe('dashboard access', () => {
       headers: { 'x-batchite-ui': '1' },
     });
     assert.equal(action.status, 401);
-    assert.equal(((await uiJson('/jobs/j/tasks/run')) as any).task.state, 'running', 'nothing terminated');
+    assert.equal((await uiJson('/jobs/j/tasks/run')).task.state, 'running', 'nothing terminated');
   });
 
   it('accepts the dashboard token, the account key and a Shared Key signature; refuses wrong ones', async () => {

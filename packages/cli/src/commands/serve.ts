@@ -81,7 +81,8 @@ export function registerServe(program: Command): void {
       process.env.BATCHITE_LEASE_MS,
     )
     .action(async (flags: ServeFlags) => {
-      const { DEFAULT_SERVER_OPTIONS, startServer, WELL_KNOWN_ACCOUNT } = await import('@batchite/server');
+      const { DEFAULT_SERVER_OPTIONS, isWellKnownKey, startServer, WELL_KNOWN_ACCOUNT } =
+        await import('@batchite/server');
       const options: ServerOptions = {
         host: flags.host ?? DEFAULT_SERVER_OPTIONS.host,
         port: parsePort(flags.port ?? String(DEFAULT_SERVER_OPTIONS.port)),
@@ -90,6 +91,8 @@ export function registerServe(program: Command): void {
         accountKey: process.env.BATCHITE_ACCOUNT_KEY ?? WELL_KNOWN_ACCOUNT.key,
         logLevel: flags.logLevel === 'silent' ? false : flags.logLevel,
       };
+      const dashboardToken = process.env.BATCHITE_DASHBOARD_TOKEN;
+      if (dashboardToken !== undefined && dashboardToken !== '') options.dashboardToken = dashboardToken;
       if (flags.store !== undefined) options.store = flags.store;
       if (flags.rateLimit !== undefined)
         options.rateLimit = { ratePerSecond: parseCount('--rate-limit', flags.rateLimit, 1) };
@@ -109,11 +112,16 @@ export function registerServe(program: Command): void {
         options.nodeLauncher = childProcessNodeLauncher();
       }
       const server = await startServer(options);
+      // A real key never goes to the terminal (or the logs that capture it); the development key is public.
+      const key = isWellKnownKey(server.accountKey)
+        ? server.accountKey
+        : '(from BATCHITE_ACCOUNT_KEY, not shown)';
       const lines = [
         `Batchite is listening.`,
         `  endpoint:     ${server.url}`,
+        `  dashboard:    ${server.dashboardUrl}`,
         `  account name: ${server.accountName}`,
-        `  account key:  ${server.accountKey}`,
+        `  account key:  ${key}`,
         `  data:         ${server.dataDir}`,
         flags.localNodes
           ? `  pool "local":  ${flags.nodes} node(s) × ${flags.slots} slot(s)`

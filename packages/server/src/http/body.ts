@@ -19,7 +19,10 @@ export function installRawBodyParser(app: FastifyInstance): void {
       done(
         apiError('InvalidRequestBody', {
           values: [
-            { key: 'Reason', value: `The body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.` },
+            {
+              key: 'Reason',
+              value: `The body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+            },
           ],
         }),
       );

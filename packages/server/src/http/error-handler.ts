@@ -57,7 +57,12 @@ export function errorCodeOf(request: FastifyRequest): string | undefined {
 }
 
 /** The Batch error body; `base` is the URL the client used (scheme and host). */
-export function batchErrorBody(base: string, requestId: string, error: ApiError, nowMs: number): BatchErrorBody {
+export function batchErrorBody(
+  base: string,
+  requestId: string,
+  error: ApiError,
+  nowMs: number,
+): BatchErrorBody {
   const body: BatchErrorBody = {
     'odata.metadata': `${base}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element`,
     code: error.code,

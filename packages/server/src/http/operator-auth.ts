@@ -41,7 +41,8 @@ export function sameSecret(given: string, expected: string): boolean {
 export function credentialRequired(detail: string): ApiError {
   return apiError('AuthenticationFailed', {
     status: 401,
-    message: 'This endpoint needs a credential: the dashboard token, the account key, or a Shared Key signature.',
+    message:
+      'This endpoint needs a credential: the dashboard token, the account key, or a Shared Key signature.',
     headers: { 'www-authenticate': 'Bearer realm="batchite"' },
     values: [{ key: 'AuthenticationErrorDetail', value: detail }],
   });

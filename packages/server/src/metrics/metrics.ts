@@ -7,7 +7,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { COMPUTE_NODE_STATES, TASK_STATES } from '@batchite/protocol';
 import type { Clock } from '@batchite/retry';
 import type { Store } from '../store/store.js';
-import { StoreSnapshot } from './store-snapshot.js';
+import { DEFAULT_STORE_SNAPSHOT, StoreSnapshot } from './store-snapshot.js';
+
+/** A rendered scrape is reused this long at most: sixteen scrapers at once cost one rendering. */
+export const MAX_RENDER_AGE_MS = 1_000;
+
+interface Rendered {
+  atMs: number;
+  body: string;
+}
 
 export const RUN_RESULTS = ['success', 'failure', 'timeout', 'node_lost'] as const;
 export const REQUEUE_REASONS = ['node_lost', 'pool_resize', 'job_disable', 'pool_delete'] as const;
@@ -17,7 +25,10 @@ export interface MetricsSources {
   version: string;
   storeKind: string;
   clock: Clock;
-  /** How old the store gauges may get. @defaultValue DEFAULT_STORE_SNAPSHOT.refreshMs */
+  /**
+   * How old the store gauges may get; scrapes are reused for the smaller of this and MAX_RENDER_AGE_MS.
+   * @defaultValue DEFAULT_STORE_SNAPSHOT.refreshMs
+   */
   storeRefreshMs?: number;
 }
 
@@ -79,7 +90,15 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  private readonly clock: Clock;
+  private readonly renderMaxAgeMs: number;
+  private rendered: Rendered | undefined;
+  private rendering: Promise<Rendered> | undefined;
+
   constructor(sources: MetricsSources) {
+    this.clock = sources.clock;
+    const refreshMs = sources.storeRefreshMs ?? DEFAULT_STORE_SNAPSHOT.refreshMs;
+    this.renderMaxAgeMs = Math.min(MAX_RENDER_AGE_MS, refreshMs);
     for (const result of RUN_RESULTS) {
       this.taskAttempts.inc({ result }, 0);
       this.runDuration.zero({ result });
@@ -92,7 +111,7 @@ export class ServerMetrics {
       labelNames: ['version', 'store'] as const,
       registers: [this.registry],
     }).set({ version: sources.version, store: sources.storeKind }, 1);
-    this.storeGauges(new StoreSnapshot(sources.store, sources.clock, sources.storeRefreshMs));
+    this.storeGauges(new StoreSnapshot(sources.store, sources.clock, refreshMs));
     collectDefaultMetrics({ register: this.registry, prefix: 'batchite_process_' });
   }
 
@@ -131,7 +150,18 @@ export class ServerMetrics {
     });
   }
 
+  /** The Prometheus text; concurrent scrapes share one rendering, reused for `renderMaxAgeMs`. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const fresh = this.rendered !== undefined && this.clock.now() - this.rendered.atMs < this.renderMaxAgeMs;
+    if (!fresh) {
+      this.rendering ??= this.registry
+        .metrics()
+        .then((body) => (this.rendered = { atMs: this.clock.now(), body }))
+        .finally(() => {
+          this.rendering = undefined;
+        });
+      await this.rendering;
+    }
+    return { contentType: this.registry.contentType, body: this.rendered?.body ?? '' };
   }
 }

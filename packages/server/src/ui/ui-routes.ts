@@ -102,13 +102,16 @@ function registerReads(
           : { after: request.query.after }),
       }),
   );
-  app.get<TaskRoute & { Querystring: { reveal?: string } }>('/ui/api/jobs/:jobId/tasks/:taskId', async (request) => {
-    const view = await buildTaskView(context, request.params.jobId, request.params.taskId, {
-      reveal: request.query.reveal === 'true',
-    });
-    if (options.readOnly === true) view.actions = { terminate: false, reactivate: false };
-    return view;
-  });
+  app.get<TaskRoute & { Querystring: { reveal?: string } }>(
+    '/ui/api/jobs/:jobId/tasks/:taskId',
+    async (request) => {
+      const view = await buildTaskView(context, request.params.jobId, request.params.taskId, {
+        reveal: request.query.reveal === 'true',
+      });
+      if (options.readOnly === true) view.actions = { terminate: false, reactivate: false };
+      return view;
+    },
+  );
   app.get<TaskRoute & { Params: { name: string }; Querystring: { start?: string; length?: string } }>(
     '/ui/api/jobs/:jobId/tasks/:taskId/files/:name',
     async (request, reply) => {
@@ -134,23 +137,22 @@ function registerReads(
 }
 
 function registerActions(app: FastifyInstance, context: ServiceContext, options: UiOptions) {
-  const action =
-    (run: typeof terminateTask) => async (request: FastifyRequest<TaskRoute>) => {
-      if (options.readOnly === true) {
-        throw apiError('InsufficientAccountPermissions', {
-          message: 'The dashboard is read-only on this server.',
-        });
-      }
-      if (header(request, UI_ACTION_HEADER) === undefined) {
-        throw apiError('MissingRequiredHeader', {
-          status: 403,
-          message: `Dashboard actions carry the ${UI_ACTION_HEADER} header.`,
-          values: [{ key: 'HeaderName', value: UI_ACTION_HEADER }],
-        });
-      }
-      const task = await run(context, request.params.jobId, request.params.taskId, () => undefined);
-      return { jobId: task.jobId, taskId: task.entity.id, state: task.entity.state ?? 'active' };
-    };
+  const action = (run: typeof terminateTask) => async (request: FastifyRequest<TaskRoute>) => {
+    if (options.readOnly === true) {
+      throw apiError('InsufficientAccountPermissions', {
+        message: 'The dashboard is read-only on this server.',
+      });
+    }
+    if (header(request, UI_ACTION_HEADER) === undefined) {
+      throw apiError('MissingRequiredHeader', {
+        status: 403,
+        message: `Dashboard actions carry the ${UI_ACTION_HEADER} header.`,
+        values: [{ key: 'HeaderName', value: UI_ACTION_HEADER }],
+      });
+    }
+    const task = await run(context, request.params.jobId, request.params.taskId, () => undefined);
+    return { jobId: task.jobId, taskId: task.entity.id, state: task.entity.state ?? 'active' };
+  };
   app.post<TaskRoute>('/ui/api/jobs/:jobId/tasks/:taskId/terminate', action(terminateTask));
   app.post<TaskRoute>('/ui/api/jobs/:jobId/tasks/:taskId/reactivate', action(reactivateTask));
 }

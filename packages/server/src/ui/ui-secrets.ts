@@ -71,7 +71,10 @@ export function maskTask<T extends CloudTask>(task: T): T {
         ...file,
         destination: {
           ...file.destination,
-          container: { ...container, containerUrl: maskUrl(container.containerUrl) ?? container.containerUrl },
+          container: {
+            ...container,
+            containerUrl: maskUrl(container.containerUrl) ?? container.containerUrl,
+          },
         },
       };
     });

@@ -1,11 +1,12 @@
 // The dashboard API client: JSON reads, the two actions, and live updates.
-// Off loopback the API needs `Authorization: Bearer <account key>`; the key is kept for this tab only.
+// The API needs `Authorization: Bearer <dashboard token or account key>`; the credential is kept for this tab
+// only (sessionStorage), never in a cookie, so no other site can make the browser send it.
 
 const KEY_ITEM = 'batchite.dashboard.key';
 
 export class AuthNeeded extends Error {
   constructor() {
-    super('The dashboard API needs the account key.');
+    super('The dashboard API needs the dashboard token or the account key.');
   }
 }
 

@@ -52,7 +52,7 @@ function renderLive() {
     live: 'live',
     connecting: 'connecting…',
     reconnecting: 'reconnecting…',
-    auth: 'key needed',
+    auth: 'credential needed',
   };
   liveDot.className = `dot dot-${liveStatus}`;
   liveText.textContent = `${label[liveStatus] ?? liveStatus}${updatedAt ? ` · updated ${ago(Date.now() - updatedAt)}` : ''}`;
@@ -68,7 +68,7 @@ function showAuth() {
     type: 'password',
     name: 'key',
     autocomplete: 'off',
-    'aria-label': 'Account key',
+    'aria-label': 'Dashboard token or account key',
   });
   const form = h(
     'form',
@@ -85,11 +85,11 @@ function showAuth() {
     h(
       'p',
       {},
-      'This dashboard is open without a key only on the machine the server runs on (loopback). ' +
-        'From here, enter the account key (BATCHITE_ACCOUNT_KEY); it is kept for this tab only.',
+      'The dashboard needs a credential: open the dashboard address `batchite serve` printed ' +
+        '(…/ui/#token=…), or enter its token or the account key here; it is kept for this tab only.',
     ),
     input,
-    h('button', { type: 'submit' }, 'Use key'),
+    h('button', { type: 'submit' }, 'Use credential'),
   );
   replaceChildren(problemElement, form);
   problemElement.hidden = false;
@@ -165,6 +165,18 @@ function startListening() {
   );
 }
 
+/**
+ * The banner's address carries the dashboard token in its fragment (`#token=…`; a fragment never reaches the
+ * server or its logs). Keep it for this tab and take it out of the address bar and history.
+ */
+function takeTokenFromAddress() {
+  const match = /^#token=([^&/]+)/.exec(location.hash);
+  if (!match) return;
+  setKey(decodeURIComponent(match[1]));
+  history.replaceState(null, '', `${location.pathname}${location.search}#/`);
+}
+
+takeTokenFromAddress();
 document.getElementById('refresh').addEventListener('click', () => void refreshAll());
 window.addEventListener('hashchange', mount);
 setInterval(renderLive, 1000);
