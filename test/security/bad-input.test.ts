@@ -145,6 +145,22 @@ describe('errors raised by the HTTP framework', () => {
     assertRawIsBatchError(badLength, 400, 'InvalidHeaderValue');
   });
 
+  it('an unparseable Content-Type: 415 InvalidHeaderValue', async () => {
+    const answer = await rawRequest(handle.server, {
+      method: 'POST',
+      path: '/jobs',
+      body: '{"id":"ctype","poolInfo":{"poolId":"p"}}',
+      headers: { 'content-type': ';;;' },
+    });
+    assert.equal(answer.status, 415, answer.text);
+    assert.equal((answer.json as { code: string }).code, 'InvalidHeaderValue');
+    assert.ok(answer.headers['request-id']);
+  });
+
+  it('an unknown HTTP method: 400 InvalidHttpVerb', async () => {
+    assertRawIsBatchError(await exchange('FOO /jobs HTTP/1.1\r\nHost: x\r\n\r\n'), 400, 'InvalidHttpVerb');
+  });
+
   it('the server answers normally afterwards', async () => {
     const jobs = await rawRequest(handle.server, { method: 'GET', path: '/jobs' });
     assert.equal(jobs.status, 200);
