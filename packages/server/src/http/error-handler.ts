@@ -42,8 +42,9 @@ function fromFramework(error: FastifyError): ApiError | undefined {
         values: [{ key: 'HeaderName', value: 'Content-Type' }],
       });
   }
+  // Only the framework's own errors: a 4xx status on anything else is not a promise about its message.
   const status = error.statusCode ?? 0;
-  if (status >= 400 && status < 500) {
+  if (error.code?.startsWith('FST_') === true && status >= 400 && status < 500) {
     return apiError('InvalidInput', { status, values: [{ key: 'Reason', value: error.message }] });
   }
   return undefined;
