@@ -11,6 +11,8 @@ export interface TestServer {
   readonly url: string;
   readonly accountName: string;
   readonly accountKey: string;
+  /** The join token of `poolId` (agents register with it). */
+  joinToken(poolId: string): string;
   readonly dataDir: string;
   /** Closes the server; keeps the data directory (used by restart tests). */
   stop(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: server.url,
     accountName: server.accountName,
     accountKey: server.accountKey,
+    joinToken: (poolId) => server.joinToken(poolId),
     dataDir,
     stop,
     dispose: async () => {

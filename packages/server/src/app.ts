@@ -8,7 +8,7 @@ import { installPipeline } from './http/pipeline.js';
 import { registerFileRoutes } from './routes/file-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerFaultRoutes } from './routes/fault-routes.js';
-import { registerNodeRoutes } from './routes/node-routes.js';
+import { nodeApiPlugin } from './routes/node-routes.js';
 import { registerPoolRoutes } from './routes/pool-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerWhyRoutes } from './routes/why-routes.js';
@@ -45,7 +45,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerJobRoutes(app, options.context);
   registerTaskRoutes(app, options.context);
   registerFileRoutes(app, options.context);
-  registerNodeRoutes(app, options.context, options.account);
+  void app.register(nodeApiPlugin, { context: options.context, account: options.account });
   registerFaultRoutes(app, options.context, options.account);
   registerWhyRoutes(app, options.context, options.account);
   registerUiRoutes(app, options.context, options.metrics, options.account);
