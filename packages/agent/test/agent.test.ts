@@ -273,8 +273,9 @@ describe('agent against a scripted node API', () => {
 
   it('close() kills running tasks, reports none of them and leaves', async () => {
     const { agent } = await start();
-    const pidFile = (id: string) => join(root, 'shared', `${id}.pid`);
-    const command = `/bin/sh -c 'echo $$ > "$AZ_BATCH_NODE_SHARED_DIR/$AZ_BATCH_TASK_ID.pid"; exec sleep 60'`;
+    // In the task's own working directory: as root, tasks run as their own users and cannot write elsewhere.
+    const pidFile = (id: string) => join(root, 'workitems', 'j', 'job-1', id, 'wd', 'task.pid');
+    const command = `/bin/sh -c 'echo $$ > task.pid; exec sleep 60'`;
     server.enqueue({ jobId: 'j', taskId: 'k1', commandLine: command });
     server.enqueue({ jobId: 'j', taskId: 'k2', commandLine: command });
     await server.waitFor(() => server.leases.size === 2, 'both claimed');
