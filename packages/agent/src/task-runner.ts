@@ -121,7 +121,11 @@ class OutputFiles {
  * libuv's thread pool per call cost more CPU and latency than the calls themselves (agent profile); the spawn
  * that follows blocks the event loop anyway.
  */
-function prepareDirectories(dirs: TaskDirectories, owner: TaskUser | undefined, asRoot: boolean): OutputFiles {
+function prepareDirectories(
+  dirs: TaskDirectories,
+  owner: TaskUser | undefined,
+  asRoot: boolean,
+): OutputFiles {
   rmSync(dirs.workingDir, { recursive: true, force: true });
   // Both live in the task directory, which the recursive mkdirs create: no separate mkdir for it.
   mkdirSync(dirs.workingDir, { recursive: true });

@@ -142,8 +142,11 @@ export class TaskUsers {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'number' && fine.includes(code)) return;
         if (!(typeof code === 'number' && EXIT_LOCKED.has(code)) || attempt >= LOCK_RETRIES) {
-          const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-          throw new Error(`${command} ${args.join(' ')} failed: ${stderr || String(error)}`, { cause: error });
+          const output = (error as { stderr?: unknown }).stderr;
+          const stderr = typeof output === 'string' ? output.trim() : '';
+          throw new Error(`${command} ${args.join(' ')} failed: ${stderr || String(error)}`, {
+            cause: error,
+          });
         }
         await this.#o.clock.sleep(LOCK_RETRY_MS * attempt);
       }

@@ -161,9 +161,14 @@ export const nodeApiPlugin: FastifyPluginCallback<NodeApiOptions> = (app, { cont
 
 /** Register: only the join token of the pool in the path. */
 function joinScope(app: FastifyInstance, context: ServiceContext, account: Account): void {
-  app.addHook<{ Params: { poolId: string } }>('onRequest', async (request) =>
-    checkJoinToken(account, request.params.poolId, header(request, 'authorization')),
-  );
+  app.addHook<{ Params: { poolId: string } }>('onRequest', (request, _reply, done) => {
+    try {
+      checkJoinToken(account, request.params.poolId, header(request, 'authorization'));
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
 
   app.post<{ Params: { poolId: string } }>('/.batchite/pools/:poolId/nodes/register', async (request) => {
     const { node: registered, token } = await registerNode(
@@ -188,7 +193,14 @@ function joinScope(app: FastifyInstance, context: ServiceContext, account: Accou
 
 /** An operator (Batch credentials) fetches the join token of an existing pool for its remote agents. */
 function operatorScope(app: FastifyInstance, context: ServiceContext, account: Account): void {
-  app.addHook('onRequest', async (request) => authenticate(request, account, context.clock.now()));
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      authenticate(request, account, context.clock.now());
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   app.get<{ Params: { poolId: string } }>(
     '/.batchite/pools/:poolId/join-token',
     async (request): Promise<JoinTokenResponse> => {
@@ -206,8 +218,7 @@ async function claimAnswer(
   tasks: readonly TaskDoc[],
 ): Promise<ClaimResponse> {
   const jobs = new Map<string, JobDoc | undefined>();
-  const pool: PoolDoc | undefined =
-    tasks.length === 0 ? undefined : await context.store.getPool(node.poolId);
+  const pool: PoolDoc | undefined = tasks.length === 0 ? undefined : await context.store.getPool(node.poolId);
   const claimed = [];
   for (const task of tasks) {
     if (!jobs.has(task.jobId)) jobs.set(task.jobId, await context.store.getJob(task.jobId));
