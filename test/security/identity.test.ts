@@ -6,7 +6,7 @@
  * The user-switch cases need a root agent: elsewhere they skip with the reason (CI runs as root).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,6 +29,7 @@ describe('task identity (userIdentity, pool userAccounts)', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'batchite-identity-'));
+    await chmod(dir, 0o711); // tasks look for a gate file here
     serve = await startServe(join(dir, 'data'));
     await serve.client.createJob({ id: 'ids', poolInfo: { poolId: 'local' } });
   });
@@ -81,17 +82,29 @@ describe('task identity (userIdentity, pool userAccounts)', () => {
   });
 
   it(
-    'runs a task without userIdentity as its own unprivileged user, one per task',
+    'runs a task without userIdentity as its own unprivileged user, one per running task',
     { skip: NOT_ROOT },
     async () => {
-      const first = await runToCompletion(serve, 'ids', { id: 'who1', commandLine: WHO });
-      const second = await runToCompletion(serve, 'ids', { id: 'who2', commandLine: WHO });
-      assert.equal(first.exitCode, 0, first.stderr);
-      const a = who(first.stdout);
-      const b = who(second.stdout);
+      // Both run at once (the node has slots for both), each until the gate opens.
+      const gate = join(dir, 'gate');
+      const held = `/bin/sh -c 'id -u; whoami; echo "$HOME"; while [ ! -e ${gate} ]; do sleep 0.05; done'`;
+      for (const id of ['who1', 'who2']) await serve.client.createTask('ids', { id, commandLine: held });
+      const outputs = await waitFor(
+        async () => {
+          const texts = await Promise.all(
+            ['who1', 'who2'].map((id) =>
+              readFile(join(taskDir(serve.dataDir, 'ids', id), 'stdout.txt'), 'utf8').catch(() => ''),
+            ),
+          );
+          return texts.every((text) => text.split('\n').length > 3) ? texts : undefined;
+        },
+        { timeoutMs: 60_000, what: 'both tasks to run at once' },
+      );
+      await writeFile(gate, '');
+      const [a, b] = outputs.map(who) as [ReturnType<typeof who>, ReturnType<typeof who>];
       assert.notEqual(a.uid, 0, 'not root');
-      assert.match(a.name, /^_azbt_[0-9a-f]{12}$/, 'a named task auto-user (whoami works)');
-      assert.notEqual(a.uid, b.uid, 'task-scope users differ between tasks');
+      assert.match(a.name, /^_azbt_[0-9a-f]{10}_\d+$/, 'a named task auto-user (whoami works)');
+      assert.notEqual(a.uid, b.uid, 'task-scope users differ between running tasks');
       assert.notEqual(a.name, b.name);
       assert.equal(a.home, join(taskDir(serve.dataDir, 'ids', 'who1'), 'wd'), 'HOME is inside its own dirs');
     },
@@ -158,14 +171,17 @@ describe('task identity (userIdentity, pool userAccounts)', () => {
   });
 
   it(
-    'gives each task directory to its user (0700) under pass-through directories (0711)',
+    'gives each task directory to its user (0700) under pass-through directories (0711), then to root',
     { skip: NOT_ROOT },
     async () => {
-      const result = await runToCompletion(serve, 'ids', { id: 'modes', commandLine: `/bin/sh -c 'id -u'` });
-      const uid = Number(result.stdout.trim());
-      const dirStat = await stat(taskDir(serve.dataDir, 'ids', 'modes'));
-      assert.equal(dirStat.mode & 0o777, 0o700);
-      assert.equal(dirStat.uid, uid, 'owned by the task user');
+      const result = await runToCompletion(serve, 'ids', {
+        id: 'modes',
+        commandLine: `/bin/sh -c 'id -u; stat -c "%a %u" "$AZ_BATCH_TASK_DIR" "$AZ_BATCH_TASK_DIR/stdout.txt"'`,
+      });
+      assert.equal(result.exitCode, 0, result.stderr);
+      const [uid, dirMode, fileMode] = result.stdout.trim().split('\n');
+      assert.equal(dirMode, `700 ${uid}`, "while it runs, the task directory is its user's alone");
+      assert.equal(fileMode, `600 ${uid}`, 'and so is its stdout.txt');
       for (const above of [
         dirname(taskDir(serve.dataDir, 'ids', 'modes')),
         join(serve.dataDir, 'workitems'),
@@ -173,12 +189,9 @@ describe('task identity (userIdentity, pool userAccounts)', () => {
       ]) {
         assert.equal((await stat(above)).mode & 0o777, 0o711, `${above} is 0711`);
       }
-      await waitFor(
-        async () => (await stat(join(taskDir(serve.dataDir, 'ids', 'modes'), 'stdout.txt'))).uid === uid,
-        {
-          what: 'stdout.txt owned by the task user',
-        },
-      );
+      // After the run the directory is root's, so the next task lent the same user cannot enter it.
+      const after = await stat(taskDir(serve.dataDir, 'ids', 'modes'));
+      assert.deepEqual([after.mode & 0o777, after.uid], [0o700, 0]);
     },
   );
 });

@@ -127,7 +127,12 @@ class Agent implements RunningAgent {
     private readonly link: ServerLink,
   ) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
-    this.#users = new TaskUsers({ rootDir: o.rootDir, poolId: o.poolId, clock: o.clock });
+    this.#users = new TaskUsers({
+      rootDir: o.rootDir,
+      poolId: o.poolId,
+      nodeId: () => this.nodeId,
+      clock: o.clock,
+    });
   }
 
   get nodeId(): string {

@@ -2,7 +2,8 @@
  * Runs one claimed task as a real child process, the way a Batch Linux node does:
  *
  *   identity the OS user of the task's `runAs` (task-users.ts), created on first use; as root, a non-admin task
- *            runs as that user, an admin task as root; a non-root agent runs every task as itself
+ *            runs as that user, an admin task as root; a non-root agent runs every task as itself. After the
+ *            run the task directory is root's again and a task-scope user goes back to the node's idle users
  *   prepare  `<root>/workitems/<job>/job-1/<task>/` with `wd/` emptied (a re-run on this node starts clean),
  *            `certs/`, and `stdout.txt`/`stderr.txt` truncated; the task directory is 0700 and owned by the
  *            task's user, the directories above it 0711 (others may pass through, not list)
@@ -151,6 +152,16 @@ function prepareDirectories(
   }
 }
 
+/** Gives a finished task's directory back to root; false when that failed. */
+function reclaim(taskDir: string): boolean {
+  try {
+    chownSync(taskDir, 0, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 class TaskRun implements RunningTask {
   readonly done: Promise<TaskOutcome>;
   #child: ChildProcess | undefined;
@@ -208,12 +219,18 @@ class TaskRun implements RunningTask {
   async #run(): Promise<TaskOutcome> {
     const dirs = taskDirectories(this.context.rootDir, this.spec.jobId, this.spec.taskId);
     const users = this.context.users;
-    const user = await users?.userFor(this.spec.runAs ?? DEFAULT_RUN_AS, this.spec.jobId, this.spec.taskId);
-    const files = prepareDirectories(dirs, user, users?.canSwitch === true);
+    const user = await users?.userFor(this.spec.runAs ?? DEFAULT_RUN_AS);
     try {
-      return await this.#resolveAndSpawn(dirs, files, user);
+      const files = prepareDirectories(dirs, user, users?.canSwitch === true);
+      try {
+        return await this.#resolveAndSpawn(dirs, files, user);
+      } finally {
+        files.close();
+      }
     } finally {
-      files.close();
+      // The run is over: its directory becomes root's before its user may be lent to another task (a user
+      // whose directory could not be taken back is never lent again).
+      if (user !== undefined && users !== undefined && reclaim(dirs.taskDir)) await users.release(user);
     }
   }
 

@@ -3,10 +3,17 @@
  * switch users; otherwise every task runs as the agent's own user (docs/security-identity.md says what that
  * leaves open).
  *
- *   auto, nonadmin, scope task   one user per task:  `_azbt_<12 hex>` (hash of node root, job id, task id)
+ *   auto, nonadmin, scope task   a user no other running task has: `_azbt_<10 hex>_<n>` (hash of node root
+ *                                and node id), lent for the run and taken back after it
  *   auto, nonadmin, scope pool   one user per pool:  `_azbp_<12 hex>` (hash of node root and pool id)
  *   account `name`               the pool's user account, with its uid/gid when the pool gives them
  *   elevationLevel admin         root (the agent's user)
+ *
+ * Task-scope users are recycled, like HTCondor's per-slot users: creating one OS user per task costs a locked
+ * rewrite of /etc/passwd per task (tens of ms, serialised machine-wide) and leaves one entry per task forever.
+ * A node needs at most as many as it runs tasks at once. When a run ends, the runner gives its task directory
+ * to root (0700) and `release` kills whatever that user still runs, so the next task lent the same user can
+ * neither reach the old directory nor meet its processes.
  *
  * Users are created with `useradd` (the `passwd` package: present on every Debian/Ubuntu/RHEL base image),
  * without a home directory (HOME is the task's working directory) in the group `_azbatchgrp`, as on Batch
@@ -45,6 +52,8 @@ export interface TaskUser {
 export interface TaskUsersOptions {
   rootDir: string;
   poolId: string;
+  /** The node's id (known after registration): names its task-scope users, so a restart reuses them. */
+  nodeId: () => string;
   clock: Clock;
   /** Whether this process may switch users. @defaultValue running as root */
   canSwitch?: boolean;
@@ -73,6 +82,9 @@ export class TaskUsers {
   readonly canSwitch: boolean;
   readonly #o: TaskUsersOptions;
   readonly #users = new Map<string, Promise<{ uid: number; gid: number }>>();
+  /** Task-scope users not lent to a run, and how many this node has made. */
+  readonly #idle: TaskUser[] = [];
+  #taskUsers = 0;
   /** One useradd/groupadd at a time from this process. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -82,20 +94,37 @@ export class TaskUsers {
   }
 
   /** The user `runAs` means for this task, created on first use; undefined = run as the agent. */
-  async userFor(runAs: TaskRunAs, jobId: string, taskId: string): Promise<TaskUser | undefined> {
+  async userFor(runAs: TaskRunAs): Promise<TaskUser | undefined> {
     if (!this.canSwitch || runAs.elevationLevel === 'admin') return undefined;
     if (runAs.kind === 'account') {
       const ids = await this.#ensure(runAs.userName, runAs.uid, runAs.gid);
       if (ids.uid === 0) throw new Error(`user account ${runAs.userName} resolves to uid 0; refusing`);
       return { name: runAs.userName, ...ids, identity: runAs.userName };
     }
-    const name =
-      runAs.scope === 'pool'
-        ? `_azbp_${shortHash(this.#o.rootDir, this.#o.poolId.toLowerCase())}`
-        : `_azbt_${shortHash(this.#o.rootDir, jobId, taskId)}`;
+    if (runAs.scope === 'task') return this.#idle.pop() ?? (await this.#newTaskUser());
+    const name = `_azbp_${shortHash(this.#o.rootDir, this.#o.poolId.toLowerCase())}`;
+    return { name, ...(await this.#ensureAuto(name)), identity: 'PoolNonAdmin' };
+  }
+
+  /**
+   * Takes back a task-scope user once its run is over and its task directory is root's: every process it still
+   * runs is killed (`kill -9 -1` as that user reaches exactly its own processes), then it may be lent again.
+   */
+  async release(user: TaskUser): Promise<void> {
+    if (user.identity !== 'TaskNonAdmin') return;
+    await run('/bin/sh', ['-c', 'kill -9 -1'], { uid: user.uid, gid: user.gid }).catch(() => undefined);
+    this.#idle.push(user);
+  }
+
+  async #newTaskUser(): Promise<TaskUser> {
+    const name = `_azbt_${shortHash(this.#o.rootDir, this.#o.nodeId()).slice(0, 10)}_${++this.#taskUsers}`;
+    return { name, ...(await this.#ensureAuto(name)), identity: 'TaskNonAdmin' };
+  }
+
+  async #ensureAuto(name: string): Promise<{ uid: number; gid: number }> {
     const ids = await this.#ensure(name);
     if (ids.uid < 1000) throw new Error(`auto-user ${name} exists with system uid ${ids.uid}; refusing`);
-    return { name, ...ids, identity: runAs.scope === 'pool' ? 'PoolNonAdmin' : 'TaskNonAdmin' };
+    return ids;
   }
 
   #ensure(name: string, uid?: number, gid?: number): Promise<{ uid: number; gid: number }> {
