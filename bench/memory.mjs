@@ -76,7 +76,7 @@ async function agentMemory(tasks, seconds) {
     taskSlotsPerNode: tasks,
     targetDedicatedNodes: 0,
   });
-  const agent = startAgent({ url: server.url, poolId: 'mem', slots: tasks, rootDir });
+  const agent = await startAgent({ url: server.url, poolId: 'mem', slots: tasks, rootDir });
   try {
     await sleep(2000);
     const idle = await memoryOf(agent.pid);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { BatchClient } from '@batchite/client';
 import { DEFAULT_BIN_PATH } from '@batchite/cli';
+import { joinToken } from './lib/server.mjs';
 
 const require = createRequire(import.meta.url);
 const pg = require('pg');
@@ -28,6 +29,19 @@ const env = { ...process.env, BATCHITE_ACCOUNT_NAME: ACCOUNT.name, BATCHITE_ACCO
 
 function cli(args) {
   return spawn(process.execPath, [DEFAULT_BIN_PATH, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** An agent: no account key in its environment, its pool's join token on stdin (docs/node-api.md). */
+function agentCli(args, token) {
+  const agentEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('BATCHITE_')),
+  );
+  const child = spawn(process.execPath, [DEFAULT_BIN_PATH, ...args, '--join-token-file', '-'], {
+    env: agentEnv,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.end(`${token}\n`);
+  return child;
 }
 
 function ready(child, marker) {
@@ -82,19 +96,23 @@ async function run(agentCount, port, dir) {
   const client = new BatchClient({ endpoint: url, accountName: ACCOUNT.name, accountKey: ACCOUNT.key });
   await client.createPool({ id: 'hosts', vmSize: 'bench', taskSlotsPerNode: SLOTS });
   const agents = [];
+  const token = await joinToken(url, 'hosts', ACCOUNT);
   for (let index = 0; index < agentCount; index++) {
     agents.push(
-      cli([
-        'agent',
-        '--server',
-        url,
-        '--pool',
-        'hosts',
-        '--root',
-        join(dir, `a${agentCount}-${index}`),
-        '--node-id',
-        `host${index}`,
-      ]),
+      agentCli(
+        [
+          'agent',
+          '--server',
+          url,
+          '--pool',
+          'hosts',
+          '--root',
+          join(dir, `a${agentCount}-${index}`),
+          '--node-id',
+          `host${index}`,
+        ],
+        token,
+      ),
     );
   }
   for (;;) {

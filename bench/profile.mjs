@@ -87,7 +87,7 @@ async function main() {
   });
   const agent = ingestOnly
     ? undefined
-    : startAgent({
+    : await startAgent({
         url: server.url,
         poolId: 'prof',
         slots,

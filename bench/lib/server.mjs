@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BatchClient } from '@batchite/client';
+import { authorizationHeader } from '@batchite/protocol';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'packages/cli/dist/src/bin.js');
@@ -105,16 +106,28 @@ export async function startServer(options = {}) {
  * Starts `batchite agent --server URL --pool ID` as its own process (profiling the agent needs it to be ours).
  * @param {{ url: string, poolId: string, slots?: number, nodeArgs?: string[], rootDir: string }} options
  */
-export function startAgent(options) {
+export async function startAgent(options) {
   const args = [...(options.nodeArgs ?? []), BIN, 'agent', '--server', options.url, '--pool', options.poolId];
-  args.push('--root', options.rootDir);
+  args.push('--root', options.rootDir, '--join-token-file', '-');
   if (options.slots !== undefined) args.push('--slots', String(options.slots));
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    cwd: options.rootDir,
-    env: { ...process.env, BATCHITE_ACCOUNT_NAME: ACCOUNT.name, BATCHITE_ACCOUNT_KEY: ACCOUNT.key },
-  });
+  const token = await joinToken(options.url, options.poolId);
+  // The agent gets its pool's join token on stdin, never the account key (docs/node-api.md).
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'inherit'], cwd: options.rootDir });
+  child.stdin.end(`${token}\n`);
   return { pid: child.pid, stop: () => stopChild(child) };
+}
+
+/** The join token of `poolId`, fetched with Shared Key as an operator does (`batchite pool join-token`). */
+export async function joinToken(url, poolId, account = ACCOUNT) {
+  const path = `/.batchite/pools/${encodeURIComponent(poolId)}/join-token`;
+  const headers = { 'ocp-date': new Date().toUTCString() };
+  headers.authorization = authorizationHeader(
+    { method: 'GET', pathAndQuery: path, headers, accountName: account.name },
+    account.key,
+  );
+  const response = await fetch(`${url}${path}`, { headers });
+  if (!response.ok) throw new Error(`join-token: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()).joinToken;
 }
 
 /** A `BatchClient` for the well-known account. */

@@ -3,7 +3,7 @@
  * restarted agent and completes. Real processes throughout: server in this process, agents as child processes.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -31,6 +31,8 @@ describe('kill -9 of an agent while its task runs', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'batchite-agent-kill-'));
+    // Tasks append to a log here; under a root agent each runs as its own user (docs/security-identity.md).
+    await chmod(dir, 0o777);
     server = await startServer({
       port: 0,
       dataDir: join(dir, 'data'),

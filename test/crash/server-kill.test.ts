@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,8 @@ describe('kill -9 of the server while tasks run', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'batchite-server-kill-'));
+    // Tasks append to a log here; under a root agent each runs as its own user (docs/security-identity.md).
+    await chmod(dir, 0o777);
   });
 
   after(async () => {
@@ -89,6 +91,9 @@ describe('kill -9 of the server while tasks run', () => {
     const port = await freePort();
     const dataDir = join(dir, 'data');
     const log = join(dir, 'runs.log');
+    // Every task appends to it, each as its own user under a root agent.
+    await writeFile(log, '');
+    await chmod(log, 0o666);
     const endpoint = {
       url: `http://127.0.0.1:${port}`,
       accountName: WELL_KNOWN_ACCOUNT.name,

@@ -4,7 +4,7 @@
  * executions, see real process ids and release a waiting task (a "gate") instead of sleeping.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -178,6 +178,8 @@ export function withRunner(options: RunnerOptions = {}): Runner {
   before(async () => {
     const server = await startTestServer({ nodes: true });
     const scratch = new Scratch(await mkdtemp(join(tmpdir(), 'batchite-exec-')));
+    // Under a root agent every task runs as its own user (docs/security-identity.md): they all write here.
+    await chmod(scratch.dir, 0o777);
     state = { server, scratch, client: sdkClient(server), poolId: '' };
     const nodes = options.nodes ?? 1;
     const poolId = await addPool(state.client, {

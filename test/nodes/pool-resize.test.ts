@@ -3,7 +3,7 @@
  * state and counters, and leave on resize as nodeDeallocationOption says.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -112,7 +112,10 @@ describe('pool resize with local nodes', () => {
   });
 
   it('shrinks with taskcompletion: the node drains, its task finishes normally, then it leaves', async () => {
-    const gate = join(await mkdtemp(join(tmpdir(), 'batchite-drain-')), 'open');
+    const gateDir = await mkdtemp(join(tmpdir(), 'batchite-drain-'));
+    // Tasks run as their own users under a root agent: they must be able to look for the gate.
+    await chmod(gateDir, 0o711);
+    const gate = join(gateDir, 'open');
     await client.pool.add({ id: 'drain', vmSize: 'local', targetDedicatedNodes: 1, taskSlotsPerNode: 1 });
     await steadyWith(client, 'drain', 1);
     await client.job.add({ id: 'drain-job', poolInfo: { poolId: 'drain' } });

@@ -35,8 +35,7 @@ describe('task files of a remote node', () => {
     agent = await startAgent({
       serverUrl: server.url,
       poolId: 'remote',
-      accountName: server.accountName,
-      accountKey: server.accountKey,
+      joinToken: server.joinToken('remote'),
       rootDir: agentRoot,
       fileServer: { host: '127.0.0.1', port: 0 },
     });

@@ -17,7 +17,7 @@
  * Server in this process (short leases: 3 s, heartbeat 1 s), agents as child processes.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -245,6 +245,10 @@ describe(`node faults while ${TASKS} tasks with maxTaskRetryCount 2 run`, () => 
     const nodeIds = Object.keys(await nodeStates()).sort();
     await putFaults(server, { seed: 5, rules: scriptedRules() });
     const log = join(dir, 'runs.log');
+    // Every task appends to it; under a root agent each runs as its own user.
+    await chmod(dir, 0o711);
+    await writeFile(log, '');
+    await chmod(log, 0o666);
     await submitWork(log);
 
     // Every fail-first run 1 reported (retryCount 1 or already completed) before any node fault.

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,16 +30,33 @@ function freePortOn(): number {
   return 20000 + Math.floor(Math.random() * 20000);
 }
 
-function spawnCli(args: string[], options: { netns?: string } = {}): ChildProcess {
+/** Servers and the operator's CLI hold the account key; agents never do (they get a join token file). */
+const WITH_KEY = { ...process.env, BATCHITE_ACCOUNT_NAME: ACCOUNT.name, BATCHITE_ACCOUNT_KEY: ACCOUNT.key };
+const WITHOUT_KEY = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !name.startsWith('BATCHITE_')),
+);
+
+function spawnCli(args: string[], options: { netns?: string; key?: boolean } = {}): ChildProcess {
   const command = options.netns === undefined ? process.execPath : 'ip';
   const argv =
     options.netns === undefined
       ? [DEFAULT_BIN_PATH, ...args]
       : ['netns', 'exec', options.netns, process.execPath, DEFAULT_BIN_PATH, ...args];
   return spawn(command, argv, {
-    env: { ...process.env, BATCHITE_ACCOUNT_NAME: ACCOUNT.name, BATCHITE_ACCOUNT_KEY: ACCOUNT.key },
+    env: options.key === false ? WITHOUT_KEY : WITH_KEY,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+/** `batchite pool join-token POOL` (Shared Key) written to a 0600 file, as docs/deploy.md tells operators. */
+async function joinTokenFile(endpoint: string, poolId: string, path: string): Promise<void> {
+  const cli = spawnCli(['pool', 'join-token', poolId, '--endpoint', endpoint]);
+  let output = '';
+  cli.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(cli, 'exit')) as [number | null];
+  assert.equal(code, 0, 'batchite pool join-token succeeds');
+  assert.match(output.trim(), /^bjt1_/);
+  await writeFile(path, output, { mode: 0o600 });
 }
 
 function started(child: ChildProcess, marker: string): Promise<void> {
@@ -123,6 +141,8 @@ describe('several API servers and agent hosts on PostgreSQL', { skip: unavailabl
         retry: { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 8 },
       });
       await client.createPool({ id: 'hosts', vmSize: 'remote', taskSlotsPerNode: 2 });
+      const tokenFile = join(dir, 'hosts.join-token');
+      await joinTokenFile(`http://127.0.0.1:${balancer.port}`, 'hosts', tokenFile);
       for (const [index, host] of network.hosts.entries()) {
         // Each agent host talks to a different API server, and serves its task files on its own address.
         const server = `http://${network.gateway}:${ports[index]}`;
@@ -139,8 +159,10 @@ describe('several API servers and agent hosts on PostgreSQL', { skip: unavailabl
             `${host.address}:7070`,
             '--node-id',
             host.name,
+            '--join-token-file',
+            tokenFile,
           ],
-          { netns: host.name },
+          { netns: host.name, key: false },
         );
         agents.push(agent);
       }

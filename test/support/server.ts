@@ -14,6 +14,8 @@ export interface TestServer {
   /** The dashboard token of this start, and the dashboard address that carries it (`…/ui#token=…`). */
   readonly dashboardToken: string;
   readonly dashboardUrl: string;
+  /** The join token of `poolId` (agents register with it). */
+  joinToken(poolId: string): string;
   readonly dataDir: string;
   /** Closes the server; keeps the data directory (used by restart tests). */
   stop(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     accountKey: server.accountKey,
     dashboardToken: server.dashboardToken,
     dashboardUrl: server.dashboardUrl,
+    joinToken: (poolId) => server.joinToken(poolId),
     dataDir,
     stop,
     dispose: async () => {

@@ -12,9 +12,11 @@ export interface AgentOptions {
   serverUrl: string;
   /** Pool to join. */
   poolId: string;
-  /** Account name and Base64 key: register is signed with Shared Key. */
-  accountName: string;
-  accountKey: string;
+  /**
+   * The pool's join token (docs/node-api.md): the agent registers with it and then uses the node token the
+   * server issues. It can do nothing but node work; the account key never reaches an agent.
+   */
+  joinToken: string;
   /** `AZ_BATCH_NODE_ROOT_DIR`: task directories live in `<rootDir>/workitems/…`. */
   rootDir: string;
   /** Task slots of this node. Default: the pool's `taskSlotsPerNode` (decided by the server). */
@@ -64,8 +66,7 @@ export const DEFAULT_AGENT_OPTIONS = Object.freeze({
 export interface ResolvedAgentOptions {
   readonly serverUrl: string;
   readonly poolId: string;
-  readonly accountName: string;
-  readonly accountKey: string;
+  readonly joinToken: string;
   readonly rootDir: string;
   readonly slots: number | undefined;
   readonly nodeId: string | undefined;
@@ -114,8 +115,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   return Object.freeze({
     serverUrl,
     poolId: requireText('poolId', options.poolId),
-    accountName: requireText('accountName', options.accountName),
-    accountKey: requireText('accountKey', options.accountKey),
+    joinToken: requireText('joinToken', options.joinToken),
     rootDir: resolve(requireText('rootDir', options.rootDir)),
     slots,
     nodeId: options.nodeId === undefined ? undefined : requireText('nodeId', options.nodeId),

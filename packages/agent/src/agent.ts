@@ -29,7 +29,7 @@
  *             another agent registered under this node id; 404 PoolNotFound on re-register, …): the agent
  *             closes itself as in `closing`, and `finished` reports the error.
  */
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { RetryPolicy, isRetryError } from '@batchite/retry';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import type { CancelOrder, ClaimedTask, CompletionReport, LeaseRef } from './node-api.js';
@@ -37,6 +37,7 @@ import { startFileServer } from './file-server.js';
 import { ServerLink } from './server-link.js';
 import { nodeDirectories } from './task-environment.js';
 import { runTask, type KillReason, type RunningTask, type TaskOutcome } from './task-runner.js';
+import { canSwitchUsers, TaskUsers } from './task-users.js';
 
 /** How the agent ended. */
 export interface AgentExit {
@@ -113,6 +114,7 @@ class Agent implements RunningAgent {
   #state: AgentState = 'running';
   #exit: AgentExit = { reason: 'closed' };
   readonly #held = new Map<string, HeldTask>();
+  readonly #users: TaskUsers;
   #usedSlots = 0;
   #waiters: Array<() => void> = [];
   readonly #claimAbort = new AbortController();
@@ -125,6 +127,12 @@ class Agent implements RunningAgent {
     private readonly link: ServerLink,
   ) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+    this.#users = new TaskUsers({
+      rootDir: o.rootDir,
+      poolId: o.poolId,
+      nodeId: () => this.nodeId,
+      clock: o.clock,
+    });
   }
 
   get nodeId(): string {
@@ -248,6 +256,7 @@ class Agent implements RunningAgent {
           commandLine: claim.commandLine,
           environment: claim.environment,
           maxWallClockTimeMs: claim.maxWallClockTimeMs,
+          runAs: claim.runAs,
         },
         {
           rootDir: this.o.rootDir,
@@ -255,6 +264,7 @@ class Agent implements RunningAgent {
           poolId: this.o.poolId,
           clock: this.o.clock,
           systemPath: this.o.systemPath,
+          users: this.#users,
         },
       );
     // Same task directory: a new run waits until the old process has gone.
@@ -405,6 +415,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   for (const dir of [dirs.sharedDir, dirs.startupWorkingDir, dirs.mountsDir, dirs.workitemsDir]) {
     await mkdir(dir, { recursive: true });
   }
+  // Task users may pass through the node's directories to their own, but list nothing: with root's usual
+  // umask the shared dir stays readable, not writable (a task must not plant programs on another's PATH).
+  if (canSwitchUsers()) for (const dir of [dirs.rootDir, dirs.workitemsDir]) await chmod(dir, 0o711);
   const files =
     o.fileServer === undefined ? undefined : await startFileServer({ ...o.fileServer, rootDir: o.rootDir });
   const link = new ServerLink({

@@ -32,6 +32,14 @@ export {
   type TaskEnvironmentInput,
 } from './task-environment.js';
 export {
+  AUTO_USER_GROUP,
+  TaskUsers,
+  canSwitchUsers,
+  type TaskUser,
+  type TaskUsersOptions,
+} from './task-users.js';
+export {
+  DEFAULT_RUN_AS,
   runTask,
   signalExitCode,
   type KillReason,

@@ -13,6 +13,7 @@ export type {
   LeaseRef,
   RegisterRequest,
   RegisterResponse,
+  TaskRunAs,
 } from '@batchite/protocol';
 
 /** Version sent at register; the server shows it as `nodeAgentInfo.version`. */

@@ -9,7 +9,6 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { authorizationHeader } from '@batchite/protocol';
 
 /** A non-2xx answer from the node API. */
 export class NodeApiError extends Error {
@@ -36,10 +35,8 @@ export class NodeApiError extends Error {
   }
 }
 
-/** How a request authenticates: the account's Shared Key (register) or a node token (everything else). */
-export type NodeAuth =
-  | { kind: 'sharedKey'; accountName: string; accountKey: string; now: number }
-  | { kind: 'node'; nodeId: string; token: string };
+/** How a request authenticates: the pool's join token (register) or the node token (everything else). */
+export type NodeAuth = { kind: 'join'; joinToken: string } | { kind: 'node'; nodeId: string; token: string };
 
 export interface NodeRequest {
   /** Absolute URL. */
@@ -114,20 +111,10 @@ export async function postJson(request: NodeRequest): Promise<unknown> {
     accept: 'application/json',
     'content-length': String(bytes.byteLength),
   };
-  if (request.auth.kind === 'node') {
-    headers.authorization = `BatchiteNode ${request.auth.nodeId}:${request.auth.token}`;
-  } else {
-    headers['ocp-date'] = new Date(request.auth.now).toUTCString();
-    headers.authorization = authorizationHeader(
-      {
-        method: 'POST',
-        pathAndQuery: url.pathname + url.search,
-        headers,
-        accountName: request.auth.accountName,
-      },
-      request.auth.accountKey,
-    );
-  }
+  headers.authorization =
+    request.auth.kind === 'node'
+      ? `BatchiteNode ${request.auth.nodeId}:${request.auth.token}`
+      : `BatchiteJoin ${request.auth.joinToken}`;
   const answer = await exchange(url, headers, bytes, request.signal);
   if (answer.status < 200 || answer.status > 299) {
     throw errorFrom(answer.status, answer.text, flatHeaders(answer.headers));

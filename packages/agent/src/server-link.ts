@@ -2,7 +2,7 @@
  * The agent's connection to the server's node API (docs/node-api.md). Every call runs inside ONE retry policy
  * (`@batchite/retry`), so throttling, 5xx, connection refused and server restarts are handled in one place:
  *
- * - each attempt first makes sure the node is registered (a single signed register request, shared by
+ * - each attempt first makes sure the node is registered (a single register request with the pool's join token, shared by
  *   concurrent callers), then sends the call with `Authorization: BatchiteNode <nodeId>:<token>`;
  * - 404 `NodeNotFound` forgets the session, so the next attempt registers again (same node id) and resends;
  * - 403 with a token that a newer registration already replaced is simply resent with the new token; 403 with
@@ -27,8 +27,8 @@ import { NodeApiError, postJson, type NodeAuth } from './node-http.js';
 export interface ServerLinkOptions {
   serverUrl: string;
   poolId: string;
-  accountName: string;
-  accountKey: string;
+  /** The pool's join token: the credential of register (and of nothing else). */
+  joinToken: string;
   hostname: string;
   /** Slots to ask for at register; absent = the pool's `taskSlotsPerNode`. */
   slots?: number | undefined;
@@ -243,12 +243,7 @@ export class ServerLink {
     const url = `${this.#base}/.batchite/pools/${encodeURIComponent(o.poolId)}/nodes/register`;
     const timeout = timeoutSignal(o.clock, o.requestTimeoutMs);
     try {
-      const auth: NodeAuth = {
-        kind: 'sharedKey',
-        accountName: o.accountName,
-        accountKey: o.accountKey,
-        now: o.clock.now(),
-      };
+      const auth: NodeAuth = { kind: 'join', joinToken: o.joinToken };
       const session = (await postJson({ url, body, auth, signal: timeout.signal })) as RegisterResponse;
       this.#nodeId = session.nodeId;
       this.#session = session;

@@ -90,6 +90,8 @@ export interface TaskEnvironmentInput {
   hasJobPreparation?: boolean | undefined;
   /** USER of the task. Default: the user the agent runs as. */
   user?: string | undefined;
+  /** AZ_BATCH_TASK_USER_IDENTITY (PoolNonAdmin, TaskNonAdmin, or the account name). Default: none. */
+  userIdentity?: string | undefined;
 }
 
 let userName: string | undefined;
@@ -128,7 +130,9 @@ export function buildTaskEnvironment(input: TaskEnvironmentInput): Record<string
     AZ_BATCH_NODE_ID: input.nodeId,
     AZ_BATCH_POOL_ID: input.poolId,
     AZ_BATCH_NODE_IS_DEDICATED: 'true',
+    AZ_BATCH_TASK_USER: input.user ?? currentUser(),
   };
+  if (input.userIdentity !== undefined) nodeVariables.AZ_BATCH_TASK_USER_IDENTITY = input.userIdentity;
   if (input.hasJobPreparation === true) {
     nodeVariables.AZ_BATCH_JOB_PREP_DIR = task.jobPrepDir;
     nodeVariables.AZ_BATCH_JOB_PREP_WORKING_DIR = task.jobPrepWorkingDir;

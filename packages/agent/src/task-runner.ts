@@ -1,8 +1,12 @@
 /**
  * Runs one claimed task as a real child process, the way a Batch Linux node does:
  *
+ *   identity the OS user of the task's `runAs` (task-users.ts), created on first use; as root, a non-admin task
+ *            runs as that user, an admin task as root; a non-root agent runs every task as itself. After the
+ *            run the task directory is root's again and a task-scope user goes back to the node's idle users
  *   prepare  `<root>/workitems/<job>/job-1/<task>/` with `wd/` emptied (a re-run on this node starts clean),
- *            `certs/`, and `stdout.txt`/`stderr.txt` truncated
+ *            `certs/`, and `stdout.txt`/`stderr.txt` truncated; the task directory is 0700 and owned by the
+ *            task's user, the directories above it 0711 (others may pass through, not list)
  *   resolve  split `commandLine` into argv (no shell) and find the program on the task's PATH
  *   spawn    cwd `wd/`, the task environment, the two files as the child's stdout/stderr fds (the OS streams
  *            output to disk; nothing passes through the agent's memory), its own process group
@@ -14,11 +18,25 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Clock } from '@batchite/retry';
 import { CommandLineError, splitCommandLine } from './command-line.js';
 import { lookupProgram, type LaunchError } from './program-lookup.js';
+import type { TaskRunAs } from './node-api.js';
 import { buildTaskEnvironment, taskDirectories, type TaskDirectories } from './task-environment.js';
+import type { TaskUser, TaskUsers } from './task-users.js';
+
+/** What a task without an identity runs as: the task-scope non-admin auto-user, as the server defaults. */
+export const DEFAULT_RUN_AS: TaskRunAs = Object.freeze({
+  kind: 'auto',
+  scope: 'task',
+  elevationLevel: 'nonadmin',
+});
+
+/** Task directory: its user only. Directories above it: anyone may pass through, nobody else may list. */
+const TASK_DIR_MODE = 0o700;
+const PASS_THROUGH_MODE = 0o711;
 
 /** Cancels the wall-clock timer of a finished run (a shared reason: `abort()` alone builds a DOMException). */
 const RUN_OVER = Object.freeze(new Error('the run is over'));
@@ -35,6 +53,8 @@ export interface TaskSpec {
   environment: Readonly<Record<string, string>>;
   /** SIGKILL the process group this many ms after the start (absent = unlimited). */
   maxWallClockTimeMs?: number | undefined;
+  /** Who the process runs as. Default `DEFAULT_RUN_AS`. */
+  runAs?: TaskRunAs | undefined;
 }
 
 /** Node-level facts every run needs. */
@@ -45,6 +65,8 @@ export interface TaskRunnerContext {
   clock: Clock;
   /** System part of the task PATH (see `buildTaskEnvironment`). */
   systemPath?: string | undefined;
+  /** Creates and finds task users. Absent: every task runs as the agent's user. */
+  users?: TaskUsers | undefined;
 }
 
 export interface TaskOutcome {
@@ -100,17 +122,43 @@ class OutputFiles {
  * libuv's thread pool per call cost more CPU and latency than the calls themselves (agent profile); the spawn
  * that follows blocks the event loop anyway.
  */
-function prepareDirectories(dirs: TaskDirectories): OutputFiles {
+function prepareDirectories(
+  dirs: TaskDirectories,
+  owner: TaskUser | undefined,
+  asRoot: boolean,
+): OutputFiles {
   rmSync(dirs.workingDir, { recursive: true, force: true });
   // Both live in the task directory, which the recursive mkdirs create: no separate mkdir for it.
   mkdirSync(dirs.workingDir, { recursive: true });
   mkdirSync(dirs.certsDir, { recursive: true });
-  const stdout = openSync(dirs.stdoutPath, 'w');
+  chmodSync(dirs.taskDir, TASK_DIR_MODE);
+  if (asRoot) {
+    const jobDir = dirname(dirs.taskDir);
+    for (const dir of [jobDir, dirname(jobDir)]) chmodSync(dir, PASS_THROUGH_MODE);
+  }
+  const stdout = openSync(dirs.stdoutPath, 'w', 0o600);
+  let stderr: number | undefined;
   try {
-    return new OutputFiles([stdout, openSync(dirs.stderrPath, 'w')]);
+    stderr = openSync(dirs.stderrPath, 'w', 0o600);
+    if (owner !== undefined) {
+      for (const path of [dirs.taskDir, dirs.workingDir, dirs.certsDir, dirs.stdoutPath, dirs.stderrPath])
+        chownSync(path, owner.uid, owner.gid);
+    }
+    return new OutputFiles([stdout, stderr]);
   } catch (error) {
     closeSync(stdout);
+    if (stderr !== undefined) closeSync(stderr);
     throw error;
+  }
+}
+
+/** Gives a finished task's directory back to root; false when that failed. */
+function reclaim(taskDir: string): boolean {
+  try {
+    chownSync(taskDir, 0, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -170,15 +218,27 @@ class TaskRun implements RunningTask {
 
   async #run(): Promise<TaskOutcome> {
     const dirs = taskDirectories(this.context.rootDir, this.spec.jobId, this.spec.taskId);
-    const files = prepareDirectories(dirs);
+    const users = this.context.users;
+    const user = await users?.userFor(this.spec.runAs ?? DEFAULT_RUN_AS);
     try {
-      return await this.#resolveAndSpawn(dirs, files);
+      const files = prepareDirectories(dirs, user, users?.canSwitch === true);
+      try {
+        return await this.#resolveAndSpawn(dirs, files, user);
+      } finally {
+        files.close();
+      }
     } finally {
-      files.close();
+      // The run is over: its directory becomes root's before its user may be lent to another task (a user
+      // whose directory could not be taken back is never lent again).
+      if (user !== undefined && users !== undefined && reclaim(dirs.taskDir)) await users.release(user);
     }
   }
 
-  async #resolveAndSpawn(dirs: TaskDirectories, files: OutputFiles): Promise<TaskOutcome> {
+  async #resolveAndSpawn(
+    dirs: TaskDirectories,
+    files: OutputFiles,
+    user: TaskUser | undefined,
+  ): Promise<TaskOutcome> {
     const startTime = this.#now();
     let argv: string[];
     try {
@@ -196,10 +256,13 @@ class TaskRun implements RunningTask {
     }
     const { rootDir, nodeId, poolId, systemPath } = this.context;
     const { jobId, taskId, environment: claimed } = this.spec;
-    const env = buildTaskEnvironment({ rootDir, nodeId, poolId, jobId, taskId, claimed, systemPath });
+    const env = buildTaskEnvironment({
+      ...{ rootDir, nodeId, poolId, jobId, taskId, claimed, systemPath },
+      ...(user === undefined ? {} : { user: user.name, userIdentity: user.identity }),
+    });
     const found = lookupProgram(program, env.PATH ?? '', dirs.workingDir);
     if (!found.ok) return this.#launchFailed(startTime, found.error);
-    return this.#spawn({ path: found.path, argv0: program, args, env, cwd: dirs.workingDir, files });
+    return this.#spawn({ path: found.path, argv0: program, args, env, cwd: dirs.workingDir, files, user });
   }
 
   #spawn(launch: {
@@ -209,10 +272,13 @@ class TaskRun implements RunningTask {
     env: Record<string, string>;
     cwd: string;
     files: OutputFiles;
+    user: TaskUser | undefined;
   }): Promise<TaskOutcome> {
     const startTime = this.#now();
     return new Promise<TaskOutcome>((resolve) => {
       const child = spawn(launch.path, launch.args, {
+        // libuv drops the supplementary groups, then sets gid and uid, before exec.
+        ...(launch.user === undefined ? {} : { uid: launch.user.uid, gid: launch.user.gid }),
         argv0: launch.argv0,
         cwd: launch.cwd,
         env: launch.env,

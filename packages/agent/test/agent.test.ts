@@ -8,7 +8,7 @@ import { startAgent, type RunningAgent } from '../src/agent.js';
 import type { AgentOptions } from '../src/agent-options.js';
 import type { AgentLogger } from '../src/logger.js';
 import { taskDirectories } from '../src/task-environment.js';
-import { ACCOUNT_KEY, ACCOUNT_NAME, FakeNodeServer } from './helpers/fake-node-server.js';
+import { FakeNodeServer, JOIN_TOKEN } from './helpers/fake-node-server.js';
 
 interface LogLine {
   level: 'info' | 'warn' | 'error';
@@ -58,8 +58,7 @@ async function start(
   const agent = await startAgent({
     serverUrl: server.url,
     poolId: 'local',
-    accountName: ACCOUNT_NAME,
-    accountKey: ACCOUNT_KEY,
+    joinToken: JOIN_TOKEN,
     rootDir: root,
     logger,
     retry: { baseDelayMs: 10, throttleBaseDelayMs: 10, maxDelayMs: 50 },
@@ -84,12 +83,11 @@ function accepted(taskId: string) {
 }
 
 describe('agent against a scripted node API', () => {
-  it('registers with a valid Shared Key and a wrong key is refused', async () => {
+  it('registers with the pool join token and a wrong token is refused', async () => {
     const { agent } = await start({ slots: 3, hostname: 'box-1' });
     assert.equal(agent.nodeId, 'tvm-1');
     assert.deepEqual(server.registrations, [{ hostname: 'box-1', agentVersion: '0.1.0', slots: 3 }]);
-    const wrongKey = Buffer.alloc(64, 7).toString('base64');
-    await assert.rejects(start({ accountKey: wrongKey }), /AuthenticationFailed/);
+    await assert.rejects(start({ joinToken: `${JOIN_TOKEN}x` }), /AuthenticationFailed/);
     await assert.rejects(start({ poolId: 'nope' }), /PoolNotFound/);
   });
 
@@ -275,8 +273,9 @@ describe('agent against a scripted node API', () => {
 
   it('close() kills running tasks, reports none of them and leaves', async () => {
     const { agent } = await start();
-    const pidFile = (id: string) => join(root, 'shared', `${id}.pid`);
-    const command = `/bin/sh -c 'echo $$ > "$AZ_BATCH_NODE_SHARED_DIR/$AZ_BATCH_TASK_ID.pid"; exec sleep 60'`;
+    // In the task's own working directory: as root, tasks run as their own users and cannot write elsewhere.
+    const pidFile = (id: string) => join(root, 'workitems', 'j', 'job-1', id, 'wd', 'task.pid');
+    const command = `/bin/sh -c 'echo $$ > task.pid; exec sleep 60'`;
     server.enqueue({ jobId: 'j', taskId: 'k1', commandLine: command });
     server.enqueue({ jobId: 'j', taskId: 'k2', commandLine: command });
     await server.waitFor(() => server.leases.size === 2, 'both claimed');

@@ -20,6 +20,7 @@ interface RunningServer {
   accountName: string;
   accountKey: string;
   dataDir: string;
+  joinToken(poolId: string): string;
   close(): Promise<void>;
 }
 
@@ -101,8 +102,7 @@ describe('agent with the real server', { skip: missing && 'server or client buil
     agent = await startAgent({
       serverUrl: url,
       poolId: 'local',
-      accountName,
-      accountKey,
+      joinToken: server.joinToken('local'),
       rootDir: server.dataDir,
       logger: log,
       retry: { baseDelayMs: 10, maxDelayMs: 100 },

@@ -71,6 +71,7 @@ describe('buildTaskEnvironment', () => {
       AZ_BATCH_NODE_ID: 'tvm-1',
       AZ_BATCH_POOL_ID: 'local',
       AZ_BATCH_NODE_IS_DEDICATED: 'true',
+      AZ_BATCH_TASK_USER: '_azbatch',
     });
   });
 

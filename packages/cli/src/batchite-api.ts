@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchError, isBatchError, kindOf, type BatchClient } from '@batchite/client';
-import { authorizationHeader } from '@batchite/protocol';
+import { authorizationHeader, type JoinTokenResponse } from '@batchite/protocol';
 import {
   codeOf,
   isAttemptTimeoutError,
@@ -167,6 +167,11 @@ export class BatchiteApi {
 
   taskWhy(jobId: string, taskId: string): Promise<TaskExplanation | undefined> {
     return this.request<TaskExplanation>('GET', `/.batchite/jobs/${enc(jobId)}/tasks/${enc(taskId)}/why`);
+  }
+
+  /** The join token remote agents of `poolId` register with (docs/node-api.md). */
+  joinToken(poolId: string): Promise<JoinTokenResponse | undefined> {
+    return this.request<JoinTokenResponse>('GET', `/.batchite/pools/${enc(poolId)}/join-token`);
   }
 
   listFaults(): Promise<FaultSnapshot | undefined> {

@@ -18,6 +18,11 @@ export interface ChildNodeLauncherOptions {
 
 export const DEFAULT_BIN_PATH = fileURLToPath(new URL('./bin.js', import.meta.url));
 
+/** The environment minus every `BATCHITE_*` variable (account key, endpoint, data dir). */
+export function withoutBatchiteVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('BATCHITE_')));
+}
+
 export function childProcessNodeLauncher(options: ChildNodeLauncherOptions = {}): NodeLauncher {
   return {
     launch(request: NodeLaunchRequest): LaunchedNode {
@@ -35,19 +40,20 @@ export function childProcessNodeLauncher(options: ChildNodeLauncherOptions = {})
         '--root',
         request.rootDir,
         '--exit-with-parent',
+        '--join-token-file',
+        '-',
       ];
       const child = spawn(process.execPath, args, {
-        // The key travels in the environment, not in argv where `ps` would show it.
-        env: {
-          ...process.env,
-          BATCHITE_ACCOUNT_NAME: request.accountName,
-          BATCHITE_ACCOUNT_KEY: request.accountKey,
-        },
-        // stdin is a lifeline: however this process ends, the agent sees its pipe close and stops at once.
+        // No BATCHITE_* variable (the account key) reaches an agent: its environment is readable by its tasks
+        // when it cannot switch users.
+        env: withoutBatchiteVariables(process.env),
+        // stdin carries the join token (first line), then is a lifeline: however this process ends, the agent
+        // sees its pipe close and stops at once.
         stdio: ['pipe', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
       });
       const lifeline = child.stdin as Socket | null;
       lifeline?.on('error', () => undefined);
+      lifeline?.write(`${request.joinToken}\n`);
       lifeline?.unref();
       const exited = new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

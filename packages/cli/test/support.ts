@@ -3,7 +3,7 @@
  * a user runs it — a spawned process pointed at the server by environment variables.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchClient } from '@batchite/client';
@@ -24,6 +24,8 @@ export interface TestServer {
 export async function testServer(): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'batchite-cli-'));
   const scratch = mkdtempSync(join(tmpdir(), 'batchite-cli-scratch-'));
+  // Tasks write markers and wait for gates here; under a root agent each runs as its own user.
+  chmodSync(scratch, 0o777);
   const server = await startServer({
     port: 0,
     dataDir,

@@ -44,6 +44,28 @@ export interface ClaimedTask {
   requiredSlots: number;
   /** 1 for the first run, +1 for every retry or requeue; informational. */
   attempt: number;
+  /** Who the process runs as, resolved by the server from the task's `userIdentity` and the pool's accounts. */
+  runAs: TaskRunAs;
+}
+
+/**
+ * The identity of a task run. `auto`: the node's auto-user of that scope (one per pool, or one per task);
+ * `account`: the pool user account `userName` (no password: Linux nodes do not need it).
+ */
+export type TaskRunAs =
+  | { kind: 'auto'; scope: 'pool' | 'task'; elevationLevel: 'nonadmin' | 'admin' }
+  | {
+      kind: 'account';
+      userName: string;
+      elevationLevel: 'nonadmin' | 'admin';
+      uid?: number;
+      gid?: number;
+    };
+
+/** Answer of `GET /.batchite/pools/{poolId}/join-token` (Shared Key): the credential agents register with. */
+export interface JoinTokenResponse {
+  poolId: string;
+  joinToken: string;
 }
 
 export interface ClaimResponse {

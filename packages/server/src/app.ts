@@ -11,7 +11,7 @@ import { installBatchStages, installCommonStages } from './http/pipeline.js';
 import { registerFileRoutes } from './routes/file-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerFaultRoutes } from './routes/fault-routes.js';
-import { registerNodeRoutes } from './routes/node-routes.js';
+import { nodeApiPlugin } from './routes/node-routes.js';
 import { registerPoolRoutes } from './routes/pool-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerWhyRoutes } from './routes/why-routes.js';
@@ -74,7 +74,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     registerFileRoutes(batchApi, options.context);
     done();
   });
-  registerNodeRoutes(app, options.context, options.account);
+  void app.register(nodeApiPlugin, { context: options.context, account: options.account });
   registerFaultRoutes(app, options.context, options.account);
   registerWhyRoutes(app, options.context, options.account);
   registerUiRoutes(app, options.context, options.metrics, operator);

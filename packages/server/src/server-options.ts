@@ -61,6 +61,8 @@ export interface RunningServer {
   readonly dashboardUrl: string;
   /** Absolute data directory (task directories live under `workitems/`). */
   readonly dataDir: string;
+  /** The join token agents of `poolId` register with (docs/node-api.md); the pool need not exist yet. */
+  joinToken(poolId: string): string;
   /** Stops accepting requests, waits for in-flight ones, closes the store. */
   close(): Promise<void>;
 }

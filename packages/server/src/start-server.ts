@@ -16,6 +16,7 @@ import { checkAccountKey } from './key-guard.js';
 import { WELL_KNOWN_ACCOUNT, type RunningServer, type ServerOptions } from './server-options.js';
 import { finishJobDeletion } from './services/jobs-service.js';
 import { LocalNodeProvider } from './services/local-node-provider.js';
+import { joinTokenFor } from './services/node-credentials.js';
 import { runMaintenance } from './services/maintenance.js';
 import { ensureLocalPool } from './services/local-pool.js';
 import { finishPoolDeletion } from './services/pools-service.js';
@@ -23,6 +24,7 @@ import { ServerEvents } from './services/server-events.js';
 import type { LeaseSettings, ServiceContext } from './services/service-context.js';
 import { WorkSignal } from './services/work-signal.js';
 import { openStore } from './store/open-store.js';
+import { protectStoreFiles } from './store/private-store-files.js';
 import { hasWorkNotifications } from './store/postgres/postgres-notifications.js';
 
 export const DEFAULT_SERVER_OPTIONS = Object.freeze({
@@ -80,7 +82,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const dataDir = resolve(options.dataDir ?? DEFAULT_SERVER_OPTIONS.dataDir);
   const logLevel = options.logLevel ?? DEFAULT_SERVER_OPTIONS.logLevel;
   const logger = pino({ level: logLevel === false ? 'silent' : logLevel });
-  const store = await openStore(options.store ?? `sqlite:${resolve(dataDir, 'batchite.db')}`, clock);
+  const storeUrl = options.store ?? `sqlite:${resolve(dataDir, 'batchite.db')}`;
+  protectStoreFiles(dataDir, storeUrl);
+  const store = await openStore(storeUrl, clock);
   const background = new BackgroundWork(logger);
   const work = hasWorkNotifications(store)
     ? new WorkSignal(
@@ -142,8 +146,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (options.nodeLauncher !== undefined) {
       provider = new LocalNodeProvider(context, options.nodeLauncher, {
         serverUrl: url,
-        accountName,
-        accountKey,
+        joinToken: (poolId) => joinTokenFor({ name: accountName, key: accountKey }, poolId),
         rootDir: dataDir,
       });
       await provider.start();
@@ -155,6 +158,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       dashboardToken,
       dashboardUrl: `${url}/ui#token=${encodeURIComponent(dashboardToken)}`,
       dataDir,
+      joinToken: (poolId) => joinTokenFor({ name: accountName, key: accountKey }, poolId),
       async close() {
         maintenance.abort();
         await provider?.stop();

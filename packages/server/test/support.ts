@@ -94,16 +94,19 @@ export class ScriptedNode {
     poolId: string,
     options: { slots?: number; nodeId?: string } = {},
   ): Promise<ScriptedNode> {
-    const reply = await batch(
-      server,
-      'POST',
-      `/.batchite/pools/${poolId}/nodes/register`,
-      { hostname: 'test', ...options },
-      { apiVersion: false },
-    );
-    if (reply.status !== 200)
-      throw new Error(`register failed: ${reply.status} ${JSON.stringify(reply.body)}`);
-    return new ScriptedNode(server, reply.body.nodeId as string, reply.body.token as string);
+    // Agents register with the pool's join token, never the account key (docs/node-api.md).
+    const response = await fetch(`${server.url}/.batchite/pools/${poolId}/nodes/register`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `BatchiteJoin ${server.joinToken(poolId)}`,
+      },
+      body: JSON.stringify({ hostname: 'test', ...options }),
+    });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`register failed: ${response.status} ${text}`);
+    const body = JSON.parse(text) as { nodeId: string; token: string };
+    return new ScriptedNode(server, body.nodeId, body.token);
   }
 
   async call(action: string, body: unknown): Promise<Reply> {

@@ -1,6 +1,6 @@
 /**
  * A scripted, in-memory implementation of the server side of docs/node-api.md on a real HTTP port, for testing
- * the agent before (and independently of) the real server. Register verifies Shared Key with @batchite/protocol;
+ * the agent before (and independently of) the real server. Register checks the pool's join token;
  * claim is a real long poll; every call is recorded. Tests script faults: forced status codes, forgotten nodes,
  * replaced tokens, and a full stop (connection refused) followed by a restart on the same port.
  */
@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { computeSignature, parseAuthorization, signaturesEqual, stringToSign } from '@batchite/protocol';
 import type {
   CancelOrder,
   ClaimedTask,
@@ -18,8 +17,8 @@ import type {
 } from '../../src/node-api.js';
 
 export const ACCOUNT_NAME = 'batchite';
-export const ACCOUNT_KEY =
-  'Y1dLo/hJxuVMb17X4ToLH2WtcDkvrJZ32NJexlLWhDvgq8iQHk+UCXtsKQQi/7TwdQSp+v9QRJTzehHb2qXnCw==';
+/** The join token the fake server accepts for pool `local`. */
+export const JOIN_TOKEN = 'bjt1_fake-join-token-of-pool-local';
 
 export interface FakeTask {
   jobId: string;
@@ -134,6 +133,7 @@ export class FakeNodeServer {
         ...task.environment,
       },
       requiredSlots: task.requiredSlots ?? 1,
+      runAs: { kind: 'auto', scope: 'task', elevationLevel: 'nonadmin' },
       attempt,
     };
     if (task.maxWallClockTimeMs !== undefined) claimed.maxWallClockTimeMs = task.maxWallClockTimeMs;
@@ -232,14 +232,7 @@ export class FakeNodeServer {
   }
 
   #register(request: IncomingMessage, response: ServerResponse, body: Body, poolId: string): number {
-    const parsed = parseAuthorization(String(request.headers.authorization ?? ''));
-    const text = stringToSign({
-      method: 'POST',
-      pathAndQuery: request.url ?? '/',
-      headers: request.headers,
-      accountName: ACCOUNT_NAME,
-    });
-    if (parsed === undefined || !signaturesEqual(computeSignature(text, ACCOUNT_KEY), parsed.signature)) {
+    if (request.headers.authorization !== `BatchiteJoin ${JOIN_TOKEN}`) {
       return this.#error(response, 403, 'AuthenticationFailed');
     }
     if (poolId !== 'local') return this.#error(response, 404, 'PoolNotFound');

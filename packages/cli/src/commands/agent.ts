@@ -1,7 +1,7 @@
 import { fstatSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { WELL_KNOWN_ACCOUNT } from '@batchite/protocol';
+import { readJoinToken } from '../join-token.js';
 
 interface AgentFlags {
   server: string;
@@ -12,6 +12,7 @@ interface AgentFlags {
   exitWithParent?: boolean;
   filesListen?: string;
   filesUrl?: string;
+  joinTokenFile?: string;
 }
 
 /** `host:port` → the file server settings; the port may be 0 (any free port). */
@@ -43,6 +44,10 @@ export function registerAgent(program: Command): void {
     .option('--root <dir>', 'root of task directories', process.env.BATCHITE_DATA_DIR ?? './.batchite')
     .option('--node-id <id>', 'node id to use (keeps identity across restarts)')
     .option(
+      '--join-token-file <file>',
+      "file holding the pool's join token (`batchite pool join-token POOL`); - reads the first line of stdin",
+    )
+    .option(
       '--exit-with-parent',
       'exit when the parent process (the server that started us) is gone, or when stdin is a pipe that ends',
     )
@@ -54,8 +59,7 @@ export function registerAgent(program: Command): void {
       const agent = await startAgent({
         serverUrl: flags.server,
         poolId: flags.pool,
-        accountName: process.env.BATCHITE_ACCOUNT_NAME ?? WELL_KNOWN_ACCOUNT.name,
-        accountKey: process.env.BATCHITE_ACCOUNT_KEY ?? WELL_KNOWN_ACCOUNT.key,
+        joinToken: await readJoinToken(flags.joinTokenFile),
         rootDir: flags.root,
         hostname: hostname(),
         ...(flags.slots === undefined ? {} : { slots: Number(flags.slots) }),

@@ -105,6 +105,18 @@ export function registerPool(program: Command): void {
     }),
   );
 
+  pool
+    .command('join-token')
+    .argument('<pool>')
+    .description("Print the pool's join token: the credential `batchite agent --join-token-file` reads.")
+    .action(
+      clientAction(async (ctx) => {
+        const { api } = await ctx.connection();
+        const answer = await api.joinToken(ctx.args[0]!);
+        process.stdout.write(`${answer?.joinToken ?? ''}\n`);
+      }),
+    );
+
   withOutputOptions(
     pool
       .command('resize')

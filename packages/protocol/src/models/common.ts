@@ -78,9 +78,25 @@ export interface AutoUserSpecification {
   elevationLevel?: ElevationLevel;
 }
 
+/** Who a task runs as: a pool user account (`userName`) or an auto-user; the two are mutually exclusive. */
 export interface UserIdentity {
   userName?: string;
   autoUser?: AutoUserSpecification;
+}
+
+export interface LinuxUserConfiguration {
+  uid?: number;
+  gid?: number;
+  sshPrivateKey?: string;
+}
+
+/** A pool's `userAccounts` item: an OS account created on every node of the pool. */
+export interface UserAccount {
+  name: string;
+  password: string;
+  elevationLevel?: ElevationLevel;
+  linuxUserConfiguration?: LinuxUserConfiguration;
+  windowsUserConfiguration?: { loginMode?: string };
 }
 
 export interface ApplicationPackageReference {

@@ -7,6 +7,7 @@ import type {
   MetadataItem,
   NameValuePair,
   OpaqueObject,
+  UserAccount,
   ResourceFile,
   TaskContainerSettings,
   UserIdentity,
@@ -88,7 +89,7 @@ export interface PoolAddParameter {
   applicationLicenses?: string[];
   taskSlotsPerNode?: number;
   taskSchedulingPolicy?: TaskSchedulingPolicy;
-  userAccounts?: OpaqueObject[];
+  userAccounts?: UserAccount[];
   metadata?: MetadataItem[];
   mountConfiguration?: OpaqueObject[];
   targetNodeCommunicationMode?: NodeCommunicationMode;
@@ -127,7 +128,7 @@ export interface CloudPool {
   applicationLicenses?: string[];
   taskSlotsPerNode?: number;
   taskSchedulingPolicy?: TaskSchedulingPolicy;
-  userAccounts?: OpaqueObject[];
+  userAccounts?: UserAccount[];
   metadata?: MetadataItem[];
   stats?: OpaqueObject;
   mountConfiguration?: OpaqueObject[];

@@ -21,7 +21,13 @@ import {
   AUTO_USER_SCOPES,
   ELEVATION_LEVELS,
 } from '../models/enums.js';
-import type { PoolInformation, TaskDependencies } from '../models/index.js';
+import type {
+  LinuxUserConfiguration,
+  PoolInformation,
+  TaskDependencies,
+  UserAccount,
+  UserIdentity,
+} from '../models/index.js';
 import type { Check, Fields, ValidationError } from './schema.js';
 import {
   arr,
@@ -83,10 +89,60 @@ const environmentSettings = arr(obj({ name: req(str({ nonEmpty: true })), value:
 const metadata = arr(obj({ name: req(str({ nonEmpty: true })), value: req(str()) }));
 const maxTaskRetryCount = int({ min: -1 });
 
-const userIdentity = obj({
-  userName: str(),
-  autoUser: obj({ scope: oneOf(AUTO_USER_SCOPES), elevationLevel: oneOf(ELEVATION_LEVELS) }),
-});
+/** Batch: "The userName and autoUser properties are mutually exclusive; you must specify one but not both." */
+const oneIdentity: Check = (identity: UserIdentity, path) =>
+  identity.userName !== undefined && identity.autoUser !== undefined
+    ? invalidProperty(path, identity, 'Specify either userName or autoUser, not both.')
+    : undefined;
+
+const userIdentity = withCheck(
+  obj({
+    userName: str({ nonEmpty: true }),
+    autoUser: obj({ scope: oneOf(AUTO_USER_SCOPES), elevationLevel: oneOf(ELEVATION_LEVELS) }),
+  }),
+  oneIdentity,
+);
+
+/** Batchite nodes are Linux: a user account name must be a portable Linux user name (at most 20 characters). */
+const LINUX_USER_NAME = /^[a-z_][a-z0-9_-]{0,19}$/;
+
+const userAccountName: Check = (account: UserAccount, path) =>
+  LINUX_USER_NAME.test(account.name)
+    ? undefined
+    : invalidProperty(
+        `${path}.name`,
+        account.name,
+        'A user name is 1-20 lowercase letters, digits, _ or -, and starts with a letter or _.',
+      );
+
+const uidAndGid: Check = (linux: LinuxUserConfiguration, path) =>
+  (linux.uid === undefined) === (linux.gid === undefined)
+    ? undefined
+    : invalidProperty(path, linux, 'Specify both uid and gid, or neither.');
+
+const userAccount = withCheck(
+  obj({
+    name: req(str({ nonEmpty: true })),
+    password: req(str({ nonEmpty: true })),
+    elevationLevel: oneOf(ELEVATION_LEVELS),
+    linuxUserConfiguration: withCheck(
+      obj({ uid: int({ min: 1 }), gid: int({ min: 1 }), sshPrivateKey: str() }),
+      uidAndGid,
+    ),
+    windowsUserConfiguration: opaque(),
+  }),
+  userAccountName,
+);
+
+const uniqueUserNames: Check = (accounts: UserAccount[], path) => {
+  const seen = new Set<string>();
+  for (const [index, account] of accounts.entries()) {
+    if (seen.has(account.name))
+      return invalidProperty(`${path}[${index}].name`, account.name, 'User account names must be unique.');
+    seen.add(account.name);
+  }
+  return undefined;
+};
 
 const containerSettings = obj(
   { imageName: req(str({ nonEmpty: true })), workingDirectory: oneOf(CONTAINER_WORKING_DIRECTORIES) },
@@ -195,7 +251,7 @@ const poolSpecification: Fields = {
   applicationLicenses: arr(str()),
   taskSlotsPerNode: int({ min: 1, max: 256 }),
   taskSchedulingPolicy: obj({ nodeFillType: req(oneOf(COMPUTE_NODE_FILL_TYPES)) }),
-  userAccounts: arr(opaque()),
+  userAccounts: arr(userAccount, { check: uniqueUserNames }),
   metadata,
   mountConfiguration: arr(opaque()),
   targetNodeCommunicationMode: oneOf(NODE_COMMUNICATION_MODES),

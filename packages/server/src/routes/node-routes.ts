@@ -1,12 +1,22 @@
-/** The node agent API under `/.batchite/` (docs/node-api.md). Not part of the Batch surface. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ClaimResponse } from '@batchite/protocol';
+/**
+ * The node agent API under `/.batchite/` (docs/node-api.md). Not part of the Batch surface: one Fastify plugin
+ * whose scopes each carry their own credential check, so a route's authentication is visible where it is declared:
+ *
+ *   join scope      register                     `BatchiteJoin <join token of the pool in the path>`
+ *   node scope      claim, heartbeat, complete,  `BatchiteNode <nodeId>:<node token>` for the node in the path
+ *                   leave
+ *   operator scope  join-token                   Shared Key: the operator fetches a pool's join token
+ */
+import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { ClaimResponse, JoinTokenResponse } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { Account } from '../http/authentication.js';
 import { authenticate } from '../http/authentication.js';
 import { readJson } from '../http/body.js';
 import { baseUrl, header } from '../http/request-context.js';
 import { toClaimedTask } from '../services/claimed-task.js';
+import { checkJoinToken, joinTokenFor } from '../services/node-credentials.js';
+import { getPool } from '../services/pools-service.js';
 import {
   claimForNode,
   completeOnNode,
@@ -21,7 +31,7 @@ import {
   type RegisterRequest,
 } from '../services/nodes-service.js';
 import type { ServiceContext } from '../services/service-context.js';
-import type { JobDoc, TaskDoc } from '../store/documents.js';
+import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 
 interface NodePath {
   nodeId: string;
@@ -106,26 +116,22 @@ function toCompletion(body: Record<string, unknown>): CompletionRequest {
   return report;
 }
 
-export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext, account: Account): void {
-  const node = (request: FastifyRequest<{ Params: NodePath }>) =>
-    authenticateNode(context, request.params.nodeId, header(request, 'authorization'));
+export interface NodeApiOptions {
+  context: ServiceContext;
+  account: Account;
+}
 
-  /** The wire form of claimed tasks (claim answers and completion answers with `claimNext`). */
-  const claimAnswer = async (request: FastifyRequest, tasks: readonly TaskDoc[]): Promise<ClaimResponse> => {
-    const jobs = new Map<string, JobDoc | undefined>();
-    const claimed = [];
-    for (const task of tasks) {
-      if (!jobs.has(task.jobId)) jobs.set(task.jobId, await context.store.getJob(task.jobId));
-      claimed.push(
-        toClaimedTask(task, jobs.get(task.jobId), context.faults, {
-          accountName: context.accountName,
-          accountUrl: `${baseUrl(request)}/`,
-        }),
-      );
-    }
-    return { tasks: claimed, leaseExpiresAt: context.clock.now() + context.leases.leaseMs };
-  };
+/** The node each node-scope request authenticated as (set by the scope's onRequest hook). */
+const authenticated = new WeakMap<FastifyRequest, NodeDoc>();
 
+function nodeOf(request: FastifyRequest): NodeDoc {
+  const node = authenticated.get(request);
+  if (node === undefined) throw new Error('node-scope route without its authentication hook');
+  return node;
+}
+
+/** The node API plugin: register it with `app.register(nodeApiPlugin, { context, account })`. */
+export const nodeApiPlugin: FastifyPluginCallback<NodeApiOptions> = (app, { context, account }, done) => {
   // Fault rule `nodeOffline`: the node's calls are dropped as if its network were cut, so its lease runs out.
   app.addHook('onRequest', async (request, reply) => {
     const nodeId = /^\/\.batchite\/nodes\/([^/]+)\//.exec(request.url)?.[1];
@@ -138,9 +144,33 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
       request.raw.socket.destroy();
     }
   });
+  void app.register((scope, _options, next) => {
+    joinScope(scope, context, account);
+    next();
+  });
+  void app.register((scope, _options, next) => {
+    nodeScope(scope, context);
+    next();
+  });
+  void app.register((scope, _options, next) => {
+    operatorScope(scope, context, account);
+    next();
+  });
+  done();
+};
+
+/** Register: only the join token of the pool in the path. */
+function joinScope(app: FastifyInstance, context: ServiceContext, account: Account): void {
+  app.addHook<{ Params: { poolId: string } }>('onRequest', (request, _reply, done) => {
+    try {
+      checkJoinToken(account, request.params.poolId, header(request, 'authorization'));
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
 
   app.post<{ Params: { poolId: string } }>('/.batchite/pools/:poolId/nodes/register', async (request) => {
-    authenticate(request, account, context.clock.now());
     const { node: registered, token } = await registerNode(
       context,
       request.params.poolId,
@@ -159,9 +189,61 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
       ...(registered.internal.fileToken === undefined ? {} : { fileToken: registered.internal.fileToken }),
     };
   });
+}
+
+/** An operator (Batch credentials) fetches the join token of an existing pool for its remote agents. */
+function operatorScope(app: FastifyInstance, context: ServiceContext, account: Account): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      authenticate(request, account, context.clock.now());
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  app.get<{ Params: { poolId: string } }>(
+    '/.batchite/pools/:poolId/join-token',
+    async (request): Promise<JoinTokenResponse> => {
+      const pool = await getPool(context, request.params.poolId);
+      return { poolId: pool.entity.id, joinToken: joinTokenFor(account, pool.entity.id) };
+    },
+  );
+}
+
+/** The wire form of claimed tasks (claim answers and completion answers with `claimNext`). */
+async function claimAnswer(
+  context: ServiceContext,
+  request: FastifyRequest,
+  node: NodeDoc,
+  tasks: readonly TaskDoc[],
+): Promise<ClaimResponse> {
+  const jobs = new Map<string, JobDoc | undefined>();
+  const pool: PoolDoc | undefined = tasks.length === 0 ? undefined : await context.store.getPool(node.poolId);
+  const claimed = [];
+  for (const task of tasks) {
+    if (!jobs.has(task.jobId)) jobs.set(task.jobId, await context.store.getJob(task.jobId));
+    claimed.push(
+      toClaimedTask(task, jobs.get(task.jobId), context.faults, {
+        accountName: context.accountName,
+        accountUrl: `${baseUrl(request)}/`,
+        userAccounts: pool?.entity.userAccounts ?? [],
+      }),
+    );
+  }
+  return { tasks: claimed, leaseExpiresAt: context.clock.now() + context.leases.leaseMs };
+}
+
+/** Work of one node: every route names the node in its path, and only that node's token is accepted. */
+function nodeScope(app: FastifyInstance, context: ServiceContext): void {
+  app.addHook<{ Params: NodePath }>('onRequest', async (request) => {
+    authenticated.set(
+      request,
+      await authenticateNode(context, request.params.nodeId, header(request, 'authorization')),
+    );
+  });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/claim', async (request) => {
-    const current = await node(request);
+    const current = nodeOf(request);
     const body = objectBody(request);
     // The long poll ends early when the agent hangs up or the server shuts down.
     const abort = new AbortController();
@@ -174,18 +256,17 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
       accountUrl: baseUrl(request),
       signal: stop,
     }).finally(() => request.socket.off('close', hangUp));
-    return claimAnswer(request, tasks);
+    return claimAnswer(context, request, current, tasks);
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/heartbeat', async (request) => {
-    const current = await node(request);
-    return heartbeat(context, current, toLeases(objectBody(request)), baseUrl(request));
+    return heartbeat(context, nodeOf(request), toLeases(objectBody(request)), baseUrl(request));
   });
 
   // With `claimNext`, the slots the finished run frees are filled in the same exchange (no long poll): one
   // request per task instead of a completion and then a claim.
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/complete', async (request) => {
-    const current = await node(request);
+    const current = nodeOf(request);
     const body = objectBody(request);
     const report = toCompletion(body);
     const claimNext = optionalNumber(body, 'claimNext') ?? 0;
@@ -199,12 +280,11 @@ export function registerNodeRoutes(app: FastifyInstance, context: ServiceContext
       waitMs: 0,
       accountUrl: baseUrl(request),
     }).finally(() => context.work.notify());
-    return { accepted, ...(await claimAnswer(request, tasks)) };
+    return { accepted, ...(await claimAnswer(context, request, current, tasks)) };
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/leave', async (request, reply) => {
-    const current = await node(request);
-    await removeNodeFromPool(context, current);
+    await removeNodeFromPool(context, nodeOf(request));
     return reply.code(204).send();
   });
 }

@@ -16,8 +16,8 @@ import { endedByUser, requeuedByUser } from './task-lifecycle.js';
 
 export interface LocalNodeProviderOptions {
   serverUrl: string;
-  accountName: string;
-  accountKey: string;
+  /** The join token of a pool (the account key itself never reaches an agent). */
+  joinToken: (poolId: string) => string;
   rootDir: string;
   /** Pause before an agent that exited on its own is started again. @defaultValue 1000 */
   restartDelayMs?: number;
@@ -94,8 +94,7 @@ export class LocalNodeProvider {
       nodeId,
       slots: pool.entity.taskSlotsPerNode ?? 1,
       serverUrl: this.options.serverUrl,
-      accountName: this.options.accountName,
-      accountKey: this.options.accountKey,
+      joinToken: this.options.joinToken(pool.entity.id),
       rootDir: this.options.rootDir,
     });
     nodes.set(nodeId, launched);

@@ -4,8 +4,11 @@ export interface NodeLaunchRequest {
   nodeId: string;
   slots: number;
   serverUrl: string;
-  accountName: string;
-  accountKey: string;
+  /**
+   * The pool's join token (services/node-credentials.ts): the agent's only credential. Hand it over on stdin or
+   * an inherited fd, never in the environment or argv (a task could read `/proc/<agent>/environ` or `ps`).
+   */
+  joinToken: string;
   /** Root of the node's task directories (the server's data directory for local nodes). */
   rootDir: string;
 }

@@ -15,6 +15,7 @@ import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityChec
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { taskDirectory } from '@batchite/protocol/task-files';
 import { endedByUser } from './task-lifecycle.js';
+import { checkUserNames } from './user-identity.js';
 
 /** Default task retention (reference §2.1). */
 export const DEFAULT_RETENTION_TIME = 'P7D';
@@ -94,8 +95,9 @@ export async function addTasks(
 ): Promise<AddTaskOutcome[]> {
   const job = await getJob(context, jobId);
   const now = isoNow(context);
-  const outcomes: AddTaskOutcome[] = params.map((param) => {
-    const error = checkAgainstJob(job, param);
+  const userErrors = await checkUserNames(context, job, params);
+  const outcomes: AddTaskOutcome[] = params.map((param, index) => {
+    const error = checkAgainstJob(job, param) ?? userErrors[index];
     return error === undefined ? { taskId: param.id } : { taskId: param.id, error };
   });
   const accepted = params.filter((_param, index) => outcomes[index]?.error === undefined);

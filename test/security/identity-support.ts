@@ -1,0 +1,127 @@
+/**
+ * Shared parts of the identity and secrets suites: a real `batchite serve` child process (its account key in its
+ * environment, as an operator starts it), its local agents, and tasks run to completion with their output read
+ * from the task directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BatchClient } from '@batchite/client';
+import { DEFAULT_BIN_PATH } from '@batchite/cli';
+import type { TaskAddParameter } from '@batchite/protocol';
+import { waitFor } from '../support/wait.js';
+
+/** Why the user-switch tests cannot run here, or undefined when they can (CI runs as root). */
+export const NOT_ROOT =
+  process.getuid?.() === 0 ? undefined : 'needs root: only a root agent can run tasks as other users';
+
+export interface ServeProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly dataDir: string;
+  readonly account: { name: string; key: string };
+  readonly client: BatchClient;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** `batchite serve` with a fresh secret key in its environment and `nodes` local agents of 2 slots. */
+export async function startServe(dataDir: string, nodes = 2): Promise<ServeProcess> {
+  const port = await freePort();
+  const account = { name: 'secure', key: randomBytes(64).toString('base64') };
+  const child = spawn(
+    process.execPath,
+    [DEFAULT_BIN_PATH, 'serve', '--port', String(port), '--data', dataDir, '--nodes', String(nodes)].concat([
+      '--slots',
+      '2',
+      '--log-level',
+      'silent',
+    ]),
+    {
+      env: { ...process.env, BATCHITE_ACCOUNT_NAME: account.name, BATCHITE_ACCOUNT_KEY: account.key },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('endpoint:')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${output}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const client = new BatchClient({ endpoint: url, accountName: account.name, accountKey: account.key });
+  return {
+    child,
+    url,
+    dataDir,
+    account,
+    client,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface TaskResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+}
+
+/** The task directory on this machine (local nodes keep it in the server's data directory). */
+export function taskDir(dataDir: string, jobId: string, taskId: string): string {
+  return join(dataDir, 'workitems', jobId, 'job-1', taskId);
+}
+
+/** Adds a task, waits until it completes and returns its exit code and output. */
+export async function runToCompletion(
+  serve: ServeProcess,
+  jobId: string,
+  task: TaskAddParameter,
+): Promise<TaskResult> {
+  await serve.client.createTask(jobId, task);
+  const done = await waitFor(
+    async () => {
+      const current = await serve.client.getTask(jobId, task.id);
+      return current.state === 'completed' ? current : undefined;
+    },
+    { timeoutMs: 60_000, what: `task ${task.id} to complete` },
+  );
+  const dir = taskDir(serve.dataDir, jobId, task.id);
+  return {
+    exitCode: done.executionInfo?.exitCode,
+    stdout: await readFile(join(dir, 'stdout.txt'), 'utf8'),
+    stderr: await readFile(join(dir, 'stderr.txt'), 'utf8'),
+  };
+}
+
+/** Pids of the processes whose parent is `parentPid` (the server's local agents). */
+export async function childPids(parentPid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the command name (which may contain spaces): state, ppid, …
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === parentPid) pids.push(Number(entry));
+  }
+  return pids;
+}
