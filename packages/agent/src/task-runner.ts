@@ -6,6 +6,8 @@
  *   resolve  split `commandLine` into argv (no shell) and find the program on the task's PATH
  *   spawn    cwd `wd/`, the task environment, the two files as the child's stdout/stderr fds (the OS streams
  *            output to disk; nothing passes through the agent's memory), its own process group
+ *   record   the process group (pid + start time) on disk while it runs, so an agent started after this one
+ *            was killed -9 kills it (process-records.ts)
  *   wait     exit code, or −(signal number) when a signal ended it; a wall-clock limit or `kill()` SIGKILLs the
  *            whole process group
  *
@@ -18,6 +20,7 @@ import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import type { Clock } from '@batchite/retry';
 import { CommandLineError, splitCommandLine } from './command-line.js';
 import { lookupProgram, type LaunchError } from './program-lookup.js';
+import type { ProcessRecords } from './process-records.js';
 import { buildTaskEnvironment, taskDirectories, type TaskDirectories } from './task-environment.js';
 
 /** Cancels the wall-clock timer of a finished run (a shared reason: `abort()` alone builds a DOMException). */
@@ -45,6 +48,8 @@ export interface TaskRunnerContext {
   clock: Clock;
   /** System part of the task PATH (see `buildTaskEnvironment`). */
   systemPath?: string | undefined;
+  /** Where running process groups are recorded. @defaultValue not recorded */
+  processes?: ProcessRecords | undefined;
 }
 
 export interface TaskOutcome {
@@ -228,9 +233,11 @@ class TaskRun implements RunningTask {
       });
       child.once('exit', (code, signal) => {
         this.#exited = true;
+        if (child.pid !== undefined) this.context.processes?.remove(child.pid);
         resolve(this.#finished(startTime, code, signal));
       });
       if (child.pid === undefined) return;
+      this.context.processes?.add(child.pid, this.spec);
       if (this.#killedBy !== undefined) this.#killGroup(this.#killedBy);
       else this.#armWallClock();
     });
