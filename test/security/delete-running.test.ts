@@ -16,11 +16,11 @@ import { waitFor } from '../support/wait.js';
 import { addRunJob, RUN_TIMEOUT_MS, sh, taskInState, withRunner } from '../execution/helpers.js';
 import { exists, pendingDeletes, running } from './files-support.js';
 
-/** Shell: record the pid, then create files and directories without end. */
+/** Shell: record the pid, then four writers (one process group) create files and directories without end. */
 function busyWriter(pidFile: string): string {
-  return sh(
-    `echo $$ > ${pidFile}; i=0; while :; do i=$((i+1)); mkdir -p d/$i/e; echo x > d/$i/e/f; echo $i >> log; done`,
-  );
+  const writer = (n: number) =>
+    `(i=0; while :; do i=$((i+1)); mkdir -p d${n}/$i/e; echo x > d${n}/$i/e/f; echo $i >> log; done) &`;
+  return sh(`echo $$ > ${pidFile}; ${[1, 2, 3, 4].map(writer).join(' ')} wait`);
 }
 
 async function statusOf(call: Promise<{ _response: { status: number } }>): Promise<number> {
