@@ -16,10 +16,14 @@ import { waitFor } from '../support/wait.js';
 import { addRunJob, RUN_TIMEOUT_MS, sh, taskInState, withRunner } from '../execution/helpers.js';
 import { exists, pendingDeletes, running } from './files-support.js';
 
-/** Shell: record the pid, then four writers (one process group) create files and directories without end. */
+/**
+ * Shell: record the pid, then four writers (one process group) create files and directories without end, by
+ * absolute path (so they re-create the task directory if it is removed under them).
+ */
 function busyWriter(pidFile: string): string {
+  const wd = '$AZ_BATCH_TASK_WORKING_DIR';
   const writer = (n: number) =>
-    `(i=0; while :; do i=$((i+1)); mkdir -p d${n}/$i/e; echo x > d${n}/$i/e/f; echo $i >> log; done) &`;
+    `(i=0; while :; do i=$((i+1)); mkdir -p ${wd}/d${n}/$i/e; echo x > ${wd}/d${n}/$i/e/f; echo $i >> ${wd}/log; done) &`;
   return sh(`echo $$ > ${pidFile}; ${[1, 2, 3, 4].map(writer).join(' ')} wait`);
 }
 

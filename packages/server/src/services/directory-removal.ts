@@ -6,10 +6,13 @@
  * directory. The moved tree is then removed without following links (a task may still be swapping directories
  * for links) and, when something is left — ENOTEMPTY while a process not yet killed still writes — removed
  * again on the next maintenance round, until nothing is left, also after a restart. The processes themselves
- * are killed by their agents, which the next heartbeat tells (`cancel: deleted`).
+ * are killed by their agents, which the next heartbeat tells (`cancel: deleted`), and an agent removes the
+ * directory of a run it killed for that reason. A process may re-create its directory by absolute path until it
+ * is killed: a deleted job's entry carries the job id, and once it is removed, a `workitems/<job>` that came
+ * back while no such job exists is moved out again, until none comes back.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moveTree, removeTree } from '@batchite/protocol/task-files';
 import type { ServiceContext } from './service-context.js';
@@ -21,6 +24,9 @@ export function deletedDirectory(dataDir: string): string {
   return join(dataDir, DELETED_DIR_NAME);
 }
 
+/** Suffix of a deleted job's entry, before the job id (ids hold only letters, digits, `-` and `_`). */
+const JOB_MARK = '.job.';
+
 /** Purges that are under way, per server, so maintenance and a request never remove the same tree at once. */
 const purging = new WeakMap<ServiceContext, Promise<void>>();
 
@@ -28,11 +34,16 @@ const purging = new WeakMap<ServiceContext, Promise<void>>();
  * Moves `<dataDir>/<below…>` out of the way and starts its removal. Never throws: a failed move is logged and
  * the directory stays (nothing points to it any more, but nothing outside it is touched either).
  */
-export async function retireDirectory(context: ServiceContext, below: readonly string[]): Promise<void> {
+export async function retireDirectory(
+  context: ServiceContext,
+  below: readonly string[],
+  deletedJobId?: string,
+): Promise<void> {
   const target = deletedDirectory(context.dataDir);
+  const name = `${Date.now()}-${randomUUID()}${deletedJobId === undefined ? '' : `${JOB_MARK}${deletedJobId}`}`;
   try {
     await mkdir(target, { recursive: true, mode: 0o700 });
-    const moved = await moveTree(context.dataDir, below, target, `${Date.now()}-${randomUUID()}`);
+    const moved = await moveTree(context.dataDir, below, target, name);
     if (moved) context.background('remove deleted directories', () => purgeDeleted(context));
   } catch (error) {
     context.log.error({ err: error, directory: below.join('/') }, 'could not move a deleted directory');
@@ -65,6 +76,19 @@ async function purgeOnce(context: ServiceContext): Promise<void> {
     } catch (error) {
       // Typically ENOTEMPTY: a process still writes until its agent's next heartbeat kills it.
       context.log.info({ err: error, directory: name }, 'deleted directory not removed yet; retrying later');
+      continue;
     }
+    const mark = name.indexOf(JOB_MARK);
+    if (mark !== -1) await retireAgain(context, name.slice(mark + JOB_MARK.length));
   }
+}
+
+/** A deleted job's directory that a process not yet killed re-created goes the same way. */
+async function retireAgain(context: ServiceContext, jobId: string): Promise<void> {
+  const exists = await lstat(join(context.dataDir, 'workitems', jobId)).then(
+    () => true,
+    () => false,
+  );
+  if (!exists || (await context.store.getJob(jobId)) !== undefined) return;
+  await retireDirectory(context, ['workitems', jobId], jobId);
 }

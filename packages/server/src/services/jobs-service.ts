@@ -313,7 +313,7 @@ export function finishJobDeletion(context: ServiceContext, jobId: string): Promi
   const current = under.get(jobId);
   if (current !== undefined) return current;
   const work = (async () => {
-    await retireDirectory(context, ['workitems', jobId]);
+    await retireDirectory(context, ['workitems', jobId], jobId);
     await context.store.removeJob(jobId);
   })().finally(() => under.delete(jobId));
   under.set(jobId, work);
