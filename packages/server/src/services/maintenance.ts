@@ -33,10 +33,19 @@ export async function finishDeletes(context: ServiceContext): Promise<void> {
   await purgeDeleted(context);
 }
 
+/** Servers whose `finishDeletes` runs: one pass at a time. */
+const finishingDeletes = new WeakSet<ServiceContext>();
+
 export async function maintainOnce(context: ServiceContext): Promise<void> {
   await reapLostNodes(context);
   await expireJobs(context);
-  await finishDeletes(context);
+  // Not awaited: file-system work must not stretch the round, whose timing is the (possibly fake) clock's.
+  if (!finishingDeletes.has(context)) {
+    finishingDeletes.add(context);
+    context.background('finish deletes', () =>
+      finishDeletes(context).finally(() => finishingDeletes.delete(context)),
+    );
+  }
 }
 
 /** Runs `maintainOnce` every interval until `signal` aborts. Errors are reported and the loop goes on. */
