@@ -439,7 +439,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   }
   // Before any work is taken: what a predecessor killed -9 left running must not run on beside the new runs.
   const processes = new ProcessRecords(processRecordsDir(o.rootDir));
-  const orphans = await processes.killOrphans(o.clock);
+  const orphans = await processes.killOrphans();
   if (orphans.length > 0) o.logger.warn('killed task processes left by a previous agent', { pids: orphans });
   const files =
     o.fileServer === undefined ? undefined : await startFileServer({ ...o.fileServer, rootDir: o.rootDir });

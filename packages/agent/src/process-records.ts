@@ -13,7 +13,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock } from '@batchite/retry';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** One process of `/proc/<pid>/stat`, the fields used here. */
 export interface ProcStat {
@@ -120,9 +120,10 @@ export class ProcessRecords {
 
   /**
    * Kills every recorded group whose agent is gone, then waits (bounded by `waitMs`) until those processes
-   * have died. Returns the pids of the groups it killed.
+   * have died. Returns the pids of the groups it killed. The wait is on the OS, not on logical time: real
+   * timers, never a test's fake clock.
    */
-  async killOrphans(clock: Clock, waitMs = 5_000): Promise<number[]> {
+  async killOrphans(waitMs = 5_000): Promise<number[]> {
     if (this.#owner === undefined) return [];
     let names: string[];
     try {
@@ -144,10 +145,8 @@ export class ProcessRecords {
       }
       this.remove(Number.parseInt(name, 10));
     }
-    const deadline = clock.now() + waitMs;
-    while (killed.some((pid) => groupMembers(pid).length > 0) && clock.now() < deadline) {
-      await clock.sleep(10);
-    }
+    const deadline = Date.now() + waitMs;
+    while (killed.some((pid) => groupMembers(pid).length > 0) && Date.now() < deadline) await delay(10);
     return killed;
   }
 }

@@ -4,7 +4,6 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { systemClock } from '@batchite/retry';
 import { ProcessRecords, procStat, processRecordsDir } from '../src/process-records.js';
 
 let root: string;
@@ -54,7 +53,7 @@ void describe('process records (orphans of an agent killed -9)', () => {
     assert.ok(recorded !== undefined);
     // Rewrite the record as if a previous agent had written it.
     await deadOwnersRecord(dir, child.pid, recorded.startTime);
-    const killed = await new ProcessRecords(dir).killOrphans(systemClock);
+    const killed = await new ProcessRecords(dir).killOrphans();
     assert.deepEqual(killed, [child.pid]);
     await exited(child);
     assert.equal(child.signalCode, 'SIGKILL');
@@ -67,7 +66,7 @@ void describe('process records (orphans of an agent killed -9)', () => {
     const child = await leader();
     records.add(child.pid, { jobId: 'j', taskId: 't' });
     await deadOwnersRecord(dir, child.pid, '1');
-    assert.deepEqual(await new ProcessRecords(dir).killOrphans(systemClock), []);
+    assert.deepEqual(await new ProcessRecords(dir).killOrphans(), []);
     assert.equal(procStat(child.pid)?.state !== undefined, true, 'still running');
     assert.deepEqual(await readdir(dir), [], 'the stale record is forgotten');
   });
@@ -76,7 +75,7 @@ void describe('process records (orphans of an agent killed -9)', () => {
     const dir = processRecordsDir(join(root, 'c'));
     const child = await leader();
     new ProcessRecords(dir).add(child.pid, { jobId: 'j', taskId: 't' });
-    assert.deepEqual(await new ProcessRecords(dir).killOrphans(systemClock), []);
+    assert.deepEqual(await new ProcessRecords(dir).killOrphans(), []);
     assert.ok(procStat(child.pid) !== undefined, 'still running');
     assert.deepEqual(await readdir(dir), [`${child.pid}.json`]);
     new ProcessRecords(dir).remove(child.pid);
