@@ -30,10 +30,12 @@
  *             closes itself as in `closing`, and `finished` reports the error.
  */
 import { chmod, mkdir } from 'node:fs/promises';
+import { removeTree } from '@batchite/protocol/task-files';
 import { RetryPolicy, isRetryError } from '@batchite/retry';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import type { CancelOrder, ClaimedTask, CompletionReport, LeaseRef } from './node-api.js';
 import { startFileServer } from './file-server.js';
+import { ProcessRecords, processRecordsDir } from './process-records.js';
 import { ServerLink } from './server-link.js';
 import { nodeDirectories } from './task-environment.js';
 import { runTask, type KillReason, type RunningTask, type TaskOutcome } from './task-runner.js';
@@ -67,6 +69,8 @@ interface HeldTask {
   /** Aborts the completion report when `close()` runs out of time. */
   readonly reportAbort: AbortController;
   phase: 'running' | 'reporting';
+  /** Removal of the directory of a run killed because its task was deleted; a new run of the same id waits. */
+  cleanup?: Promise<void>;
 }
 
 const KILL_REASON: Readonly<Record<CancelOrder['reason'], KillReason>> = {
@@ -125,6 +129,7 @@ class Agent implements RunningAgent {
   constructor(
     private readonly o: ResolvedAgentOptions,
     private readonly link: ServerLink,
+    private readonly processes: ProcessRecords,
   ) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#users = new TaskUsers({
@@ -265,10 +270,18 @@ class Agent implements RunningAgent {
           clock: this.o.clock,
           systemPath: this.o.systemPath,
           users: this.#users,
+          processes: this.processes,
         },
       );
-    // Same task directory: a new run waits until the old process has gone.
-    const run = previous === undefined ? start() : deferredRun(claim, previous.run.done, start);
+    // Same task directory: a new run waits until the old process has gone (and a deleted run's directory).
+    const run =
+      previous === undefined
+        ? start()
+        : deferredRun(
+            claim,
+            previous.run.done.then(() => previous.cleanup),
+            start,
+          );
     const task: HeldTask = { claim, run, reportAbort: new AbortController(), phase: 'running' };
     this.#held.set(key, task);
     void run.done.then((outcome) => this.#onExit(key, task, slots, outcome));
@@ -287,6 +300,8 @@ class Agent implements RunningAgent {
     });
     const dropped =
       (task.cancel !== undefined && !REPORTED_CANCELS.has(task.cancel)) || outcome.killedBy === 'shutdown';
+    // Set before any await: a new claim of the same task id (deferredRun) waits for it.
+    if (task.cancel === 'deleted') task.cleanup = this.#removeDeleted(task.claim);
     // A reported run keeps its slots until the answer, which brings the tasks that fill them (the server claims
     // them in the same exchange); the claim loop only sees the slots that answer leaves free.
     const claimNext = !dropped && this.#state === 'running' ? slots : 0;
@@ -302,6 +317,7 @@ class Agent implements RunningAgent {
         taskId,
         reason: task.cancel ?? 'shutdown',
       });
+    await task.cleanup;
     if (this.#held.get(key) === task) this.#held.delete(key);
     if (claimNext > 0) {
       this.#usedSlots -= slots;
@@ -309,6 +325,22 @@ class Agent implements RunningAgent {
       if (this.#state === 'running') for (const claim of next) this.#startTask(claim);
     }
     this.#changed();
+  }
+
+  /**
+   * The task was deleted while it ran: its process group is dead now, so its directory goes too (the server
+   * removes the copies it holds; this covers directories on remote nodes). Never throws.
+   */
+  async #removeDeleted(claim: ClaimedTask): Promise<void> {
+    try {
+      await removeTree(this.o.rootDir, ['workitems', claim.jobId, 'job-1', claim.taskId]);
+    } catch (error) {
+      this.o.logger.warn('could not remove a deleted task directory', {
+        jobId: claim.jobId,
+        taskId: claim.taskId,
+        error: String(error),
+      });
+    }
   }
 
   /** Delivers the run's result; returns the tasks the server claimed for `claimNext` freed slots. */
@@ -418,6 +450,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // Task users may pass through the node's directories to their own, but list nothing: with root's usual
   // umask the shared dir stays readable, not writable (a task must not plant programs on another's PATH).
   if (canSwitchUsers()) for (const dir of [dirs.rootDir, dirs.workitemsDir]) await chmod(dir, 0o711);
+  // Before any work is taken: what a predecessor killed -9 left running must not run on beside the new runs.
+  const processes = new ProcessRecords(processRecordsDir(o.rootDir));
+  const orphans = await processes.killOrphans();
+  if (orphans.length > 0) o.logger.warn('killed task processes left by a previous agent', { pids: orphans });
   const files =
     o.fileServer === undefined ? undefined : await startFileServer({ ...o.fileServer, rootDir: o.rootDir });
   const link = new ServerLink({
@@ -434,7 +470,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await files?.close();
     throw error;
   }
-  const agent = new Agent(o, link);
+  const agent = new Agent(o, link, processes);
   agent.start();
   if (files !== undefined) void agent.finished.then(() => files.close());
   return agent;

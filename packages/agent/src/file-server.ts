@@ -16,9 +16,8 @@ import {
   listTaskFiles,
   openTaskFile,
   parseOcpRange,
-  resolveTaskPath,
   statTaskFile,
-  taskDirectory,
+  taskDirectoryRef,
   TaskFileError,
 } from '@batchite/protocol/task-files';
 
@@ -80,7 +79,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, root: 
   ) {
     return send(response, 404, { code: 'FileNotFound' });
   }
-  const taskRoot = taskDirectory(root, jobId, taskId);
+  const taskRoot = taskDirectoryRef(root, jobId, taskId);
   const recursive = url.searchParams.get('recursive') === 'true';
   if (rest.length === 0) {
     if (request.method !== 'GET') return send(response, 405, { code: 'UnsupportedHttpVerb' });
@@ -106,6 +105,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, root: 
   const stats = await statTaskFile(taskRoot, name);
   const range = stats.isDirectory() ? undefined : parseOcpRange(request.headers.range, stats.size);
   const length = stats.isDirectory() ? 0 : range === undefined ? stats.size : range.end - range.start + 1;
+  // Opened before the answer starts, so a file swapped for a link meanwhile is still a clean 404.
+  const body =
+    request.method === 'HEAD' || length === 0 ? undefined : await openTaskFile(taskRoot, name, range);
   response.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': length,
@@ -115,8 +117,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, root: 
     'x-batchite-modified': stats.mtime.toISOString(),
     'x-batchite-size': String(stats.size),
   });
-  if (request.method === 'HEAD' || length === 0) return void response.end();
-  openTaskFile(resolveTaskPath(taskRoot, name), range).pipe(response);
+  if (body === undefined) return void response.end();
+  body.pipe(response);
 }
 
 export async function startFileServer(options: FileServerOptions): Promise<RunningFileServer> {

@@ -10,6 +10,8 @@
  *   resolve  split `commandLine` into argv (no shell) and find the program on the task's PATH
  *   spawn    cwd `wd/`, the task environment, the two files as the child's stdout/stderr fds (the OS streams
  *            output to disk; nothing passes through the agent's memory), its own process group
+ *   record   the process group (pid + start time) on disk while it runs, so an agent started after this one
+ *            was killed -9 kills it (process-records.ts)
  *   wait     exit code, or −(signal number) when a signal ended it; a wall-clock limit or `kill()` SIGKILLs the
  *            whole process group
  *
@@ -24,6 +26,7 @@ import type { Clock } from '@batchite/retry';
 import { CommandLineError, splitCommandLine } from './command-line.js';
 import { lookupProgram, type LaunchError } from './program-lookup.js';
 import type { TaskRunAs } from './node-api.js';
+import type { ProcessRecords } from './process-records.js';
 import { buildTaskEnvironment, taskDirectories, type TaskDirectories } from './task-environment.js';
 import type { TaskUser, TaskUsers } from './task-users.js';
 
@@ -67,6 +70,8 @@ export interface TaskRunnerContext {
   systemPath?: string | undefined;
   /** Creates and finds task users. Absent: every task runs as the agent's user. */
   users?: TaskUsers | undefined;
+  /** Where running process groups are recorded. @defaultValue not recorded */
+  processes?: ProcessRecords | undefined;
 }
 
 export interface TaskOutcome {
@@ -294,9 +299,11 @@ class TaskRun implements RunningTask {
       });
       child.once('exit', (code, signal) => {
         this.#exited = true;
+        if (child.pid !== undefined) this.context.processes?.remove(child.pid);
         resolve(this.#finished(startTime, code, signal));
       });
       if (child.pid === undefined) return;
+      this.context.processes?.add(child.pid, this.spec);
       if (this.#killedBy !== undefined) this.#killGroup(this.#killedBy);
       else this.#armWallClock();
     });

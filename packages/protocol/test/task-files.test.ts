@@ -1,9 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { listTaskFiles, parseOcpRange, resolveTaskPath, statTaskFile } from '../src/task-files.js';
+import {
+  deleteTaskFile,
+  listTaskFiles,
+  moveTree,
+  openTaskFile,
+  parseOcpRange,
+  removeTree,
+  resolveTaskPath,
+  statTaskFile,
+  taskDirectoryRef,
+} from '../src/task-files.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'batchite-files-'));
 const root = join(parent, 'task');
@@ -63,5 +82,61 @@ describe('task files', () => {
         bad,
       );
     }
+  });
+
+  it('follows no link below the node root, not even the task directory itself', async () => {
+    const nodeRoot = join(parent, 'node');
+    const jobDir = join(nodeRoot, 'workitems', 'j', 'job-1');
+    mkdirSync(join(jobDir, 'real', 'wd'), { recursive: true });
+    writeFileSync(join(jobDir, 'real', 'stdout.txt'), 'mine');
+    symlinkSync(join(jobDir, 'real'), join(jobDir, 'swapped'));
+    const real = taskDirectoryRef(nodeRoot, 'j', 'real');
+    const swapped = taskDirectoryRef(nodeRoot, 'j', 'swapped');
+    assert.equal((await statTaskFile(real, 'stdout.txt')).size, 4);
+    await assert.rejects(statTaskFile(swapped, 'stdout.txt'), (error: any) => error.code === 'FileNotFound');
+    assert.deepEqual(await listTaskFiles(swapped, true), []);
+    const stream = await openTaskFile(real, 'stdout.txt', { start: 1, end: 2 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), 'in');
+  });
+
+  it('deletes a link itself, never its target; recursive deletes remove links as links', async () => {
+    const victim = join(parent, 'victim');
+    mkdirSync(join(victim, 'sub'), { recursive: true });
+    writeFileSync(join(victim, 'sub', 'keep.txt'), 'keep');
+    const task = join(parent, 'deleting');
+    mkdirSync(join(task, 'wd', 'dir'), { recursive: true });
+    symlinkSync(victim, join(task, 'wd', 'v'));
+    symlinkSync(victim, join(task, 'wd', 'dir', 'v'));
+    await assert.rejects(
+      deleteTaskFile(task, 'wd/v/sub', true),
+      (error: any) => error.code === 'FileNotFound',
+    );
+    await deleteTaskFile(task, 'wd/v', false);
+    assert.equal(existsSync(join(task, 'wd', 'v')), false);
+    await deleteTaskFile(task, 'wd/dir', true);
+    assert.equal(existsSync(join(task, 'wd', 'dir')), false);
+    assert.equal(readFileSync(join(victim, 'sub', 'keep.txt'), 'utf8'), 'keep');
+  });
+
+  it('removeTree removes links as links; moveTree moves a link as a link', async () => {
+    const victim = join(parent, 'victim2');
+    mkdirSync(victim);
+    writeFileSync(join(victim, 'keep.txt'), 'keep');
+    const base = join(parent, 'tree');
+    mkdirSync(join(base, 'a', 'b'), { recursive: true });
+    symlinkSync(victim, join(base, 'a', 'b', 'link'));
+    symlinkSync(victim, join(base, 'moved-link'));
+    mkdirSync(join(base, 'to'));
+    assert.equal(await moveTree(base, ['moved-link'], join(base, 'to'), 'x'), true);
+    assert.ok(lstatSync(join(base, 'to', 'x')).isSymbolicLink());
+    assert.equal(await moveTree(base, ['missing'], join(base, 'to'), 'y'), false);
+    await removeTree(base, ['a']);
+    await removeTree(base, ['to']);
+    await removeTree(base, ['never-there']);
+    assert.equal(existsSync(join(base, 'a')), false);
+    assert.equal(existsSync(join(base, 'to')), false);
+    assert.equal(readFileSync(join(victim, 'keep.txt'), 'utf8'), 'keep');
   });
 });

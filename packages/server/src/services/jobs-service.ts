@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   formatDuration,
   parseDuration,
@@ -20,6 +18,7 @@ import {
   assertJobWritable,
   jobStateConflict,
 } from './job-states.js';
+import { retireDirectory } from './directory-removal.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { endedByUser, requeuedByUser } from './task-lifecycle.js';
 
@@ -299,10 +298,26 @@ export async function deleteJob(
   context.background(`delete job ${job.entity.id}`, () => finishJobDeletion(context, job.entity.id));
 }
 
-/** Removes a deleting job's tasks, files and record. Safe to run again after a crash. */
-export async function finishJobDeletion(context: ServiceContext, jobId: string): Promise<void> {
-  await rm(join(context.dataDir, 'workitems', jobId), { recursive: true, force: true });
-  await context.store.removeJob(jobId);
+/** Deletions under way, per server: a request and the maintenance round never run the same one twice at once. */
+const finishing = new WeakMap<ServiceContext, Map<string, Promise<void>>>();
+
+/**
+ * Removes a deleting job: its directory moves out of the way (removed, with retries, once its processes are
+ * gone: directory-removal.ts), then its tasks and record go, so the agents' next heartbeats kill what still
+ * runs (`cancel: deleted`). Safe to run again after a crash; maintenance resumes every deleting job.
+ */
+export function finishJobDeletion(context: ServiceContext, jobId: string): Promise<void> {
+  let running = finishing.get(context);
+  if (running === undefined) finishing.set(context, (running = new Map<string, Promise<void>>()));
+  const under = running;
+  const current = under.get(jobId);
+  if (current !== undefined) return current;
+  const work = (async () => {
+    await retireDirectory(context, ['workitems', jobId], jobId);
+    await context.store.removeJob(jobId);
+  })().finally(() => under.delete(jobId));
+  under.set(jobId, work);
+  return work;
 }
 
 /** What settling needs to know about a job's tasks (existence checks, not counts: a job may hold millions). */

@@ -1,10 +1,13 @@
 /**
  * The service's own periodic duties, on the injected clock:
  * - nodes whose lease expired go offline and their tasks are requeued (no retry spent);
- * - jobs past their `maxWallClockTime` (measured from creation) are terminated with MaxWallClockTimeExpiry.
+ * - jobs past their `maxWallClockTime` (measured from creation) are terminated with MaxWallClockTimeExpiry;
+ * - deletes left unfinished (a crash, a directory still written into) are finished: every `deleting` job is
+ *   removed again and deleted directories are removed until none is left (directory-removal.ts).
  */
 import { isUnlimitedDuration, parseDuration } from '@batchite/protocol';
-import { terminateJobFor } from './jobs-service.js';
+import { purgeDeleted } from './directory-removal.js';
+import { finishJobDeletion, terminateJobFor } from './jobs-service.js';
 import { reapLostNodes } from './nodes-service.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -22,9 +25,27 @@ export async function expireJobs(context: ServiceContext): Promise<void> {
   }
 }
 
+/** Deletes that did not finish are retried until they do. */
+export async function finishDeletes(context: ServiceContext): Promise<void> {
+  for (const job of await context.store.listJobsInStates(['deleting'])) {
+    await finishJobDeletion(context, job.entity.id);
+  }
+  await purgeDeleted(context);
+}
+
+/** Servers whose `finishDeletes` runs: one pass at a time. */
+const finishingDeletes = new WeakSet<ServiceContext>();
+
 export async function maintainOnce(context: ServiceContext): Promise<void> {
   await reapLostNodes(context);
   await expireJobs(context);
+  // Not awaited: file-system work must not stretch the round, whose timing is the (possibly fake) clock's.
+  if (!finishingDeletes.has(context)) {
+    finishingDeletes.add(context);
+    context.background('finish deletes', () =>
+      finishDeletes(context).finally(() => finishingDeletes.delete(context)),
+    );
+  }
 }
 
 /** Runs `maintainOnce` every interval until `signal` aborts. Errors are reported and the loop goes on. */

@@ -9,10 +9,10 @@ import {
   deleteTaskFile,
   listTaskFiles,
   openTaskFile,
-  resolveTaskPath,
   statTaskFile,
-  taskDirectory,
+  taskDirectoryRef,
   TaskFileError,
+  type TaskDirectoryRef,
   type ByteRange,
 } from '@batchite/protocol/task-files';
 import { apiError } from '../http/api-error.js';
@@ -39,7 +39,7 @@ export interface TaskFiles {
   remove(name: string, recursive: boolean): Promise<void>;
 }
 
-function localFiles(root: string): TaskFiles {
+function localFiles(root: TaskDirectoryRef): TaskFiles {
   const info = (stats: Awaited<ReturnType<typeof statTaskFile>>): FileInfo => ({
     isDirectory: stats.isDirectory(),
     size: stats.isDirectory() ? 0 : stats.size,
@@ -51,7 +51,7 @@ function localFiles(root: string): TaskFiles {
     list: async (recursive) =>
       (await listTaskFiles(root, recursive)).map((entry) => ({ name: entry.name, ...info(entry.stats) })),
     stat: async (name) => info(await statTaskFile(root, name)),
-    read: (name, range) => Promise.resolve(openTaskFile(resolveTaskPath(root, name), range)),
+    read: (name, range) => openTaskFile(root, name, range),
     remove: (name, recursive) => deleteTaskFile(root, name, recursive),
   };
 }
@@ -130,5 +130,5 @@ export async function taskFilesFor(context: ServiceContext, task: TaskDoc): Prom
     const node = await context.store.getNode(where.poolId, where.nodeId);
     if (node?.internal.fileUrl !== undefined) return remoteFiles(node, task);
   }
-  return localFiles(taskDirectory(context.dataDir, task.jobId, task.entity.id));
+  return localFiles(taskDirectoryRef(context.dataDir, task.jobId, task.entity.id));
 }

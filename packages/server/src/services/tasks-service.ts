@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import {
   UNLIMITED_DURATION,
   type CloudTask,
@@ -13,7 +12,7 @@ import { JobMissing } from '../store/store-errors.js';
 import { assertJobAcceptsTasks, jobStateConflict } from './job-states.js';
 import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityCheck } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
-import { taskDirectory } from '@batchite/protocol/task-files';
+import { retireDirectory } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
 import { checkUserNames } from './user-identity.js';
 
@@ -198,7 +197,11 @@ export async function reactivateTask(
   return reactivated;
 }
 
-/** Deletes the task and its files at once, whatever their retention (reference §1.3). */
+/**
+ * Deletes the task and its files at once, whatever their retention. A running task's process is killed by its
+ * agent at the next heartbeat (the record is gone: `cancel: deleted`); its directory moves out of the way now and
+ * is removed once nothing writes into it any more (directory-removal.ts).
+ */
 export async function deleteTask(
   context: ServiceContext,
   jobId: string,
@@ -208,6 +211,6 @@ export async function deleteTask(
   const task = await getTask(context, jobId, taskId);
   check(task.entity);
   await context.store.removeTask(jobId, taskId);
-  await rm(taskDirectory(context.dataDir, task.jobId, task.entity.id), { recursive: true, force: true });
+  await retireDirectory(context, ['workitems', task.jobId, 'job-1', task.entity.id]);
   await settleJobState(context, jobId);
 }
