@@ -130,7 +130,7 @@ async function addWaitReasons(context: ServiceContext, job: JobDoc, rows: UiTask
     // Tasks with dependencies need their parents: the per-task explanation reads them.
     const primary =
       doc.entity.dependsOn === undefined
-        ? waitReasons(doc, job, view, new Map(), now)[0]
+        ? waitReasons(doc, job, view, undefined, now)[0]
         : (await explainTask(context, job.entity.id, doc.entity.id)).waitInfo;
     if (primary !== undefined)
       row.reason = { code: primary.code, outlook: primary.outlook, message: primary.message };
