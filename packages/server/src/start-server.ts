@@ -15,6 +15,7 @@ import { WELL_KNOWN_ACCOUNT, type RunningServer, type ServerOptions } from './se
 import { finishJobDeletion } from './services/jobs-service.js';
 import { LocalNodeProvider } from './services/local-node-provider.js';
 import { runMaintenance } from './services/maintenance.js';
+import { defaultMaxNodes } from './services/node-quota.js';
 import { ensureLocalPool } from './services/local-pool.js';
 import { finishPoolDeletion } from './services/pools-service.js';
 import { ServerEvents } from './services/server-events.js';
@@ -80,6 +81,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       `Refusing to listen on ${host} with the well-known development key: set BATCHITE_ACCOUNT_KEY to a secret key.`,
     );
   }
+  const maxNodes = options.maxNodes ?? defaultMaxNodes();
+  if (!Number.isInteger(maxNodes) || maxNodes < 0)
+    throw new Error(`Invalid maxNodes ${maxNodes}: an integer ≥ 0.`);
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir ?? DEFAULT_SERVER_OPTIONS.dataDir);
   const logLevel = options.logLevel ?? DEFAULT_SERVER_OPTIONS.logLevel;
@@ -146,6 +150,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         accountName,
         accountKey,
         rootDir: dataDir,
+        maxNodes,
       });
       await provider.start();
     }
