@@ -37,8 +37,11 @@ function push(list: string[], id: string): void {
   if (list.length < PARENT_SAMPLE) list.push(id);
 }
 
-/** Resolves after the current slice of work once `SLICE_MS` have passed, letting other requests run. */
-function slicer(): () => Promise<void> {
+/**
+ * A pause to await between items of a long loop: it yields to the event loop once `SLICE_MS` of work have passed
+ * (awaiting the SQLite store alone never does: its answers are already-resolved promises).
+ */
+export function slicer(): () => Promise<void> {
   let sliceStart = performance.now();
   return async () => {
     if (performance.now() - sliceStart < SLICE_MS) return;

@@ -11,7 +11,7 @@ import { WAIT_CODES } from '@batchite/protocol';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 import { getTask } from './tasks-service.js';
 import { getJob } from './jobs-service.js';
-import { parentStatus, type ParentStatus } from './dependency-status.js';
+import { parentStatus, slicer, type ParentStatus } from './dependency-status.js';
 import type { ServiceContext } from './service-context.js';
 
 /** What the evaluation needs to know about the task's surroundings, gathered once per job. */
@@ -275,7 +275,9 @@ export async function explainJob(context: ServiceContext, jobId: string): Promis
   const now = context.clock.now();
   const active = await context.store.listTasks(job.entity.id, { state: 'active', limit: JOB_WHY_SCAN_LIMIT });
   const groups = new Map<WaitCode, JobExplanation['waiting'][number]>();
+  const pause = slicer();
   for (const task of active) {
+    await pause();
     const [primary] = waitReasons(task, job, view, await parentStatus(context, task), now);
     if (primary === undefined) continue;
     const group = groups.get(primary.code) ?? {
