@@ -15,7 +15,7 @@ export const PARENT_SAMPLE = 100;
 /** Existing ids read per page while looking for missing ones. */
 const MISSING_PAGE = 1000;
 /** Work between two yields to the event loop. */
-const SLICE_MS = 10;
+const SLICE_MS = 5;
 
 export interface ParentStatus {
   /** Parents named: task ids plus the width of every (merged) range. */
@@ -108,8 +108,10 @@ async function noteRange(
   const missing = width - summary.present;
   status.waitingCount += width - summary.satisfied;
   status.missingCount += missing;
+  let blocking: number[] = [];
   if (summary.blocking > 0) {
     const ids = await context.store.listTaskRangeIds(jobId, start, end, 'blocking', PARENT_SAMPLE);
+    blocking = ids;
     if (status.failedCount === 0 && ids[0] !== undefined) {
       const exitCode = (await context.store.getTask(jobId, String(ids[0])))?.entity.executionInfo?.exitCode;
       if (exitCode !== undefined) status.firstFailedExitCode = exitCode;
@@ -117,9 +119,11 @@ async function noteRange(
     status.failedCount += summary.blocking;
     for (const id of ids) push(status.failed, String(id));
   }
+  const open = summary.present - summary.satisfied - summary.blocking;
   if (summary.satisfied < summary.present && status.waiting.length < PARENT_SAMPLE) {
-    const ids = await context.store.listTaskRangeIds(jobId, start, end, 'unsatisfied', PARENT_SAMPLE);
-    for (const id of ids) push(status.waiting, String(id));
+    const ids =
+      open > 0 ? await context.store.listTaskRangeIds(jobId, start, end, 'open', PARENT_SAMPLE) : [];
+    for (const id of [...ids, ...blocking].sort((a, b) => a - b)) push(status.waiting, String(id));
   }
   if (missing > 0 && status.missing.length < PARENT_SAMPLE) {
     for (const id of await missingIds(context, jobId, start, end, PARENT_SAMPLE - status.missing.length)) {

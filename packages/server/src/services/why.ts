@@ -7,7 +7,7 @@
  * (`needs-action`) or the task can never run as configured (`never`).
  */
 import type { JobExplanation, TaskExplanation, WaitCode, WaitInfo, WaitReason } from '@batchite/protocol';
-import { WAIT_CODES } from '@batchite/protocol';
+import { idKey, WAIT_CODES } from '@batchite/protocol';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 import { getTask } from './tasks-service.js';
 import { getJob } from './jobs-service.js';
@@ -267,13 +267,33 @@ export async function explainTask(
 
 /** Scan limit of the job-wide histogram, so a job of a million tasks still answers quickly. */
 export const JOB_WHY_SCAN_LIMIT = 5000;
+/** Tasks parsed per store read of the job-wide scan. */
+const JOB_WHY_PAGE = 500;
+
+/** Active tasks of the job, up to the scan limit, read a page at a time with a pause between pages. */
+async function activeTasks(context: ServiceContext, jobId: string): Promise<TaskDoc[]> {
+  const tasks: TaskDoc[] = [];
+  const pause = slicer();
+  for (;;) {
+    await pause();
+    const afterKey = tasks.at(-1)?.entity.id;
+    const limit = Math.min(JOB_WHY_PAGE, JOB_WHY_SCAN_LIMIT - tasks.length);
+    const page = await context.store.listTasks(jobId, {
+      state: 'active',
+      limit,
+      ...(afterKey === undefined ? {} : { afterKey: idKey(afterKey) }),
+    });
+    tasks.push(...page);
+    if (page.length < limit || tasks.length >= JOB_WHY_SCAN_LIMIT) return tasks;
+  }
+}
 
 export async function explainJob(context: ServiceContext, jobId: string): Promise<JobExplanation> {
   const job = await getJob(context, jobId);
   const counts = await context.store.countTasks(job.entity.id);
   const view = await poolView(context, job);
   const now = context.clock.now();
-  const active = await context.store.listTasks(job.entity.id, { state: 'active', limit: JOB_WHY_SCAN_LIMIT });
+  const active = await activeTasks(context, job.entity.id);
   const groups = new Map<WaitCode, JobExplanation['waiting'][number]>();
   const pause = slicer();
   for (const task of active) {

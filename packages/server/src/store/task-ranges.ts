@@ -17,8 +17,11 @@ export interface TaskRangeSummary {
   blocking: number;
 }
 
-/** Which tasks of a range to list: all that exist, those not (yet) satisfying, those that block for good. */
-export type TaskRangeSelection = 'present' | 'unsatisfied' | 'blocking';
+/**
+ * Which tasks of a range to list: all that exist, those not completed yet (`open`), those completed that block
+ * for good. Open and blocking tasks together are the ones that do not satisfy.
+ */
+export type TaskRangeSelection = 'present' | 'open' | 'blocking';
 
 export function rangeWidth(start: number, end: number): number {
   return end - start + 1;

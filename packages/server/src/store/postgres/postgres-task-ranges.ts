@@ -48,7 +48,7 @@ const RANGE_SQL = Object.freeze({
     `SELECT count(*)::int AS n FROM tasks WHERE ${IN_RANGE} AND ${FAILED} AND ${SATISFIES}`,
   ),
   present: ids('present', ''),
-  notCompleted: ids('not_completed', `AND state <> 'completed'`),
+  open: ids('open', `AND state <> 'completed'`),
   blocking: ids('blocking', `AND ${FAILED} AND NOT ${SATISFIES}`),
 });
 
@@ -92,12 +92,6 @@ export async function listRangeIds(
   selection: TaskRangeSelection,
   limit: number,
 ): Promise<number[]> {
-  const read = async (which: 'present' | 'notCompleted' | 'blocking') =>
-    (await rowsOf<{ n: string }>(db, RANGE_SQL[which], [jobKey, start, end, limit])).map((row) =>
-      Number(row.n),
-    );
-  if (selection !== 'unsatisfied') return read(selection);
-  // Not completed plus blocking failures: together, every task that does not satisfy.
-  const [open, blocking] = [await read('notCompleted'), await read('blocking')];
-  return [...open, ...blocking].sort((a, b) => a - b).slice(0, limit);
+  const rows = await rowsOf<{ n: string }>(db, RANGE_SQL[selection], [jobKey, start, end, limit]);
+  return rows.map((row) => Number(row.n));
 }

@@ -25,7 +25,7 @@ type RangeParams = [string, number, number];
 export interface RangeStatements {
   counts: Query<RangeParams, { present: number; succeeded: number; failed: number }>;
   satisfyingFailures: Query<RangeParams, { n: number }>;
-  ids: Record<'present' | 'notCompleted' | 'blocking', Query<[...RangeParams, number], { n: number }>>;
+  ids: Record<TaskRangeSelection, Query<[...RangeParams, number], { n: number }>>;
 }
 
 type Prepare = <P extends unknown[], R>(sql: string) => Query<P, R>;
@@ -47,7 +47,7 @@ export function prepareRangeStatements(query: Prepare): RangeStatements {
     ),
     ids: {
       present: ids(''),
-      notCompleted: ids(`AND state <> 'completed'`),
+      open: ids(`AND state <> 'completed'`),
       blocking: ids(`AND ${FAILED} AND NOT ${SATISFIES}`),
     },
   };
@@ -89,9 +89,5 @@ export function listRangeIds(
   selection: TaskRangeSelection,
   limit: number,
 ): number[] {
-  const read = (which: keyof RangeStatements['ids']) =>
-    statements.ids[which].all(jobKey, start, end, limit).map((row) => row.n);
-  if (selection !== 'unsatisfied') return read(selection);
-  // Not completed (index only) plus blocking failures: together, every task that does not satisfy.
-  return [...read('notCompleted'), ...read('blocking')].sort((a, b) => a - b).slice(0, limit);
+  return statements.ids[selection].all(jobKey, start, end, limit).map((row) => row.n);
 }
