@@ -72,7 +72,7 @@ export async function parentStatus(
   }
   for (const range of mergedRanges(dependsOn.taskIdRanges ?? [])) {
     await pause();
-    await noteRange(context, task.jobId, status, range.start, range.end);
+    await noteRange(context, task.jobId, status, range.start, range.end, pause);
   }
   return status;
 }
@@ -101,6 +101,7 @@ async function noteRange(
   status: ParentStatus,
   start: number,
   end: number,
+  pause: () => Promise<void>,
 ): Promise<void> {
   const width = rangeWidth(start, end);
   const summary: TaskRangeSummary = await context.store.summarizeTaskRange(jobId, start, end);
@@ -126,7 +127,8 @@ async function noteRange(
     for (const id of [...ids, ...blocking].sort((a, b) => a - b)) push(status.waiting, String(id));
   }
   if (missing > 0 && status.missing.length < PARENT_SAMPLE) {
-    for (const id of await missingIds(context, jobId, start, end, PARENT_SAMPLE - status.missing.length)) {
+    const wanted = PARENT_SAMPLE - status.missing.length;
+    for (const id of await missingIds(context, jobId, { start, end }, wanted, pause)) {
       push(status.missing, id);
       push(status.waiting, id);
     }
@@ -140,13 +142,14 @@ async function noteRange(
 async function missingIds(
   context: ServiceContext,
   jobId: string,
-  start: number,
-  end: number,
+  { start, end }: { start: number; end: number },
   limit: number,
+  pause: () => Promise<void>,
 ): Promise<string[]> {
   const out: string[] = [];
   let next = start;
   while (out.length < limit && next <= end) {
+    await pause();
     const present = await context.store.listTaskRangeIds(jobId, next, end, 'present', MISSING_PAGE);
     const lastPage = present.length < MISSING_PAGE;
     for (const number of lastPage ? [...present, end + 1] : present) {
