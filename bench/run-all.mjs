@@ -12,7 +12,16 @@ import { DOC } from './lib/report.mjs';
 import { BIN } from './lib/server.mjs';
 import { existsSync } from 'node:fs';
 
-const BENCHMARKS = ['throughput', 'latency', 'ingest', 'api-load', 'outage', 'rate-limit', 'memory'];
+const BENCHMARKS = [
+  'throughput',
+  'latency',
+  'ingest',
+  'api-load',
+  'outage',
+  'rate-limit',
+  'memory',
+  'event-loop',
+];
 
 const argv = process.argv.slice(2);
 const onlyIndex = argv.indexOf('--only');

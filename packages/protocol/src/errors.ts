@@ -185,9 +185,7 @@ export const ERROR_CATALOG = {
     'The task has dependencies, but the job does not allow tasks to have dependencies (usesTaskDependencies is false).',
   ),
   TaskDependencyListTooLong: bad('The total length of the task ids in dependsOn.taskIds exceeds the limit.'),
-  TaskDependencyRangesTooLong: bad(
-    'The number of task id ranges in dependsOn.taskIdRanges exceeds the limit.',
-  ),
+  TaskDependencyRangesTooLong: bad('The task id ranges in dependsOn.taskIdRanges are too long to be stored.'),
   InvalidConstraintValue: bad('The value provided for one of the constraints is invalid.'),
   OutOfRangePriority: bad('The specified priority is outside the range -1000 to 1000.'),
 

@@ -1,7 +1,8 @@
 /**
  * Request-body validators used by the server. Each returns the normalised body (enums lower-cased, durations in
  * canonical form, unknown properties dropped) or the Batch error to send (400 `InvalidRequestBody`,
- * `MissingRequiredProperty`, `InvalidPropertyValue`, `TaskDependencyListTooLong`, 413 `RequestBodyTooLarge`).
+ * `MissingRequiredProperty`, `InvalidPropertyValue`, `TaskDependencyListTooLong`,
+ * `TaskDependencyRangesTooLong`, 413 `RequestBodyTooLarge`).
  */
 import { ERROR_CATALOG } from './errors.js';
 import type {
@@ -33,7 +34,11 @@ import { isPlainObject, validateBody } from './validators/schema.js';
 import type { ValidationResult } from './validators/schema.js';
 
 export type { ValidationError, ValidationResult } from './validators/schema.js';
-export { MAX_DEPENDENCY_ID_CHARS, MAX_TASKS_PER_COLLECTION } from './validators/bodies.js';
+export {
+  MAX_DEPENDENCY_ID_CHARS,
+  MAX_DEPENDENCY_RANGE_CHARS,
+  MAX_TASKS_PER_COLLECTION,
+} from './validators/bodies.js';
 
 export function validateJobAdd(body: unknown): ValidationResult<JobAddParameter> {
   return validateBody(JOB_ADD_FIELDS, body);

@@ -5,3 +5,4 @@ export type { Store } from './store/store.js';
 export type { LaunchedNode, NodeLauncher, NodeLaunchRequest } from './services/node-launcher.js';
 export type { LocalPoolOptions } from './services/local-pool.js';
 export type { LeaseSettings } from './services/service-context.js';
+export { DEFAULT_NODE_QUOTA, defaultMaxNodes } from './services/node-quota.js';

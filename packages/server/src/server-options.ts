@@ -42,6 +42,11 @@ export interface ServerOptions {
   localPool?: LocalPoolOptions;
   /** Starts local agents for every pool's target node count. Without one, nodes must join by themselves. */
   nodeLauncher?: NodeLauncher;
+  /**
+   * Local node quota: most agents the node launcher runs for all pools together; a resize beyond it gets
+   * `AccountCoreQuotaReached` in the pool's resizeErrors. @defaultValue defaultMaxNodes(): max(2, CPUs × 2)
+   */
+  maxNodes?: number;
   /** Per-account rate limit → 429 TooManyRequests with Retry-After. @defaultValue off */
   rateLimit?: RateLimitOptions;
   /** Batch requests handled at once before 503 ServerBusy. @defaultValue 512 */

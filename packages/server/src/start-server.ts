@@ -18,6 +18,7 @@ import { finishJobDeletion } from './services/jobs-service.js';
 import { LocalNodeProvider } from './services/local-node-provider.js';
 import { joinTokenFor } from './services/node-credentials.js';
 import { runMaintenance } from './services/maintenance.js';
+import { defaultMaxNodes } from './services/node-quota.js';
 import { ensureLocalPool } from './services/local-pool.js';
 import { finishPoolDeletion } from './services/pools-service.js';
 import { ServerEvents } from './services/server-events.js';
@@ -78,6 +79,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (dashboardToken.length < 16 || /\s/.test(dashboardToken)) {
     throw new Error('The dashboard token must be at least 16 characters without spaces.');
   }
+  const maxNodes = options.maxNodes ?? defaultMaxNodes();
+  if (!Number.isInteger(maxNodes) || maxNodes < 0)
+    throw new Error(`Invalid maxNodes ${maxNodes}: an integer ≥ 0.`);
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir ?? DEFAULT_SERVER_OPTIONS.dataDir);
   const logLevel = options.logLevel ?? DEFAULT_SERVER_OPTIONS.logLevel;
@@ -148,6 +152,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         serverUrl: url,
         joinToken: (poolId) => joinTokenFor({ name: accountName, key: accountKey }, poolId),
         rootDir: dataDir,
+        maxNodes,
       });
       await provider.start();
     }

@@ -12,6 +12,7 @@ interface ServeFlags {
   nodes: string;
   slots: string;
   localNodes: boolean;
+  maxNodes?: string;
   rateLimit?: string;
   maxInFlight?: string;
   faults?: string;
@@ -65,6 +66,11 @@ export function registerServe(program: Command): void {
     )
     .option('--no-local-nodes', 'start no local agents: nodes join with `batchite agent`')
     .option(
+      '--max-nodes <n>',
+      'most local agents for all pools together (default: max(2, CPUs × 2))',
+      process.env.BATCHITE_MAX_NODES,
+    )
+    .option(
       '--rate-limit <n>',
       'requests per second per account before 429 TooManyRequests (default: off)',
       process.env.BATCHITE_RATE_LIMIT,
@@ -99,6 +105,7 @@ export function registerServe(program: Command): void {
       if (flags.maxInFlight !== undefined)
         options.maxInFlight = parseCount('--max-in-flight', flags.maxInFlight, 1);
       if (flags.faults !== undefined) options.faultsFile = flags.faults;
+      if (flags.maxNodes !== undefined) options.maxNodes = parseCount('--max-nodes', flags.maxNodes, 0);
       if (flags.leaseMs !== undefined) {
         // Agents heartbeat at least four times per lease, so one lost heartbeat never costs a node.
         const leaseMs = parseCount('--lease-ms', flags.leaseMs, 1000);

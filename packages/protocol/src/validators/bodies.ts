@@ -46,8 +46,15 @@ import {
 } from './schema.js';
 
 const MINUTE_MS = 60_000;
-/** Total characters of `dependsOn.taskIds` (reference §2.6). */
+/**
+ * Total characters of `dependsOn.taskIds`; more is `TaskDependencyListTooLong` (Batch API docs, TaskDependencies).
+ */
 export const MAX_DEPENDENCY_ID_CHARS = 64_000;
+/**
+ * Characters of `dependsOn.taskIdRanges` serialized as JSON; more is `TaskDependencyRangesTooLong`. Batch names the
+ * error ("too long to be stored") without publishing the number; Batchite applies the task-id limit to the ranges.
+ */
+export const MAX_DEPENDENCY_RANGE_CHARS = 64_000;
 /** Most tasks in one addtaskcollection request (reference §1.3). */
 export const MAX_TASKS_PER_COLLECTION = 100;
 
@@ -69,20 +76,39 @@ const exactlyOnePool: Check = (info: PoolInformation, path) => {
   return undefined;
 };
 
-const dependencyListLength: Check = (deps: TaskDependencies, path): ValidationError | undefined => {
-  const chars = (deps.taskIds ?? []).reduce((sum, taskId) => sum + taskId.length, 0);
-  if (chars <= MAX_DEPENDENCY_ID_CHARS) return undefined;
+function tooLong(
+  code: 'TaskDependencyListTooLong' | 'TaskDependencyRangesTooLong',
+  path: string,
+  reason: string,
+): ValidationError {
   return {
-    code: 'TaskDependencyListTooLong',
-    message: ERROR_CATALOG.TaskDependencyListTooLong.message,
+    code,
+    message: ERROR_CATALOG[code].message,
     values: [
-      { key: 'PropertyName', value: `${path}.taskIds` },
-      {
-        key: 'Reason',
-        value: `The task ids total ${chars} characters; the maximum is ${MAX_DEPENDENCY_ID_CHARS}.`,
-      },
+      { key: 'PropertyName', value: path },
+      { key: 'Reason', value: reason },
     ],
   };
+}
+
+const dependencyListLength: Check = (deps: TaskDependencies, path): ValidationError | undefined => {
+  const chars = (deps.taskIds ?? []).reduce((sum, taskId) => sum + taskId.length, 0);
+  if (chars > MAX_DEPENDENCY_ID_CHARS) {
+    return tooLong(
+      'TaskDependencyListTooLong',
+      `${path}.taskIds`,
+      `The task ids total ${chars} characters; the maximum is ${MAX_DEPENDENCY_ID_CHARS}.`,
+    );
+  }
+  const rangeChars = deps.taskIdRanges === undefined ? 0 : JSON.stringify(deps.taskIdRanges).length;
+  if (rangeChars > MAX_DEPENDENCY_RANGE_CHARS) {
+    return tooLong(
+      'TaskDependencyRangesTooLong',
+      `${path}.taskIdRanges`,
+      `The task id ranges take ${rangeChars} characters; the maximum is ${MAX_DEPENDENCY_RANGE_CHARS}.`,
+    );
+  }
+  return undefined;
 };
 
 const environmentSettings = arr(obj({ name: req(str({ nonEmpty: true })), value: str() }));

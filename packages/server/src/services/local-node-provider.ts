@@ -6,11 +6,16 @@
  * Shrinking honours the resize's nodeDeallocationOption: `requeue` (default) puts the node's running tasks back
  * to active with requeueCount+1 and stops the agent; `terminate` ends them (TaskEnded); `taskcompletion` and
  * `retaineddata` let them finish while the node is `leavingpool`.
+ *
+ * All pools together never run more than `maxNodes` agents (node-quota.ts): a pool gets what is left of the
+ * quota, the rest is reported in its resizeErrors. Counting and launching happen with no await in between, so
+ * pools reconciled side by side (as at start) cannot overshoot it.
  */
 import { idKey } from '@batchite/protocol';
 import type { NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 import type { LaunchedNode, NodeLauncher } from './node-launcher.js';
 import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
+import { poolTarget, recordQuota } from './node-quota.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { endedByUser, requeuedByUser } from './task-lifecycle.js';
 
@@ -21,6 +26,8 @@ export interface LocalNodeProviderOptions {
   rootDir: string;
   /** Pause before an agent that exited on its own is started again. @defaultValue 1000 */
   restartDelayMs?: number;
+  /** Most agents running for all pools together (the local node quota). */
+  maxNodes: number;
 }
 
 export function localNodeId(poolId: string, index: number): string {
@@ -79,13 +86,21 @@ export class LocalNodeProvider {
       await Promise.all([...nodes.values()].map((node) => node.stop('kill')));
       return;
     }
-    const target = (pool.entity.targetDedicatedNodes ?? 0) + (pool.entity.targetLowPriorityNodes ?? 0);
+    const target = Math.min(poolTarget(pool), this.quotaLeft() + nodes.size);
     for (let index = 1; nodes.size < target; index++) {
       const nodeId = localNodeId(pool.entity.id, index);
       if (!nodes.has(nodeId)) this.launch(pool, nodes, nodeId);
     }
     if (nodes.size > target) await this.shrink(pool, nodes, nodes.size - target);
+    await recordQuota(this.context, pool.entity.id, target, this.options.maxNodes);
     await syncPoolNodeCount(this.context, pool.entity.id);
+  }
+
+  /** Agents the quota still allows, all pools counted. */
+  private quotaLeft(): number {
+    let running = 0;
+    for (const nodes of this.pools.values()) running += nodes.size;
+    return Math.max(0, this.options.maxNodes - running);
   }
 
   private launch(pool: PoolDoc, nodes: Map<string, LaunchedNode>, nodeId: string): void {

@@ -76,15 +76,18 @@ export async function resizePool(
       });
     }
     if (pool.entity.allocationState !== 'steady') throw apiError('PoolBeingResized');
+    // A new resize starts afresh: the last one's errors and quota grant no longer apply.
+    const { resizeErrors: _lastErrors, ...current } = pool.entity;
+    const { grantedNodes: _lastGrant, ...internal } = pool.internal ?? {};
     const entity = {
-      ...pool.entity,
+      ...current,
       targetDedicatedNodes: param.targetDedicatedNodes ?? 0,
       targetLowPriorityNodes: param.targetLowPriorityNodes ?? 0,
       resizeTimeout: canonicalDuration(param.resizeTimeout, DEFAULT_RESIZE_TIMEOUT),
     };
     return {
       entity: withAllocation(entity, now),
-      internal: { ...pool.internal, nodeDeallocationOption: param.nodeDeallocationOption ?? 'requeue' },
+      internal: { ...internal, nodeDeallocationOption: param.nodeDeallocationOption ?? 'requeue' },
     };
   });
   context.events.emit('poolChanged', resized.entity.id);
@@ -93,10 +96,16 @@ export async function resizePool(
 
 /**
  * `resizing` while fewer nodes have joined than the targets ask for, `steady` otherwise. Agents that join a pool
- * by themselves (`batchite agent`) may make it larger than its target; that is steady too.
+ * by themselves (`batchite agent`) may make it larger than its target; that is steady too. `granted`: what the
+ * node quota allows when below the target (node-quota.ts); allocation settles there.
  */
-export function withAllocation(entity: CloudPool & { id: string }, now: string): CloudPool & { id: string } {
-  const target = (entity.targetDedicatedNodes ?? 0) + (entity.targetLowPriorityNodes ?? 0);
+export function withAllocation(
+  entity: CloudPool & { id: string },
+  now: string,
+  granted?: number,
+): CloudPool & { id: string } {
+  const wanted = (entity.targetDedicatedNodes ?? 0) + (entity.targetLowPriorityNodes ?? 0);
+  const target = granted === undefined ? wanted : Math.min(wanted, granted);
   const current = (entity.currentDedicatedNodes ?? 0) + (entity.currentLowPriorityNodes ?? 0);
   const allocationState = current < target ? 'resizing' : 'steady';
   if (entity.allocationState === allocationState) return entity;
@@ -111,11 +120,12 @@ export async function recordPoolNodes(
 ): Promise<void> {
   await context.store.mutatePool(poolId, (pool) => {
     if (pool.entity.currentDedicatedNodes === current && pool.entity.currentLowPriorityNodes === 0) {
-      const settled = withAllocation(pool.entity, isoNow(context));
+      const settled = withAllocation(pool.entity, isoNow(context), pool.internal?.grantedNodes);
       return { next: settled === pool.entity ? undefined : { ...pool, entity: settled }, result: undefined };
     }
     const entity = { ...pool.entity, currentDedicatedNodes: current, currentLowPriorityNodes: 0 };
-    return { next: { ...pool, entity: withAllocation(entity, isoNow(context)) }, result: undefined };
+    const settled = withAllocation(entity, isoNow(context), pool.internal?.grantedNodes);
+    return { next: { ...pool, entity: settled }, result: undefined };
   });
 }
 

@@ -4,9 +4,11 @@
  * - a job's `maxParallelTasks` bounds its running tasks (-1 = unlimited);
  * - a task needs `requiredSlots` free slots on the node;
  * - a task with `dependsOn` waits until every parent completed successfully, or failed with exit options
- *   `dependencyAction: satisfy` (reference §2.6); a missing parent keeps it waiting.
+ *   `dependencyAction: satisfy`; a missing parent keeps it waiting. A range (start..end, numeric ids) is asked
+ *   of the store as one indexed count, never walked id by id: its width may be 2^31.
  */
 import { randomBytes } from 'node:crypto';
+import type { TaskIdRange } from '@batchite/protocol';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import type { ClaimPolicy } from '../store/store.js';
 import { transition } from './service-context.js';
@@ -23,15 +25,28 @@ export function parentSatisfied(parent: TaskDoc | undefined): boolean {
   return parent.entity.executionInfo?.result === 'success' || parent.internal.satisfiesDependents === true;
 }
 
-/** Longest `taskIdRanges` span checked task by task; wider ranges are refused at add time. */
-export const MAX_RANGE_SPAN = 100_000;
+/** The ranges sorted and merged where they overlap or touch, so each task id is counted once. */
+export function mergedRanges(ranges: readonly TaskIdRange[]): TaskIdRange[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const merged: TaskIdRange[] = [];
+  for (const range of sorted) {
+    const last = merged.at(-1);
+    if (last !== undefined && range.start <= last.end + 1) last.end = Math.max(last.end, range.end);
+    else merged.push({ start: range.start, end: range.end });
+  }
+  return merged;
+}
 
-export function dependenciesMet(task: TaskDoc, lookup: (taskId: string) => TaskDoc | undefined): boolean {
+export function dependenciesMet(
+  task: TaskDoc,
+  lookup: (taskId: string) => TaskDoc | undefined,
+  rangeSatisfied: (start: number, end: number) => boolean,
+): boolean {
   const dependsOn = task.entity.dependsOn;
   if (dependsOn === undefined) return true;
   for (const id of dependsOn.taskIds ?? []) if (!parentSatisfied(lookup(id))) return false;
-  for (const range of dependsOn.taskIdRanges ?? []) {
-    for (let id = range.start; id <= range.end; id++) if (!parentSatisfied(lookup(String(id)))) return false;
+  for (const range of mergedRanges(dependsOn.taskIdRanges ?? [])) {
+    if (!rangeSatisfied(range.start, range.end)) return false;
   }
   return true;
 }
@@ -82,7 +97,7 @@ export function claimPolicy(node: NodeIdentity, now: string): ClaimPolicy {
       const max = job.entity.maxParallelTasks ?? -1;
       return max === -1 ? Number.POSITIVE_INFINITY : max - running;
     },
-    runnable: (task, _job, lookup) => dependenciesMet(task, lookup),
+    runnable: (task, _job, lookup, range) => dependenciesMet(task, lookup, range),
     start: (task) => startedTask(task, node, now),
   };
 }

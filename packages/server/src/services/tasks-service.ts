@@ -1,4 +1,6 @@
 import {
+  MAX_DEPENDENCY_ID_CHARS,
+  MAX_DEPENDENCY_RANGE_CHARS,
   UNLIMITED_DURATION,
   type CloudTask,
   type ExitConditions,
@@ -18,8 +20,6 @@ import { checkUserNames } from './user-identity.js';
 
 /** Default task retention (reference §2.1). */
 export const DEFAULT_RETENTION_TIME = 'P7D';
-/** Longest `dependsOn.taskIds` list, in characters of ids (reference §2.6). */
-export const MAX_DEPENDENCY_ID_CHARS = 64000;
 
 export interface AddTaskOutcome {
   taskId: string;
@@ -56,8 +56,13 @@ function checkAgainstJob(job: JobDoc, param: TaskAddParameter): ApiError | undef
   if (param.dependsOn !== undefined && job.entity.usesTaskDependencies !== true) {
     return apiError('TaskDependenciesNotSpecifiedOnJob');
   }
+  // The body validator already refused these; kept for callers that skip it (the store must never hold them).
   const idChars = (param.dependsOn?.taskIds ?? []).reduce((sum, id) => sum + id.length, 0);
   if (idChars > MAX_DEPENDENCY_ID_CHARS) return apiError('TaskDependencyListTooLong');
+  const ranges = param.dependsOn?.taskIdRanges;
+  if (ranges !== undefined && JSON.stringify(ranges).length > MAX_DEPENDENCY_RANGE_CHARS) {
+    return apiError('TaskDependencyRangesTooLong');
+  }
   if (hasJobAction(param.exitConditions) && job.entity.onTaskFailure !== 'performexitoptionsjobaction') {
     return apiError('InvalidPropertyValue', {
       values: propertyValues(

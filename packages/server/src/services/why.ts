@@ -6,19 +6,12 @@
  * reused); messages may change. `outlook` tells whether waiting helps (`will-resolve`), someone must act
  * (`needs-action`) or the task can never run as configured (`never`).
  */
-import type {
-  CloudTask,
-  JobExplanation,
-  TaskExplanation,
-  WaitCode,
-  WaitInfo,
-  WaitReason,
-} from '@batchite/protocol';
-import { WAIT_CODES } from '@batchite/protocol';
+import type { JobExplanation, TaskExplanation, WaitCode, WaitInfo, WaitReason } from '@batchite/protocol';
+import { idKey, WAIT_CODES } from '@batchite/protocol';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 import { getTask } from './tasks-service.js';
 import { getJob } from './jobs-service.js';
-import { parentSatisfied } from './scheduler-policy.js';
+import { parentStatus, slicer, type ParentStatus } from './dependency-status.js';
 import type { ServiceContext } from './service-context.js';
 
 /** What the evaluation needs to know about the task's surroundings, gathered once per job. */
@@ -71,42 +64,28 @@ function jobReasons(job: JobDoc): WaitReason[] {
   return [];
 }
 
-function parentIds(entity: CloudTask): string[] {
-  const ids = [...(entity.dependsOn?.taskIds ?? [])];
-  for (const range of entity.dependsOn?.taskIdRanges ?? []) {
-    for (let id = range.start; id <= range.end && ids.length < 100_000; id++) ids.push(String(id));
-  }
-  return ids;
-}
-
-function dependencyReasons(task: TaskDoc, parents: Map<string, TaskDoc | undefined>): WaitReason[] {
-  const ids = parentIds(task.entity);
-  if (ids.length === 0) return [];
-  const failed = ids.filter((id) => {
-    const parent = parents.get(id.toLowerCase());
-    return parent?.entity.state === 'completed' && !parentSatisfied(parent);
-  });
-  if (failed.length > 0) {
-    const first = parents.get(failed[0]!.toLowerCase());
+function dependencyReasons(task: TaskDoc, parents: ParentStatus | undefined): WaitReason[] {
+  if (parents === undefined || parents.total === 0) return [];
+  const first = parents.failed[0];
+  if (parents.failedCount > 0 && first !== undefined) {
     return [
       {
         code: 'DependencyFailed',
         outlook: 'never',
-        message: `Parent ${failed[0]} failed (exit ${first?.entity.executionInfo?.exitCode ?? 'none'}); with dependencyAction=block this task will never run. Reactivate ${failed[0]} or delete this task.`,
-        details: { failedParents: failed },
-        action: `batchite task reactivate ${task.jobId} ${failed[0]}`,
+        message: `Parent ${first} failed (exit ${parents.firstFailedExitCode ?? 'none'}); with dependencyAction=block this task will never run. Reactivate ${first} or delete this task.`,
+        details: { failedParents: parents.failed },
+        action: `batchite task reactivate ${task.jobId} ${first}`,
       },
     ];
   }
-  const waiting = ids.filter((id) => !parentSatisfied(parents.get(id.toLowerCase())));
-  if (waiting.length === 0) return [];
-  const missing = waiting.filter((id) => parents.get(id.toLowerCase()) === undefined);
+  if (parents.waitingCount === 0) return [];
+  const { waiting, waitingCount, missingCount } = parents;
   return [
     {
       code: 'WaitingOnDependencies',
       outlook: 'will-resolve',
-      message: `Waiting on ${waiting.length} of ${ids.length} parents: ${waiting.slice(0, 5).join(', ')}${waiting.length > 5 ? ', …' : ''}${missing.length > 0 ? ` (${missing.length} not added yet)` : ''}.`,
-      details: { waitingOn: waiting.slice(0, 100), missing: missing.slice(0, 100) },
+      message: `Waiting on ${waitingCount} of ${parents.total} parents: ${waiting.slice(0, 5).join(', ')}${waitingCount > 5 ? ', …' : ''}${missingCount > 0 ? ` (${missingCount} not added yet)` : ''}.`,
+      details: { waitingOn: waiting, missing: parents.missing },
     },
   ];
 }
@@ -192,7 +171,7 @@ export function waitReasons(
   task: TaskDoc,
   job: JobDoc,
   view: PoolView,
-  parents: Map<string, TaskDoc | undefined>,
+  parents: ParentStatus | undefined,
   now: number,
 ): WaitReason[] {
   const reasons = [...jobReasons(job), ...dependencyReasons(task, parents)];
@@ -245,13 +224,6 @@ export async function poolView(context: ServiceContext, job: JobDoc): Promise<Po
   return { ...(pool === undefined ? {} : { pool }), nodes, jobRunning, higherPriorityWaiting };
 }
 
-async function parentsOf(context: ServiceContext, task: TaskDoc): Promise<Map<string, TaskDoc | undefined>> {
-  const parents = new Map<string, TaskDoc | undefined>();
-  for (const id of parentIds(task.entity))
-    parents.set(id.toLowerCase(), await context.store.getTask(task.jobId, id));
-  return parents;
-}
-
 export async function explainTask(
   context: ServiceContext,
   jobId: string,
@@ -282,23 +254,51 @@ export async function explainTask(
     return { ...base, summary: `Completed at ${info?.endTime ?? '?'}: ${how}.` };
   }
   const now = context.clock.now();
-  const reasons = waitReasons(task, job, await poolView(context, job), await parentsOf(context, task), now);
+  const reasons = waitReasons(
+    task,
+    job,
+    await poolView(context, job),
+    await parentStatus(context, task),
+    now,
+  );
   const wait = waitInfo(task, reasons, now);
   return { ...base, waitInfo: wait, summary: wait.message };
 }
 
 /** Scan limit of the job-wide histogram, so a job of a million tasks still answers quickly. */
 export const JOB_WHY_SCAN_LIMIT = 5000;
+/** Tasks parsed per store read of the job-wide scan. */
+const JOB_WHY_PAGE = 500;
+
+/** Active tasks of the job, up to the scan limit, read a page at a time with a pause between pages. */
+async function activeTasks(context: ServiceContext, jobId: string): Promise<TaskDoc[]> {
+  const tasks: TaskDoc[] = [];
+  const pause = slicer();
+  for (;;) {
+    await pause();
+    const afterKey = tasks.at(-1)?.entity.id;
+    const limit = Math.min(JOB_WHY_PAGE, JOB_WHY_SCAN_LIMIT - tasks.length);
+    const page = await context.store.listTasks(jobId, {
+      state: 'active',
+      limit,
+      ...(afterKey === undefined ? {} : { afterKey: idKey(afterKey) }),
+    });
+    tasks.push(...page);
+    if (page.length < limit || tasks.length >= JOB_WHY_SCAN_LIMIT) return tasks;
+  }
+}
 
 export async function explainJob(context: ServiceContext, jobId: string): Promise<JobExplanation> {
   const job = await getJob(context, jobId);
   const counts = await context.store.countTasks(job.entity.id);
   const view = await poolView(context, job);
   const now = context.clock.now();
-  const active = await context.store.listTasks(job.entity.id, { state: 'active', limit: JOB_WHY_SCAN_LIMIT });
+  const active = await activeTasks(context, job.entity.id);
   const groups = new Map<WaitCode, JobExplanation['waiting'][number]>();
+  const pause = slicer();
   for (const task of active) {
-    const [primary] = waitReasons(task, job, view, await parentsOf(context, task), now);
+    await pause();
+    const [primary] = waitReasons(task, job, view, await parentStatus(context, task), now);
     if (primary === undefined) continue;
     const group = groups.get(primary.code) ?? {
       code: primary.code,

@@ -12,6 +12,8 @@ export interface PoolDoc {
 export interface PoolInternal {
   /** What happens to running tasks when the current resize removes nodes (default requeue). */
   nodeDeallocationOption?: string;
+  /** Nodes the local node quota grants the pool when that is fewer than its target (allocation settles there). */
+  grantedNodes?: number;
 }
 
 export interface NodeDoc {

@@ -12,6 +12,7 @@
  * - Lists are ordered by id key; `afterKey` continues after the last key of the previous page.
  */
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from './documents.js';
+import type { TaskRangeSelection, TaskRangeSummary } from './task-ranges.js';
 
 export interface Mutation<D, R> {
   next: D | undefined;
@@ -58,8 +59,16 @@ export interface ClaimRequest {
 export interface ClaimPolicy {
   /** How many more tasks of this job may start, given how many run now (Infinity when unlimited). */
   jobAllowance(job: JobDoc, running: number): number;
-  /** Whether the task may start; `lookup` reads a task of the same job inside the transaction. */
-  runnable(task: TaskDoc, job: JobDoc, lookup: (taskId: string) => TaskDoc | undefined): boolean;
+  /**
+   * Whether the task may start; `lookup` reads a task of the same job inside the transaction, `range` says
+   * whether every task start..end of the job (numeric ids, see task-ranges.ts) lets dependants run.
+   */
+  runnable(
+    task: TaskDoc,
+    job: JobDoc,
+    lookup: (taskId: string) => TaskDoc | undefined,
+    range: (start: number, end: number) => boolean,
+  ): boolean;
   /** The task as it starts running on the node (state, lease, executionInfo, nodeInfo). */
   start(task: TaskDoc, job: JobDoc): TaskDoc;
 }
@@ -153,6 +162,16 @@ export interface Store {
   ): Promise<Mutation<TaskDoc, R> | undefined>;
   removeTask(jobId: string, taskId: string): Promise<void>;
   countTasks(jobId: string): Promise<TaskStateCounts>;
+  /** How the job's tasks with numeric ids start..end stand as parents: indexed counts, whatever the width. */
+  summarizeTaskRange(jobId: string, start: number, end: number): Promise<TaskRangeSummary>;
+  /** Up to `limit` numeric ids of the range's tasks in the selection, ascending. */
+  listTaskRangeIds(
+    jobId: string,
+    start: number,
+    end: number,
+    selection: TaskRangeSelection,
+    limit: number,
+  ): Promise<number[]>;
   /** Tasks of every job by state (metrics). */
   countAllTasks(): Promise<Record<string, number>>;
 

@@ -8,6 +8,7 @@ import type { JobDoc, TaskDoc } from '../store/documents.js';
 import { getJob } from '../services/jobs-service.js';
 import type { ServiceContext } from '../services/service-context.js';
 import type { JobExplanation } from '@batchite/protocol';
+import { slicer } from '../services/dependency-status.js';
 import { explainJob, explainTask, poolView, waitReasons, type PoolView } from '../services/why.js';
 import { uiJobSummary, type UiJobSummary } from './ui-overview.js';
 
@@ -124,13 +125,15 @@ async function addWaitReasons(context: ServiceContext, job: JobDoc, rows: UiTask
   const view: PoolView = await poolView(context, job);
   const now = context.clock.now();
   const byId = new Map(rows.map((row) => [row.id, row]));
+  const pause = slicer();
   for (const doc of active) {
+    await pause();
     const row = byId.get(doc.entity.id);
     if (row === undefined) continue;
     // Tasks with dependencies need their parents: the per-task explanation reads them.
     const primary =
       doc.entity.dependsOn === undefined
-        ? waitReasons(doc, job, view, new Map(), now)[0]
+        ? waitReasons(doc, job, view, undefined, now)[0]
         : (await explainTask(context, job.entity.id, doc.entity.id)).waitInfo;
     if (primary !== undefined)
       row.reason = { code: primary.code, outlook: primary.outlook, message: primary.message };

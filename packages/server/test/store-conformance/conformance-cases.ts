@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/store.js';
 import { claimCases } from './cases-claims.js';
 import { documentCases } from './cases-documents.js';
 import { nodeRunCases } from './cases-node-runs.js';
+import { rangeCases } from './cases-ranges.js';
 import { taskCases } from './cases-tasks.js';
 import { T0 } from './fixtures.js';
 import type { StoreBackend } from './store-backend.js';
@@ -54,5 +55,6 @@ export function storeConformance(backend: StoreBackend): void {
     taskCases(ctx);
     claimCases(ctx);
     nodeRunCases(ctx);
+    rangeCases(ctx);
   });
 }

@@ -12,6 +12,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from './postgres-transaction.js';
 
+import { POSTGRES_TASK_NUMBER } from './postgres-task-ranges.js';
+
 export interface Migration {
   /** 1, 2, 3, … in order; recorded in `batchite_migrations`. */
   readonly version: number;
@@ -61,6 +63,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = Object.freeze([
     CREATE INDEX tasks_runnable ON tasks (job_key, state, seq);
     CREATE INDEX tasks_by_lease_node ON tasks (lease_node) WHERE lease_node IS NOT NULL;
     `,
+  },
+  {
+    version: 2,
+    description: 'tasks by the number their id stands for (dependency ranges)',
+    sql: `CREATE INDEX tasks_by_number ON tasks (job_key, ${POSTGRES_TASK_NUMBER}, state, result);`,
   },
 ]);
 

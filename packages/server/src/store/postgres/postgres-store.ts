@@ -38,6 +38,8 @@ import { migrate } from './postgres-migrations.js';
 import { WorkListener, type WorkNotifications } from './postgres-notifications.js';
 import { SQL, type DocRow, type LockedRow } from './postgres-sql.js';
 import { insertTaskRows, taskValues } from './postgres-task-rows.js';
+import { listRangeIds, summarizeRange } from './postgres-task-ranges.js';
+import type { TaskRangeSelection, TaskRangeSummary } from '../task-ranges.js';
 import { inTransaction, rowsOf, type Statement } from './postgres-transaction.js';
 
 /** Claims and completions commit without waiting for the WAL flush (store.ts `claimTasksForNode`). */
@@ -325,6 +327,20 @@ export class PostgresStore implements Store, WorkNotifications {
       addCounts(counts, row.state, row.result, row.n, row.slots);
     }
     return counts;
+  }
+
+  summarizeTaskRange(jobId: string, start: number, end: number): Promise<TaskRangeSummary> {
+    return summarizeRange(this.pool, idKey(jobId), start, end);
+  }
+
+  listTaskRangeIds(
+    jobId: string,
+    start: number,
+    end: number,
+    selection: TaskRangeSelection,
+    limit: number,
+  ): Promise<number[]> {
+    return listRangeIds(this.pool, idKey(jobId), start, end, selection, limit);
   }
 
   async countAllTasks(): Promise<Record<string, number>> {

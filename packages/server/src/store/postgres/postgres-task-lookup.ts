@@ -3,7 +3,7 @@
  * asynchronously. So the policy runs against a cache: when it asked for a task the cache lacks, the missing
  * tasks are loaded in one query and the policy (pure, by contract) runs again, until it asks for nothing new.
  * The task's `dependsOn` ids are loaded ahead, a chunk per round: a hint that saves round trips, nothing more;
- * the answer is the policy's alone.
+ * the answer is the policy's alone. Ranges are answered the same way, one indexed count per range.
  */
 import { idKey } from '@batchite/protocol';
 import type { PoolClient } from 'pg';
@@ -11,22 +11,22 @@ import type { JobDoc, TaskDoc } from '../documents.js';
 import type { ClaimPolicy } from '../store.js';
 import { SQL, type DocRow } from './postgres-sql.js';
 import { rowsOf } from './postgres-transaction.js';
+import { rangeIsSatisfied } from './postgres-task-ranges.js';
 
 /** Most hinted ids loaded per round trip. */
 const PREFETCH_CHUNK = 1000;
 
-/** The ids a task names in `dependsOn`, in the order a dependency check reads them (ranges lazily). */
+/** The ids a task names in `dependsOn.taskIds`, in the order a dependency check reads them. */
 function* dependencyKeys(task: TaskDoc): Generator<string> {
-  const dependsOn = task.entity.dependsOn;
-  for (const id of dependsOn?.taskIds ?? []) yield idKey(id);
-  for (const range of dependsOn?.taskIdRanges ?? []) {
-    for (let id = range.start; id <= range.end; id++) yield String(id);
-  }
+  for (const id of task.entity.dependsOn?.taskIds ?? []) yield idKey(id);
 }
 
 export class TaskLookup {
   /** Tasks of the job by key as this transaction sees them; null = known not to exist. */
   private readonly cache = new Map<string, TaskDoc | null>();
+  /** Range answers by `start:end`. Tasks this claim starts were active and are now running: neither
+   * satisfies, so an answer stays true for the whole transaction. */
+  private readonly ranges = new Map<string, boolean>();
 
   constructor(
     private readonly client: PoolClient,
@@ -42,14 +42,24 @@ export class TaskLookup {
     const hints = dependencyKeys(task);
     for (;;) {
       const missing = new Set<string>();
-      const verdict = policy.runnable(task, job, (taskId) => {
+      const missingRanges: [number, number][] = [];
+      const lookup = (taskId: string) => {
         const key = idKey(taskId);
         const hit = this.cache.get(key);
         if (hit === undefined) missing.add(key);
         return hit ?? undefined;
-      });
-      if (missing.size === 0) return verdict;
-      await this.load([...missing, ...this.nextHints(hints, PREFETCH_CHUNK)]);
+      };
+      const range = (start: number, end: number) => {
+        const hit = this.ranges.get(`${start}:${end}`);
+        if (hit === undefined) missingRanges.push([start, end]);
+        return hit ?? false;
+      };
+      const verdict = policy.runnable(task, job, lookup, range);
+      if (missing.size === 0 && missingRanges.length === 0) return verdict;
+      if (missing.size > 0) await this.load([...missing, ...this.nextHints(hints, PREFETCH_CHUNK)]);
+      for (const [start, end] of missingRanges) {
+        this.ranges.set(`${start}:${end}`, await rangeIsSatisfied(this.client, this.jobKey, start, end));
+      }
     }
   }
 

@@ -2,6 +2,8 @@ import { idKey } from '@batchite/protocol';
 import type { JobDoc, TaskDoc } from '../documents.js';
 import type { ClaimPolicy, ClaimRequest } from '../store.js';
 import type { DocRow, Statements } from './sqlite-statements.js';
+import { rangeIsSatisfied } from './sqlite-task-ranges.js';
+import { memoizedRanges } from '../task-ranges.js';
 
 /** How many candidate tasks one claim looks at per job, so blocked tasks cannot make claims slow. */
 export const CLAIM_SCAN_LIMIT = 2000;
@@ -37,9 +39,11 @@ export function claimInTransaction(
     const started = new Map<string, TaskDoc>();
     const lookup = (taskId: string) =>
       started.get(idKey(taskId)) ?? parse<TaskDoc>(statements.getTask.get(jobKey, idKey(taskId)));
+    // Tasks started by this claim were active and are now running: neither satisfies, so the stored rows answer.
+    const range = memoizedRanges((start, end) => rangeIsSatisfied(statements.ranges, jobKey, start, end));
     for (const row of statements.runnableTasks.iterate(jobKey, request.now, CLAIM_SCAN_LIMIT)) {
       const task = JSON.parse(row.doc) as TaskDoc;
-      if ((task.entity.requiredSlots ?? 1) > free || !policy.runnable(task, job, lookup)) continue;
+      if ((task.entity.requiredSlots ?? 1) > free || !policy.runnable(task, job, lookup, range)) continue;
       const next = policy.start(task, job);
       started.set(idKey(next.entity.id), next);
       claimed.push({ jobKey, task: next });

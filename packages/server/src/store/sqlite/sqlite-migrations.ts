@@ -6,6 +6,8 @@
  * jobs carry their pool and priority, tasks their insertion order (`seq`), the node holding them
  * (`lease_node`) and the earliest time they may run again (`not_before`).
  */
+import { SQLITE_TASK_NUMBER } from './sqlite-task-ranges.js';
+
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -42,5 +44,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_by_state ON tasks (job_key, state, key);
   CREATE INDEX tasks_runnable ON tasks (job_key, state, seq);
   CREATE INDEX tasks_by_lease_node ON tasks (lease_node) WHERE lease_node IS NOT NULL;
+  `,
+  // Dependency ranges: tasks by the number their id stands for (see sqlite-task-ranges.ts).
+  `
+  CREATE INDEX tasks_by_number ON tasks (job_key, ${SQLITE_TASK_NUMBER}, state, result);
   `,
 ];

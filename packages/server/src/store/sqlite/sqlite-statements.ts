@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { jobColumns, nodeColumns } from '../columns.js';
 import { type TaskColumns } from '../columns.js';
+import { prepareRangeStatements } from './sqlite-task-ranges.js';
 
 export interface DocRow {
   doc: string;
@@ -104,6 +105,7 @@ export function prepareStatements(db: Database.Database) {
     countTasks: query<[string], { state: string; result: string | null; n: number; slots: number }>(
       `SELECT state, result, COUNT(*) AS n, SUM(slots) AS slots FROM tasks WHERE job_key = ? GROUP BY state, result`,
     ),
+    ranges: prepareRangeStatements(query),
   };
 }
 

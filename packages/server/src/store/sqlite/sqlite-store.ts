@@ -34,6 +34,8 @@ import {
   type SqliteWriter,
 } from './sqlite-node-runs.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { listRangeIds, summarizeRange } from './sqlite-task-ranges.js';
+import type { TaskRangeSelection, TaskRangeSummary } from '../task-ranges.js';
 import { jobColumns, leaseNodeKey, nodeColumns, taskColumns } from '../columns.js';
 import { prepareStatements, type DocRow, type Statements } from './sqlite-statements.js';
 
@@ -308,6 +310,20 @@ export class SqliteStore implements Store {
       addCounts(counts, row.state, row.result, row.n, row.slots);
     }
     return Promise.resolve(counts);
+  }
+
+  summarizeTaskRange(jobId: string, start: number, end: number): Promise<TaskRangeSummary> {
+    return Promise.resolve(summarizeRange(this.statements.ranges, idKey(jobId), start, end));
+  }
+
+  listTaskRangeIds(
+    jobId: string,
+    start: number,
+    end: number,
+    selection: TaskRangeSelection,
+    limit: number,
+  ): Promise<number[]> {
+    return Promise.resolve(listRangeIds(this.statements.ranges, idKey(jobId), start, end, selection, limit));
   }
 
   countAllTasks(): Promise<Record<string, number>> {
