@@ -206,21 +206,13 @@ export class TaskCreator {
   }
 
   /**
-   * An item-level round resends only part of the chunk, so it should cost only that share of a retry. The engine
-   * withdrew a whole retry's cost before this attempt (1, or `retryAfterCost` when the server paced it); give back
-   * the share that is not resent. (The engine still needs the whole cost available to start the round.)
+   * An item-level round resends only part of the chunk, so it should cost only that share of a retry. When the
+   * budget's bucket paid for this round (the adaptive part pays nothing), give back the share that is not resent.
    */
   #refundUnsentShare(ctx: AttemptContext, share: number): void {
     if (share >= 1) return;
-    const last = ctx.history.at(-1);
-    const policy = this.pipeline.config.policy;
-    const respect = this.options.retry?.respectRetryAfter ?? policy.options.respectRetryAfter;
-    const serverPaced =
-      respect &&
-      last !== undefined &&
-      last.decision.kind !== 'fatal' &&
-      last.decision.retryAfterMs !== undefined;
-    policy.budget.refund(policy.budget.costOf(serverPaced) * (1 - share));
+    const paid = ctx.history.at(-1)?.budgetCost ?? 0;
+    if (paid > 0) this.pipeline.config.policy.budget.refund(paid * (1 - share));
   }
 
   /** Applies per-task results; returns the tasks to resend. */

@@ -115,6 +115,7 @@ class RetryingCall<T> {
     const delayMs = step.neverArrived === true && !this.#probe() ? 0 : step.delayMs;
     if (step.neverArrived !== true) this.#endProbe();
     record.delayMs = delayMs;
+    if (step.cost > 0) record.budgetCost = step.cost;
     this.#history.push(record);
     if (step.neverArrived === true) this.#neverArrivedRetries++;
     else if (step.backoffMs !== undefined) this.#previousBackoffMs = step.backoffMs;

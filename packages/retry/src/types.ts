@@ -52,6 +52,8 @@ export interface AttemptRecord {
   endedAt: number;
   /** Time spent waiting for a closed host gate before this attempt was sent (absent when it did not wait). */
   gateWaitMs?: number;
+  /** Budget tokens the retry after this attempt took from the bucket (absent when it took none). */
+  budgetCost?: number;
 }
 
 /** Passed to the operation on every attempt. */
