@@ -22,6 +22,9 @@ import type { RetryBudget } from './retry-budget.js';
 import { emit, giveUpEvent, retryEvent } from './telemetry.js';
 import type { AttemptContext, AttemptRecord, GiveUpReason } from './types.js';
 
+/** Why a probe watch is cancelled (one shared reason: no DOMException per attempt). */
+const PROBE_SETTLED = Object.freeze(new Error('the probe attempt settled'));
+
 /** The machinery a policy shares between its calls. */
 export interface SharedState {
   budget: RetryBudget;
@@ -65,6 +68,7 @@ class RetryingCall<T> {
       const gateWaitMs = await this.#waitAtGate();
       if (aborted(signal)) throw this.#giveUp('aborted', { cause: signal?.reason });
       const startedAt = clock.now();
+      const watch = this.#watchProbe();
       const outcome = await runAttempt(this.fn, {
         attempt,
         history: this.#history.slice(),
@@ -73,7 +77,7 @@ class RetryingCall<T> {
         attemptTimeoutMs: this.o.attemptTimeoutMs,
         deadlineMs: this.o.deadlineMs,
         deadlineAt: this.#deadlineAt,
-      });
+      }).finally(() => watch?.abort(PROBE_SETTLED));
       if (outcome.ok) {
         this.shared.budget.recordAttempt(true);
         this.#endProbe();
@@ -160,6 +164,21 @@ class RetryingCall<T> {
   /** Claims (or keeps) the host's probe; true when this call is the prober (always, without a host gate). */
   #probe(): boolean {
     return !this.o.hostGate || this.shared.gate.claimProbe(this.o.gateKey, this);
+  }
+
+  /**
+   * While this call's probe attempt runs: a refused connection fails within milliseconds, so an attempt still
+   * running after `neverArrivedMaxDelayMs` has reached the server (a long poll, a slow answer). Release the waiters
+   * then rather than holding them for the whole answer. Returns the controller that cancels the watch.
+   */
+  #watchProbe(): AbortController | undefined {
+    if (!this.o.hostGate || !this.shared.gate.probedBy(this.o.gateKey, this)) return undefined;
+    const watch = new AbortController();
+    this.o.clock.sleep(this.o.neverArrivedMaxDelayMs, watch.signal).then(
+      () => this.#endProbe(),
+      () => undefined, // the attempt settled first
+    );
+    return watch;
   }
 
   /** This call's probe (if it holds one) ended: its request reached the server, or the call stops. */

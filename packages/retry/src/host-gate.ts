@@ -89,6 +89,11 @@ export class HostGate {
     return true;
   }
 
+  /** True while `caller` probes `key`. */
+  probedBy(key: string, caller: object): boolean {
+    return this.#probes.get(key)?.owner === caller;
+  }
+
   /** True while some call probes `key`. */
   probing(key: string): boolean {
     return this.#probes.has(key);

@@ -141,4 +141,21 @@ describe('the shared probe', () => {
     assert.equal((failed(await short) as RetryError).reason, 'deadline');
     assert.deepEqual(await long, { ok: true, value: 'ok' });
   });
+
+  it('a probe attempt still running after neverArrivedMaxDelayMs releases the waiters (a long poll)', async () => {
+    const clock = new FakeClock(0);
+    const policy = new RetryPolicy({ clock, random: fixedRandom(0.5) });
+    const upAt = 1000;
+    const longPoll = (): Promise<string> =>
+      clock.now() < upAt
+        ? Promise.reject(fetchError('ECONNREFUSED'))
+        : clock.sleep(20_000).then(() => 'polled');
+    const poll = settle(policy.execute(longPoll));
+    await clock.advance(1);
+    const quick = settle(policy.execute(() => Promise.resolve('quick')));
+    await clock.advance(6_000);
+    assert.deepEqual(await quick, { ok: true, value: 'quick' });
+    await clock.runAll();
+    assert.deepEqual(await poll, { ok: true, value: 'polled' });
+  });
 });
