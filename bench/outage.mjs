@@ -3,8 +3,9 @@
  * 503 ServerBusy (no Retry-After) while three clients each start R logical `getTask` calls per second for W
  * seconds (open loop, so a slow client does not lower its own load), all at once against the same server:
  *
- *   ours      `BatchClient` with its defaults (4 attempts, full jitter, retry budget 10 %)
- *   no budget the same engine with `retry: { budget: false }` (plain exponential with jitter, 4 attempts)
+ *   ours      `BatchClient` with its defaults (10 attempts, full jitter, adaptive retry budget with a 10 % floor)
+ *   no budget the same engine with `retry: { budget: false, maxAttempts: 4 }` (plain exponential with jitter,
+ *             4 attempts: the baseline of the earlier runs, kept comparable)
  *   SDK       the official `@azure/batch` 10.2.0 with its default pipeline (ExponentialRetryPolicy, 3 retries);
  *             small size: its intervals shortened to `exponentialRetryPolicy(3, 200, 100, 2000)` — the same
  *             number of attempts, only sooner — so that its calls settle in seconds, not ~3.5 minutes
@@ -114,7 +115,10 @@ async function main() {
   try {
     const wires = { ours: new Wire(), plain: new Wire(), sdk: new Wire() };
     const ours = newClient(server.url, { fetch: wires.ours.fetch });
-    const plain = newClient(server.url, { fetch: wires.plain.fetch, retry: { budget: false } });
+    const plain = newClient(server.url, {
+      fetch: wires.plain.fetch,
+      retry: { budget: false, maxAttempts: 4 },
+    });
     const sdk = sdkClient(server.url, wires.sdk, !args.full);
     const runs = await Promise.all([
       openLoop((onRetry) => ours.getTask('outage', 't1', { retry: { onRetry } }), rate, seconds),

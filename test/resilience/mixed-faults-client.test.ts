@@ -29,9 +29,6 @@ const JOBS = sized(2, 10);
 const PER_JOB = TASKS / JOBS;
 const FAULT_SHARE = 0.2;
 
-/** Bulk-load settings from docs/retry.md (`createTasks`): more attempts and a larger budget share. */
-const BULK_RETRY = { maxAttempts: 12, budget: { ratio: 0.5 } } as const;
-
 const FAULTS = {
   seed: 20_240_501,
   rules: [
@@ -70,7 +67,8 @@ describe(`our client: ${TASKS} tasks through ${FAULT_SHARE * 100} % mixed faults
       accountName: server.accountName,
       accountKey: server.accountKey,
       fetch: wire.fetch,
-      retry: { ...BULK_RETRY, onRetry: (event) => void retries.push(event) },
+      // The defaults, untuned (issue 13): only a hook to count retries.
+      retry: { onRetry: (event) => void retries.push(event) },
     });
 
     const started = Date.now();

@@ -29,6 +29,9 @@ export interface Connection {
   endpoint: string;
 }
 
+/** Total time of one CLI call, retries included. */
+export const CLI_TIMEOUT_MS = 30_000;
+
 export function connect(flags: GlobalFlags): Connection {
   const accountName = flags.accountName ?? WELL_KNOWN_ACCOUNT.name;
   const accountKey = flags.accountKey ?? WELL_KNOWN_ACCOUNT.key;
@@ -39,6 +42,8 @@ export function connect(flags: GlobalFlags): Connection {
       'give --endpoint (or BATCHITE_ENDPOINT) like http://127.0.0.1:10100',
     );
   }
-  const client = new BatchClient({ endpoint, accountName, accountKey });
+  // Interactive: a server that refuses connections is reported after 30 s, not the client's 120 s deadline
+  // (still long enough to ride through a restart, and through throttling waits of seconds).
+  const client = new BatchClient({ endpoint, accountName, accountKey, timeoutMs: CLI_TIMEOUT_MS });
   return { client, api: new BatchiteApi(client), endpoint: client.options.endpoint };
 }

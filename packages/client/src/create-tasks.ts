@@ -99,6 +99,8 @@ interface ChunkState {
   pending: TaskEntry[];
   toReconcile: TaskEntry[];
   clientRequestId: string;
+  /** End of the chunk's deadline on the engine's clock: its reconciliation reads share it. */
+  deadlineAt: number;
 }
 
 export class TaskCreator {
@@ -149,25 +151,25 @@ export class TaskCreator {
   }
 
   async #runChunk(chunk: TaskEntry[], endAt: number | undefined): Promise<void> {
+    const extra = {
+      classify: itemClassifier(this.options.retry?.classify),
+      ...(endAt === undefined ? {} : { deadlineMs: Math.max(1, endAt - this.#now()) }),
+    };
+    const overrides = this.pipeline.overrides(this.options, extra);
     const state: ChunkState = {
       size: chunk.length,
       pending: chunk,
       toReconcile: [],
       clientRequestId: randomUUID(),
-    };
-    const extra = {
-      classify: itemClassifier(this.options.retry?.classify),
-      ...(endAt === undefined ? {} : { deadlineMs: Math.max(1, endAt - this.#now()) }),
+      deadlineAt:
+        this.pipeline.now() + (overrides.deadlineMs ?? this.pipeline.config.policy.options.deadlineMs),
     };
     try {
-      await this.pipeline.config.policy.execute(
-        (ctx) => this.#attempt(ctx, state),
-        this.pipeline.overrides(this.options, extra),
-      );
+      await this.pipeline.config.policy.execute((ctx) => this.#attempt(ctx, state), overrides);
     } catch (thrown) {
       this.#chunkFailed(thrown, state);
     }
-    for (const entry of state.toReconcile) await this.#reconcile(entry, state.clientRequestId);
+    for (const entry of state.toReconcile) await this.#reconcile(entry, state);
   }
 
   async #attempt(ctx: AttemptContext, state: ChunkState): Promise<void> {
@@ -204,21 +206,13 @@ export class TaskCreator {
   }
 
   /**
-   * An item-level round resends only part of the chunk, so it should cost only that share of a retry. The engine
-   * withdrew a whole retry's cost before this attempt (1, or `retryAfterCost` when the server paced it); give back
-   * the share that is not resent. (The engine still needs the whole cost available to start the round.)
+   * An item-level round resends only part of the chunk, so it should cost only that share of a retry. When the
+   * budget's bucket paid for this round (the adaptive part pays nothing), give back the share that is not resent.
    */
   #refundUnsentShare(ctx: AttemptContext, share: number): void {
     if (share >= 1) return;
-    const last = ctx.history.at(-1);
-    const policy = this.pipeline.config.policy;
-    const respect = this.options.retry?.respectRetryAfter ?? policy.options.respectRetryAfter;
-    const serverPaced =
-      respect &&
-      last !== undefined &&
-      last.decision.kind !== 'fatal' &&
-      last.decision.retryAfterMs !== undefined;
-    policy.budget.refund(policy.budget.costOf(serverPaced) * (1 - share));
+    const paid = ctx.history.at(-1)?.budgetCost ?? 0;
+    if (paid > 0) this.pipeline.config.policy.budget.refund(paid * (1 - share));
   }
 
   /** Applies per-task results; returns the tasks to resend. */
@@ -268,7 +262,8 @@ export class TaskCreator {
     return toBatchError(thrown, state.clientRequestId, this.pipeline.gateClosed());
   }
 
-  async #reconcile(entry: TaskEntry, clientRequestId: string): Promise<void> {
+  async #reconcile(entry: TaskEntry, state: ChunkState): Promise<void> {
+    const { clientRequestId, deadlineAt } = state;
     const conflict = itemError(
       { code: 'TaskExists', message: { lang: 'en-US', value: 'The specified task already exists.' } },
       'clienterror',
@@ -289,6 +284,7 @@ export class TaskCreator {
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       },
       conflict,
+      deadlineAt,
     );
     entry.outcome =
       verdict.stored === undefined

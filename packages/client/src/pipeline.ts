@@ -70,6 +70,21 @@ export class Pipeline {
     };
   }
 
+  /** The total time a call with `options` gets: its retry override, its timeout, the client's, or the engine's. */
+  deadlineMs(options: CallOptions): number {
+    return (
+      options.retry?.deadlineMs ??
+      options.timeoutMs ??
+      this.config.timeoutMs ??
+      this.config.policy.options.deadlineMs
+    );
+  }
+
+  /** Current time on the engine's clock. */
+  now(): number {
+    return this.config.policy.options.clock.now();
+  }
+
   /** True while the host gate of this client is closed by a server's Retry-After. */
   gateClosed(): boolean {
     return this.config.policy.gate.remainingMs(this.config.gateKey) > 0;

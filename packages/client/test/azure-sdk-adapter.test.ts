@@ -4,6 +4,8 @@
  * retried, and callers still get the SDK's own errors.
  */
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { BatchServiceClient, BatchSharedKeyCredentials } from '@azure/batch';
 import { RestError } from '@azure/ms-rest-js';
@@ -32,6 +34,17 @@ afterEach(async () => {
 function scripted(...script: Handler[]): Handler {
   let n = 0;
   return (req, res) => (script[Math.min(n++, script.length - 1)] as Handler)(req, res);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
 }
 
 const jobOk: Handler = (_req, res) => sendJson(res, 200, { id: 'j1', state: 'active' }, { etag: '0x1' });
@@ -103,6 +116,36 @@ describe('@azure/batch 10.x adapter', () => {
     const job = await sdk.job.get('j1');
     assert.equal(job.id, 'j1');
     assert.equal(s.requests.length, 3);
+  });
+
+  it('rides refused connections until the server listens, beyond maxAttempts', async () => {
+    const port = await freePort();
+    const late = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', etag: '0x1' });
+      res.end(JSON.stringify({ id: 'j1', state: 'active' }));
+    });
+    let refusals = 0;
+    const retry: RetryOptions = {
+      ...FAST,
+      maxAttempts: 2,
+      onRetry: (event) => {
+        if (event.decision.kind !== 'retry' || event.decision.neverArrived !== true) return;
+        refusals += 1;
+        if (refusals === 5) late.listen(port, '127.0.0.1');
+      },
+    };
+    const sdk = new BatchServiceClient(
+      new BatchSharedKeyCredentials(ACCOUNT, KEY),
+      `http://127.0.0.1:${port}`,
+      { requestPolicyFactories: batchiteRequestPolicyFactories({ retry }) },
+    );
+    try {
+      const job = await sdk.job.get('j1');
+      assert.equal(job.id, 'j1');
+      assert.ok(refusals >= 5, `${refusals} refused attempts ridden with maxAttempts 2`);
+    } finally {
+      await new Promise((resolve) => late.close(resolve));
+    }
   });
 
   it('does not retry 4xx and rejects with the SDK RestError, give-up facts attached', async () => {

@@ -153,6 +153,28 @@ describe('BatchClient request retries', () => {
     assert.equal(error.giveUpReason, 'attempts-exhausted');
   });
 
+  it('a refused connection rides until the deadline: kind network, ECONNREFUSED, giveUpReason deadline', async () => {
+    // A port that was just free: nothing listens there.
+    server = await startScriptedServer(jobOk);
+    const endpoint = server.url;
+    await server.close();
+    server = undefined;
+    const client = new BatchClient({
+      endpoint,
+      accountName: ACCOUNT,
+      accountKey: KEY,
+      retry: { ...FAST, maxAttempts: 2 },
+      timeoutMs: 1000,
+    });
+    const error = await rejection(client.getJob('j1'));
+    assert.equal(error.kind, 'network');
+    assert.equal(error.code, 'ECONNREFUSED');
+    assert.equal(error.giveUpReason, 'deadline');
+    assert.ok((error.attempts ?? 0) > 2, `${error.attempts} attempts, beyond maxAttempts`);
+    assert.equal(error.history?.length, error.attempts);
+    assert.ok(error.history?.every((r) => r.decision.kind === 'retry' && r.decision.neverArrived === true));
+  });
+
   it('retries a connection reset', async () => {
     const { client, s } = await setup(scripted((_q, r) => dropConnection(r), jobOk));
     const job = await client.getJob('j1');

@@ -26,6 +26,8 @@ export interface ClassificationRule {
   readonly unprocessed?: boolean;
   /** Retried only when the first attempt fails this way; fatal afterwards (one retry for a DNS blip). */
   readonly firstAttemptOnly?: boolean;
+  /** The request never reached the service: ridden through until the deadline (see `RetryDecision`). */
+  readonly neverArrived?: boolean;
 }
 
 const network = (code: string, reason: string, unprocessed = false): ClassificationRule => ({
@@ -33,6 +35,14 @@ const network = (code: string, reason: string, unprocessed = false): Classificat
   kind: 'retry',
   reason,
   ...(unprocessed ? { unprocessed } : {}),
+});
+
+const neverArrived = (code: string, reason: string): ClassificationRule => ({
+  match: { code },
+  kind: 'retry',
+  reason,
+  unprocessed: true,
+  neverArrived: true,
 });
 
 /** Every default rule, in matching order. docs/retry.md renders this table. */
@@ -52,13 +62,13 @@ export const CLASSIFICATION_TABLE: readonly ClassificationRule[] = Object.freeze
   { match: { code: 'RETRY_ATTEMPT_TIMEOUT' }, kind: 'retry', reason: 'attempt-timeout' },
   { match: { code: 'RETRY_DEADLINE' }, kind: 'fatal', reason: 'deadline' },
   // Never reached the server.
-  network('ECONNREFUSED', 'connection-refused', true),
-  network('EHOSTUNREACH', 'host-unreachable', true),
-  network('ENETUNREACH', 'network-unreachable', true),
-  network('ENETDOWN', 'network-down', true),
-  network('EHOSTDOWN', 'host-down', true),
-  network('EAI_AGAIN', 'dns-temporary-failure', true),
-  network('UND_ERR_CONNECT_TIMEOUT', 'connect-timeout', true),
+  neverArrived('ECONNREFUSED', 'connection-refused'),
+  neverArrived('EHOSTUNREACH', 'host-unreachable'),
+  neverArrived('ENETUNREACH', 'network-unreachable'),
+  neverArrived('ENETDOWN', 'network-down'),
+  neverArrived('EHOSTDOWN', 'host-down'),
+  neverArrived('EAI_AGAIN', 'dns-temporary-failure'),
+  neverArrived('UND_ERR_CONNECT_TIMEOUT', 'connect-timeout'),
   {
     match: { code: 'ENOTFOUND' },
     kind: 'retry',
@@ -108,6 +118,7 @@ function toDecision(
     kind: rule.kind,
     reason: rule.reason,
     ...(rule.unprocessed === true ? { unprocessed: true } : {}),
+    ...(rule.neverArrived === true && rule.kind === 'retry' ? { neverArrived: true } : {}),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   };
 }

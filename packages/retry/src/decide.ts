@@ -6,7 +6,11 @@
  * Attempts come in two kinds. Retries the server paced (it said when to come back with Retry-After) are counted
  * against `maxServerPacedRetries`, not `maxAttempts`: under honest throttling the right move is to keep
  * coming back when told, and the deadline still bounds the call. Every other retry counts against `maxAttempts`.
+ * Retries of requests that never arrived (connection refused, DNS, connect timeout) count against neither and
+ * cost no budget: the server never saw them. They wait a full-jitter backoff capped at `neverArrivedMaxDelayMs`
+ * and only the deadline ends them.
  * The budget comes last so that a retry we would not make anyway never spends a token.
+ * Every failure that reached the server is also recorded in the budget's window (accepted when it was a 4xx).
  */
 import { backoffDelay } from './backoff.js';
 import { classifyWith } from './classify.js';
@@ -33,6 +37,8 @@ export interface FailureInput {
   budget: RetryBudget;
   /** Retries of this call so far whose wait the server set with Retry-After. */
   serverPacedRetries: number;
+  /** Retries of this call so far after a request that never arrived. */
+  neverArrivedRetries: number;
 }
 
 interface StepFacts {
@@ -51,6 +57,8 @@ export type FailureStep =
       backoffMs?: number;
       /** Set when the server paced us and the host gate should close: [now, untilMs] plus a release spread. */
       gatePause?: { untilMs: number; spreadMs: number };
+      /** Set when the request never arrived: the host's probe, not `maxAttempts` or the budget, governs it. */
+      neverArrived?: true;
     })
   | (StepFacts & { action: 'give-up'; reason: GiveUpReason; detail?: string });
 
@@ -88,6 +96,26 @@ function waitFor(input: FailureInput, decision: RetryDecision & { kind: 'retry' 
   return { delayMs: backoffMs, serverPaced: false, backoffMs };
 }
 
+/** A retry of a request that never arrived: capped full-jitter backoff, free, bounded by the deadline only. */
+function neverArrivedStep(input: FailureInput, facts: StepFacts): FailureStep {
+  const o = input.options;
+  const delayMs = backoffDelay({
+    mode: o.jitter === 'none' ? 'none' : 'full',
+    retry: input.neverArrivedRetries + 1,
+    baseMs: o.baseDelayMs,
+    capMs: Math.min(o.maxDelayMs, o.neverArrivedMaxDelayMs),
+    previousMs: undefined,
+    random: o.random,
+  });
+  const startsIn = Math.max(delayMs, input.gateRemainingMs);
+  if (input.now + startsIn >= input.deadlineAt) {
+    const left = Math.max(0, input.deadlineAt - input.now);
+    const detail = `the request never arrived, and waiting ${startsIn} ms would pass the deadline (${left} ms left)`;
+    return { ...facts, action: 'give-up', reason: 'deadline', detail };
+  }
+  return { ...facts, action: 'retry', delayMs, cost: 0, neverArrived: true };
+}
+
 /** Decides whether to retry after a failure, and how long to wait. Withdraws budget tokens when it retries. */
 export function decideAfterFailure(input: FailureInput): FailureStep {
   const decision = decisionFor(input);
@@ -96,6 +124,10 @@ export function decideAfterFailure(input: FailureInput): FailureStep {
   const code = codeOf(input.error);
   if (status !== undefined) facts.status = status;
   if (code !== undefined) facts.code = code;
+  if (decision.kind === 'retry' && decision.neverArrived === true) return neverArrivedStep(input, facts);
+  // The adaptive budget's window: a 4xx answer is an accept, a retryable failure a rejection.
+  if (decision.kind !== 'fatal') input.budget.recordAttempt(false);
+  else if (status !== undefined) input.budget.recordAttempt(true);
   const stop = (reason: GiveUpReason, detail?: string): FailureStep =>
     detail === undefined
       ? { ...facts, action: 'give-up', reason }
@@ -117,7 +149,7 @@ export function decideAfterFailure(input: FailureInput): FailureStep {
         `${input.serverPacedRetries} retries at the server's pace (maxServerPacedRetries)`,
       );
     }
-  } else if (input.attempt - input.serverPacedRetries >= o.maxAttempts) {
+  } else if (input.attempt - input.serverPacedRetries - input.neverArrivedRetries >= o.maxAttempts) {
     return stop('attempts-exhausted');
   }
   const wait = waitFor(input, decision);
@@ -126,8 +158,8 @@ export function decideAfterFailure(input: FailureInput): FailureStep {
     const left = Math.max(0, input.deadlineAt - input.now);
     return stop('deadline', `waiting ${startsIn} ms would pass the deadline (${left} ms left)`);
   }
-  const cost = input.budget.costOf(wait.serverPaced);
-  if (!input.budget.tryWithdraw(cost)) return stop('budget-empty');
+  const cost = input.budget.withdraw(input.budget.costOf(wait.serverPaced));
+  if (cost === undefined) return stop('budget-empty');
   const step: FailureStep = { ...facts, action: 'retry', delayMs: wait.delayMs, cost };
   if (wait.backoffMs !== undefined) step.backoffMs = wait.backoffMs;
   if (wait.gatePause !== undefined) step.gatePause = wait.gatePause;

@@ -30,14 +30,29 @@ export interface RetryBudgetOptions {
    * @defaultValue `0`
    */
   retryAfterCost?: number;
+  /**
+   * The adaptive part (SRE book, "Handling Overload", client-side throttling): over the last `windowMs`, a retry
+   * is refused with probability max(0, (requests − k × accepts) / (requests + 1)); a refused retry may still be
+   * paid from the bucket. So retries are free while most attempts succeed, and the bucket's floor (`ratio`) is
+   * all that is left when almost nothing succeeds.
+   * @defaultValue `2`
+   */
+  k?: number;
+  /**
+   * Length of the sliding window of requests and accepts that the adaptive part looks at (the SRE book's two
+   * minutes).
+   * @defaultValue `120000`
+   */
+  windowMs?: number;
 }
 
 /** Options that may change per call (`policy.execute(fn, overrides)`). */
 export interface CallRetryOptions {
   /**
-   * Total attempts, the first one included (4 = 1 call + 3 retries). `Infinity` is allowed, but then rely on
-   * `deadlineMs` and the budget.
-   * @defaultValue `4`
+   * Total attempts, the first one included (10 = 1 call + 9 retries). Retries of requests that never arrived
+   * and retries the server paced do not count. The budget, not this, bounds the load on a failing server; this
+   * bounds one call's bad luck. `Infinity` is allowed, but then rely on `deadlineMs` and the budget.
+   * @defaultValue `10`
    */
   maxAttempts?: number;
   /**
@@ -61,6 +76,12 @@ export interface CallRetryOptions {
    * @defaultValue `30000`
    */
   maxDelayMs?: number;
+  /**
+   * Cap of the backoff between retries of a request that never arrived (connection refused, DNS, connect
+   * timeout): a restarted server is found within this long of coming back.
+   * @defaultValue `2000`
+   */
+  neverArrivedMaxDelayMs?: number;
   /**
    * Backoff shape: `full` jitter, `decorrelated` jitter, or `none`.
    * @defaultValue `'full'`
@@ -124,7 +145,7 @@ export interface CallRetryOptions {
 export interface RetryOptions extends CallRetryOptions {
   /**
    * The shared retry budget's shape, or `false` for no budget.
-   * @defaultValue `{ ratio: 0.1, capacity: 10, refillPerSecond: 0.1, retryAfterCost: 0 }`
+   * @defaultValue `{ ratio: 0.1, capacity: 10, refillPerSecond: 0.1, retryAfterCost: 0, k: 2, windowMs: 120000 }`
    */
   budget?: RetryBudgetOptions | false;
   /**
@@ -145,6 +166,7 @@ export interface ResolvedRetryOptions {
   readonly baseDelayMs: number;
   readonly throttleBaseDelayMs: number;
   readonly maxDelayMs: number;
+  readonly neverArrivedMaxDelayMs: number;
   readonly jitter: JitterMode;
   readonly respectRetryAfter: boolean;
   readonly retryAfterJitter: number;
@@ -176,11 +198,12 @@ export type RetryDefaults = Readonly<
 /**
  * Every default of the retry engine, in one frozen object. Rationale in docs/retry.md.
  * Waits: full jitter, 0.5 s base (1 s when throttled), 30 s cap, Retry-After spread over [RA, 2·RA] up to 60 s.
- * Limits: 4 attempts, 120 s per call, retries near 10 % of requests client-wide.
+ * Limits: 10 attempts, 120 s per call; retries free while most requests succeed, near 10 % of requests when
+ * almost none do; requests that never arrived retried until the deadline (one probe per host).
  */
 export const DEFAULT_RETRY_OPTIONS: RetryDefaults = Object.freeze({
-  /** @defaultValue `4` — 1 call + 3 retries, like Polly, Azure and the SRE book. */
-  maxAttempts: 4,
+  /** @defaultValue `10` — at 20 % faults a call fails all 10 with p = 1e-7; the budget bounds the load. */
+  maxAttempts: 10,
   /** @defaultValue `20` — with Retry-After of seconds, the 120 s deadline usually ends the call first. */
   maxServerPacedRetries: 20,
   /** @defaultValue `500` — retries at up to 0.5 s, 1 s, 2 s. */
@@ -189,6 +212,8 @@ export const DEFAULT_RETRY_OPTIONS: RetryDefaults = Object.freeze({
   throttleBaseDelayMs: 1000,
   /** @defaultValue `30000` */
   maxDelayMs: 30_000,
+  /** @defaultValue `2000` — a restarted server is found within 2 s of coming back. */
+  neverArrivedMaxDelayMs: 2000,
   /** @defaultValue `'full'` — fewest calls under contention (Brooker). */
   jitter: 'full',
   /** @defaultValue `true` */
@@ -207,6 +232,13 @@ export const DEFAULT_RETRY_OPTIONS: RetryDefaults = Object.freeze({
   gateKey: 'default',
   /** @defaultValue `true` */
   hostGate: true,
-  /** @defaultValue `{ ratio: 0.1, capacity: 10, refillPerSecond: 0.1, retryAfterCost: 0 }` */
-  budget: Object.freeze({ ratio: 0.1, capacity: 10, refillPerSecond: 0.1, retryAfterCost: 0 }),
+  /** @defaultValue `{ ratio: 0.1, capacity: 10, refillPerSecond: 0.1, retryAfterCost: 0, k: 2, windowMs: 120000 }` */
+  budget: Object.freeze({
+    ratio: 0.1,
+    capacity: 10,
+    refillPerSecond: 0.1,
+    retryAfterCost: 0,
+    k: 2,
+    windowMs: 120_000,
+  }),
 } satisfies RetryDefaults);

@@ -24,6 +24,7 @@ export function planWith(errors: readonly unknown[], options: ResolvedRetryOptio
   let now = start;
   let previousBackoffMs: number | undefined;
   let serverPacedRetries = 0;
+  let neverArrivedRetries = 0;
   budget.recordRequest();
   for (const [index, error] of errors.entries()) {
     const attempt = index + 1;
@@ -38,6 +39,7 @@ export function planWith(errors: readonly unknown[], options: ResolvedRetryOptio
       gateRemainingMs: 0,
       budget,
       serverPacedRetries,
+      neverArrivedRetries,
     });
     const entry: PlannedRetry = { attempt, decision: step.decision, action: step.action };
     if (step.status !== undefined) entry.status = step.status;
@@ -49,7 +51,8 @@ export function planWith(errors: readonly unknown[], options: ResolvedRetryOptio
     }
     now += step.delayMs;
     previousBackoffMs = step.backoffMs ?? previousBackoffMs;
-    if (step.backoffMs === undefined) serverPacedRetries++;
+    if (step.neverArrived === true) neverArrivedRetries++;
+    else if (step.backoffMs === undefined) serverPacedRetries++;
     entry.delayMs = step.delayMs;
     entry.nextAttemptAtMs = now - start;
   }

@@ -22,7 +22,7 @@ export class RetryPolicy {
   constructor(options: RetryOptions = {}) {
     this.options = resolveRetryOptions(options);
     const { clock, random } = this.options;
-    this.budget = new RetryBudget(this.options.budget, clock);
+    this.budget = new RetryBudget(this.options.budget, clock, random);
     this.gate = new HostGate({ clock, random });
   }
 

@@ -20,6 +20,7 @@ const CALL_KEYS: ReadonlySet<string> = new Set<keyof CallRetryOptions>([
   'baseDelayMs',
   'throttleBaseDelayMs',
   'maxDelayMs',
+  'neverArrivedMaxDelayMs',
   'jitter',
   'respectRetryAfter',
   'retryAfterJitter',
@@ -42,6 +43,8 @@ const BUDGET_KEYS: ReadonlySet<string> = new Set<keyof RetryBudgetOptions>([
   'capacity',
   'refillPerSecond',
   'retryAfterCost',
+  'k',
+  'windowMs',
 ]);
 const JITTER_MODES: ReadonlySet<string> = new Set<JitterMode>(['full', 'decorrelated', 'none']);
 
@@ -88,6 +91,8 @@ export function resolveBudgetOptions(options: RetryBudgetOptions): Readonly<Requ
     capacity: num('budget.capacity', options.capacity ?? d.capacity),
     refillPerSecond: num('budget.refillPerSecond', options.refillPerSecond ?? d.refillPerSecond),
     retryAfterCost: num('budget.retryAfterCost', options.retryAfterCost ?? d.retryAfterCost),
+    k: num('budget.k', options.k ?? d.k),
+    windowMs: num('budget.windowMs', options.windowMs ?? d.windowMs, { positive: true }),
   });
 }
 
@@ -132,6 +137,10 @@ function resolveCall(base: CallValues, given: CallRetryOptions): CallValues {
     baseDelayMs: num('baseDelayMs', given.baseDelayMs ?? base.baseDelayMs),
     throttleBaseDelayMs: num('throttleBaseDelayMs', given.throttleBaseDelayMs ?? base.throttleBaseDelayMs),
     maxDelayMs: num('maxDelayMs', given.maxDelayMs ?? base.maxDelayMs, { infinite: true }),
+    neverArrivedMaxDelayMs: num(
+      'neverArrivedMaxDelayMs',
+      given.neverArrivedMaxDelayMs ?? base.neverArrivedMaxDelayMs,
+    ),
     jitter,
     respectRetryAfter: bool('respectRetryAfter', given.respectRetryAfter ?? base.respectRetryAfter),
     retryAfterJitter: num('retryAfterJitter', given.retryAfterJitter ?? base.retryAfterJitter),

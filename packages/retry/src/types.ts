@@ -23,9 +23,12 @@ export type Random = () => number;
  *
  * `unprocessed: true` says the request certainly had no effect (connection refused, throttled at admission), so
  * even a call marked `idempotent: false` may be resent. Absent means "the server may have applied it".
+ * `neverArrived: true` says the request never reached the service (connection refused, DNS, connect timeout):
+ * such retries ride through an outage until the deadline, outside `maxAttempts` and the budget, and every call to
+ * the same host shares one probe (see `HostGate`).
  */
 export type RetryDecision =
-  | { kind: 'retry'; reason: string; retryAfterMs?: number; unprocessed?: boolean }
+  | { kind: 'retry'; reason: string; retryAfterMs?: number; unprocessed?: boolean; neverArrived?: boolean }
   | { kind: 'throttled'; reason: string; retryAfterMs?: number; unprocessed?: boolean }
   | { kind: 'fatal'; reason: string };
 
@@ -49,6 +52,8 @@ export interface AttemptRecord {
   endedAt: number;
   /** Time spent waiting for a closed host gate before this attempt was sent (absent when it did not wait). */
   gateWaitMs?: number;
+  /** Budget tokens the retry after this attempt took from the bucket (absent when it took none). */
+  budgetCost?: number;
 }
 
 /** Passed to the operation on every attempt. */

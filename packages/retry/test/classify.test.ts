@@ -88,10 +88,12 @@ describe('default classification of network errors', () => {
     ['UND_ERR_HEADERS_TIMEOUT', 'headers-timeout', false],
     ['UND_ERR_BODY_TIMEOUT', 'body-timeout', false],
   ];
+  // Every network failure that proves the request was not processed is one that never arrived.
   for (const [code, reason, unprocessed] of retryable) {
     it(`fetch TypeError with cause.code ${code} → retry (${reason})`, () => {
       const decision = classify(fetchError(code));
-      assert.deepEqual(decision, { kind: 'retry', reason, ...(unprocessed ? { unprocessed } : {}) });
+      const never = unprocessed ? { unprocessed, neverArrived: true } : {};
+      assert.deepEqual(decision, { kind: 'retry', reason, ...never });
     });
   }
 

@@ -85,7 +85,12 @@ export function renderClassificationTable(): string {
     '| --- | --- | --- | --- |',
   ];
   for (const rule of CLASSIFICATION_TABLE) {
-    const kind = rule.firstAttemptOnly === true ? `${rule.kind} (first attempt only)` : rule.kind;
+    const kind =
+      rule.firstAttemptOnly === true
+        ? `${rule.kind} (first attempt only)`
+        : rule.neverArrived === true
+          ? `${rule.kind} (never arrived: until the deadline)`
+          : rule.kind;
     const safe = rule.kind === 'fatal' ? '–' : rule.unprocessed === true ? 'yes' : 'no';
     lines.push(`| ${describeMatch(rule)} | ${kind} | \`${rule.reason}\` | ${safe} |`);
   }

@@ -28,9 +28,14 @@ async function giveUp(options: RetryOptions, errors: unknown[]) {
 }
 
 describe('give-up reasons', () => {
-  it('attempts-exhausted: 4 attempts by default, cause = last error, full history', async () => {
+  it('attempts-exhausted: maxAttempts attempts, cause = last error, full history', async () => {
     const last = httpError(503, 'ServerBusy');
-    const { error, op } = await giveUp({}, [httpError(500), fetchError('ECONNRESET'), httpError(502), last]);
+    const { error, op } = await giveUp({ maxAttempts: 4 }, [
+      httpError(500),
+      fetchError('ECONNRESET'),
+      httpError(502),
+      last,
+    ]);
     assert.equal(op.calls, 4);
     assert.equal(error.reason, 'attempts-exhausted');
     assert.equal(error.attempts, 4);

@@ -22,7 +22,8 @@ describe('DEFAULT_RETRY_OPTIONS', () => {
 
   it('holds safe values: finite attempts, jitter on, seconds for throttling, a deadline, a budget', () => {
     const d = DEFAULT_RETRY_OPTIONS;
-    assert.equal(d.maxAttempts, 4);
+    assert.equal(d.maxAttempts, 10);
+    assert.equal(d.neverArrivedMaxDelayMs, 2000);
     assert.equal(d.jitter, 'full');
     assert.equal(d.baseDelayMs, 500);
     assert.equal(d.maxDelayMs, 30_000);
@@ -32,7 +33,14 @@ describe('DEFAULT_RETRY_OPTIONS', () => {
     assert.equal(d.maxRetryAfterMs, 60_000);
     assert.equal(d.deadlineMs, 120_000);
     assert.equal(d.attemptTimeoutMs, Number.POSITIVE_INFINITY);
-    assert.deepEqual(d.budget, { ratio: 0.1, capacity: 10, refillPerSecond: 0.1, retryAfterCost: 0 });
+    assert.deepEqual(d.budget, {
+      ratio: 0.1,
+      capacity: 10,
+      refillPerSecond: 0.1,
+      retryAfterCost: 0,
+      k: 2,
+      windowMs: 120_000,
+    });
   });
 
   it('is what an empty options object resolves to', () => {
@@ -119,7 +127,7 @@ describe('per-call overrides', () => {
     const outcome = settle(policy.execute(conflict.fn, { classify }));
     await clock.runAll();
     assert.deepEqual(await outcome, { ok: true, value: 'ok' });
-    assert.equal(policy.options.maxAttempts, 4);
+    assert.equal(policy.options.maxAttempts, 10);
   });
 
   it("put the call's classifier before the policy's", () => {

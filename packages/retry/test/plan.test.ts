@@ -22,7 +22,7 @@ describe('planRetries', () => {
         httpError(503, 'ServerBusy'),
         httpError(500),
       ],
-      { random: fixedRandom(0.5) },
+      { random: fixedRandom(0.5), maxAttempts: 4 },
     );
     assert.deepEqual(plan, [
       {

@@ -260,7 +260,16 @@ function parseErrorBody(text: string): ParsedErrorBody {
 }
 
 /** Codes that prove the request never reached the server (so a create cannot have happened). */
-export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Wraps a fetch failure. When the attempt's signal fired, its reason is rethrown so the engine can tell why. */
 export function networkError(error: unknown, attempt: AttemptInfo): unknown {

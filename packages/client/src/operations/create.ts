@@ -30,11 +30,12 @@ export async function createWithReconciliation(
   spec: CreateSpec,
   options: CallOptions,
 ): Promise<CreateResult> {
+  const deadlineAt = pipeline.now() + pipeline.deadlineMs(options);
   const outcome = await pipeline.run(spec.op, spec.request, options, spec.ids);
   if (outcome.ok) return { ...writeResult(outcome.response, outcome.attempts), status: 'created' };
   const { error } = outcome;
   if (error.kind !== 'alreadyExists' || !outcome.ambiguous) throw error;
-  const verdict = await verifyExisting(pipeline, spec, options, error);
+  const verdict = await verifyExisting(pipeline, spec, options, error, deadlineAt);
   if (verdict.stored === undefined) throw error;
   const entity = verdict.stored as { eTag?: string; lastModified?: string };
   return {
@@ -45,28 +46,63 @@ export async function createWithReconciliation(
   };
 }
 
+/** Kinds of a failed read after which reading again may succeed. */
+const TRANSIENT_KINDS: ReadonlySet<string> = new Set(['network', 'serverError', 'throttled']);
+
 /**
- * GETs the existing resource and compares it with what was sent. Returns the stored entity when it matches; on a
- * mismatch (or when it cannot be read) sets `conflict.explanation` and returns nothing.
+ * Reads the existing resource through the engine until it is read or the create's deadline (`deadlineAt`, on the
+ * engine's clock) ends: a read is safe to repeat, so it has no attempt limit, and a read the budget refused is
+ * tried again after a pause. Throws the last `BatchError` when it never could be read.
+ */
+async function readUntilDeadline(
+  pipeline: Pipeline,
+  spec: Pick<CreateSpec, 'getOp' | 'resourcePath' | 'ids'>,
+  options: CallOptions,
+  deadlineAt: number,
+): Promise<unknown> {
+  const { clock, baseDelayMs } = pipeline.config.policy.options;
+  for (;;) {
+    const left = deadlineAt - pipeline.now();
+    try {
+      const read = await pipeline.send(
+        spec.getOp,
+        { method: 'GET', path: spec.resourcePath, expect: [200], read: 'json' },
+        {
+          ...options,
+          clientRequestId: undefined,
+          timeoutMs: Math.max(1, left),
+          retry: { ...options.retry, deadlineMs: Math.max(1, left), maxAttempts: Number.POSITIVE_INFINITY },
+        },
+        spec.ids,
+      );
+      return read.response?.body;
+    } catch (error) {
+      const retryable = isBatchError(error) && TRANSIENT_KINDS.has(error.kind);
+      if (!retryable || error.giveUpReason === 'deadline') throw error;
+      if (deadlineAt - pipeline.now() <= baseDelayMs) throw error;
+      await clock.sleep(baseDelayMs, options.signal);
+    }
+  }
+}
+
+/**
+ * GETs the existing resource (retried until `deadlineAt`) and compares it with what was sent. Returns the stored
+ * entity when it matches; on a mismatch (or when it could not be read before the deadline) sets
+ * `conflict.explanation` and returns nothing.
  */
 export async function verifyExisting(
   pipeline: Pipeline,
   spec: Pick<CreateSpec, 'getOp' | 'resourcePath' | 'label' | 'sent' | 'ids'>,
   options: CallOptions,
   conflict: BatchError,
+  deadlineAt: number,
 ): Promise<{ stored?: unknown }> {
   let stored: unknown;
   try {
-    const read = await pipeline.send(
-      spec.getOp,
-      { method: 'GET', path: spec.resourcePath, expect: [200], read: 'json' },
-      { ...options, clientRequestId: undefined },
-      spec.ids,
-    );
-    stored = read.response?.body;
+    stored = await readUntilDeadline(pipeline, spec, options, deadlineAt);
   } catch (error) {
     if (!isBatchError(error)) throw error;
-    conflict.explanation = `${spec.label} already exists; an earlier attempt's outcome was unknown, but the existing one could not be read to compare (${error.code ?? error.kind})`;
+    conflict.explanation = `${spec.label} already exists; an earlier attempt's outcome was unknown, but the existing one could not be read to compare before the deadline (${error.code ?? error.kind}, ${error.giveUpReason ?? 'not retryable'})`;
     return {};
   }
   const match = matchesSent(spec.sent, stored);
