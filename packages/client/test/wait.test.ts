@@ -115,13 +115,13 @@ describe('waitForJob (fake clock)', () => {
       n += 1;
       if (n === 1) return sendError(res, 503, 'ServerBusy');
       if (n === 2) return sendError(res, 500, 'InternalError');
-      final(req, res);
+      void final(req, res);
     });
     assert.deepEqual(await drive(clock, client.waitForJob('j1')), counts(0, 0, 2));
     assert.equal(pollsOf(s, '/jobs/j1/taskcounts'), 3);
     assert.ok(
       clock.sleepLog.every((ms) => ms <= 2),
-      `only the engine's backoff slept: ${clock.sleepLog}`,
+      `only the engine's backoff slept: ${clock.sleepLog.join(', ')}`,
     );
   });
 
@@ -152,7 +152,7 @@ describe('waitForJob (fake clock)', () => {
     const answer = jobServer(state);
     const { client, clock, s } = await setup((req, res) => {
       if (hold === undefined) return answer(req, res);
-      hold = () => answer(req, res); // held: the test never releases it
+      hold = () => void answer(req, res); // held: the test never releases it
     });
     const sleeping = new AbortController();
     const first = client.waitForJob('j1', { signal: sleeping.signal });
