@@ -103,6 +103,8 @@ function hintFor(error: BatchError, endpoint: string | undefined): string {
       return 'a failure inside the server; try again, and give the request id to whoever runs the server';
     case 'badRequest':
       return 'fix the request (see `batchite <command> --help`)';
+    case 'timeout':
+      return 'the wait ran out of time; wait longer, or look at what is still running (`batchite job show …`)';
   }
 }
 

@@ -6,7 +6,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchClient } from '@batchite/client';
 import type { TaskCounts } from '@batchite/protocol';
-import type { BatchiteApi } from './batchite-api.js';
 import type { ProgressView } from './run-progress.js';
 
 /** Transitions this close to the newest one seen are listed again, in case they committed late. */
@@ -47,7 +46,6 @@ export class RetryTracker {
 
 export interface FollowOptions {
   client: BatchClient;
-  api: BatchiteApi;
   jobId: string;
   /** Tasks added by this run. */
   total: number;
@@ -62,16 +60,20 @@ export interface FollowResult {
   jobEnded: boolean;
 }
 
-async function topReason(api: BatchiteApi, jobId: string, signal: AbortSignal): Promise<string | undefined> {
+async function topReason(
+  client: BatchClient,
+  jobId: string,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   try {
-    return (await api.jobWhy(jobId, signal))?.waiting[0]?.code;
+    return (await client.why(jobId, { signal })).waiting[0]?.code;
   } catch {
     return undefined; // The reason is a nicety; a server without it still runs jobs.
   }
 }
 
 export async function followJob(options: FollowOptions): Promise<FollowResult> {
-  const { client, api, jobId, total, progress, signal } = options;
+  const { client, jobId, total, progress, signal } = options;
   const tracker = new RetryTracker(client, jobId);
   let reason: string | undefined;
   let reasonAt = Number.NEGATIVE_INFINITY;
@@ -81,7 +83,7 @@ export async function followJob(options: FollowOptions): Promise<FollowResult> {
     const retried = await tracker.refresh(signal);
     if (counts.active === 0) reason = undefined;
     else if (Date.now() - reasonAt >= REASON_EVERY_MS) {
-      reason = await topReason(api, jobId, signal);
+      reason = await topReason(client, jobId, signal);
       reasonAt = Date.now();
     }
     progress.update({ ...counts, total, retried, reason });

@@ -10,6 +10,7 @@ import type {
   ComputeNode,
   DisableJobOption,
   JobAddParameter,
+  JobExplanation,
   JobPatchParameter,
   JobUpdateParameter,
   NodeFile,
@@ -18,11 +19,14 @@ import type {
   SubtaskInformation,
   TaskAddCollectionResult,
   TaskAddParameter,
+  TaskCounts,
   TaskCountsResult,
+  TaskExplanation,
   TaskUpdateParameter,
 } from '@batchite/protocol';
 import { RetryPolicy } from '@batchite/retry';
 import { createTasks, type CreateTasksOptions, type TaskCreateOutcome } from './create-tasks.js';
+import * as batchite from './operations/batchite.js';
 import type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
 import * as files from './operations/files.js';
 import * as jobs from './operations/jobs.js';
@@ -39,6 +43,7 @@ import {
 } from './options.js';
 import type { PagedAsyncIterable } from './paging.js';
 import { Pipeline } from './pipeline.js';
+import { waitForJob, waitForTasks, type TaskWaitProgress, type WaitOptions } from './wait.js';
 
 export class BatchClient {
   /** Resolved options (endpoint without trailing slash, account, api-version…). */
@@ -47,6 +52,10 @@ export class BatchClient {
   readonly retryPolicy: RetryPolicy;
   readonly #pipeline: Pipeline;
 
+  /**
+   * With no options: the local development server (`http://127.0.0.1:10100`) and the well-known account, or what
+   * BATCHITE_ENDPOINT / BATCHITE_ACCOUNT_NAME / BATCHITE_ACCOUNT_KEY say (explicit options win).
+   */
   constructor(options: BatchClientOptions = {}) {
     this.options = resolveClientOptions(options);
     this.retryPolicy =
@@ -235,5 +244,40 @@ export class BatchClient {
     options: CallOptions & { recursive?: boolean } = {},
   ): Promise<WriteResult> {
     return files.deleteTaskFile(this.#pipeline, jobId, taskId, filePath, options);
+  }
+
+  // Waiting for work to finish (polls through the retry engine; see wait.ts).
+  /** Resolves with the final task counts once every task of the job completed (or the job ended). */
+  waitForJob(jobId: string, options: WaitOptions<TaskCounts> = {}): Promise<TaskCounts> {
+    return waitForJob(this, this.retryPolicy.options.clock, jobId, options);
+  }
+  /** Resolves with the final tasks once every one of `taskIds` (default: every task of the job) completed. */
+  waitForTasks(
+    jobId: string,
+    taskIds?: readonly string[],
+    options: WaitOptions<TaskWaitProgress> = {},
+  ): Promise<CloudTask[]> {
+    return waitForTasks(this, this.retryPolicy.options.clock, jobId, taskIds, options);
+  }
+
+  // Batchite extension endpoints (`/.batchite/…`): not part of Azure Batch.
+  /** Why a job's tasks wait (by reason), or why one task is (not) running: the server's scheduler explanation. */
+  why(jobId: string, options?: CallOptions): Promise<JobExplanation>;
+  why(jobId: string, taskId: string, options?: CallOptions): Promise<TaskExplanation>;
+  why(
+    jobId: string,
+    taskIdOrOptions?: string | CallOptions,
+    options: CallOptions = {},
+  ): Promise<JobExplanation | TaskExplanation> {
+    return typeof taskIdOrOptions === 'string'
+      ? batchite.why(this.#pipeline, jobId, taskIdOrOptions, options)
+      : batchite.why(this.#pipeline, jobId, undefined, taskIdOrOptions ?? {});
+  }
+  /**
+   * A signed request to an extension endpoint under `/.batchite/` (fault rules, …), through the same transport and
+   * retry engine as every call. Rejects with `BatchError` on any status outside `expect`.
+   */
+  request<T = unknown>(request: batchite.BatchiteRequest): Promise<batchite.BatchiteResponse<T>> {
+    return batchite.batchiteRequest<T>(this.#pipeline, request);
   }
 }

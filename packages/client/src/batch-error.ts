@@ -6,9 +6,20 @@
  * message text.
  */
 import { errorSpec, type ErrorDetail } from '@batchite/protocol';
-import type { AttemptRecord, GiveUpReason } from '@batchite/retry';
+import {
+  CLASSIFICATION_TABLE,
+  codeOf,
+  isRetryError,
+  retryAfterOf,
+  statusOf,
+  type AttemptRecord,
+  type GiveUpReason,
+} from '@batchite/retry';
 
-/** The error families of the Batch docs (plus `conditionNotMet` for ETag/date preconditions, as in the catalog). */
+/**
+ * The error families of the Batch docs, plus `conditionNotMet` for ETag/date preconditions (as in the catalog) and
+ * `timeout` for the client's own waits (`waitForJob`, `waitForTasks`) that ran out of time.
+ */
 export type BatchErrorKind =
   | 'network'
   | 'server'
@@ -18,7 +29,8 @@ export type BatchErrorKind =
   | 'notFound'
   | 'badRequest'
   | 'auth'
-  | 'conditionNotMet';
+  | 'conditionNotMet'
+  | 'timeout';
 
 const BRAND = Symbol.for('batchite.BatchError');
 
@@ -105,15 +117,61 @@ export function isBatchError(value: unknown): value is BatchError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
-/** The family of a Batch error response: catalog first, then the status. */
-export function kindOf(code: string | undefined, statusCode: number, retryAfterMs?: number): BatchErrorKind {
-  if (code !== undefined) {
-    const spec = errorSpec(code);
-    if (spec) return spec.family;
-    const extra = EXTRA_FAMILIES[code];
-    if (extra) return extra;
-  }
-  return kindOfStatus(statusCode, retryAfterMs);
+/** Codes of failures that never got an HTTP answer and that the retry engine's table does not list. */
+const OTHER_NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ENOTFOUND', // DNS: no such host
+  'NetworkError', // the client's code for a fetch failure without one
+  'REQUEST_SEND_ERROR', // the official SDK's RestError for a request that failed to send
+  'RETRY_ATTEMPT_TIMEOUT', // the engine's attempt timeout: no answer in time
+  'RETRY_DEADLINE', // the engine's deadline passed while waiting for an answer
+]);
+
+/**
+ * The error family.
+ *
+ * - `kindOf(error)`: of a thrown value — a `BatchError`'s own `kind`; for any other error (the official SDK's
+ *   `RestError`, a fetch `TypeError`, a retry engine `RetryError`) from its `statusCode`/`status` and `code` (along
+ *   the `cause` chain). `undefined` when the value carries neither a status nor a code that names a family (a bug, an
+ *   abort): never a guess.
+ * - `kindOf(code, statusCode, retryAfterMs?)`: of a Batch error response — catalog first, then the status.
+ */
+export function kindOf(error: unknown): BatchErrorKind | undefined;
+export function kindOf(code: string | undefined, statusCode: number, retryAfterMs?: number): BatchErrorKind;
+export function kindOf(
+  first: unknown,
+  statusCode?: number,
+  retryAfterMs?: number,
+): BatchErrorKind | undefined {
+  if (typeof statusCode === 'number')
+    return kindOfResponse(first as string | undefined, statusCode, retryAfterMs);
+  return kindOfError(first);
+}
+
+function kindOfResponse(code: string | undefined, statusCode: number, retryAfterMs?: number): BatchErrorKind {
+  return (code === undefined ? undefined : familyOfCode(code)) ?? kindOfStatus(statusCode, retryAfterMs);
+}
+
+function familyOfCode(code: string): BatchErrorKind | undefined {
+  return errorSpec(code)?.family ?? EXTRA_FAMILIES[code];
+}
+
+function kindOfError(error: unknown): BatchErrorKind | undefined {
+  if (isBatchError(error)) return error.kind;
+  // The engine gave up: the family is the last attempt's (an abort has none).
+  if (isRetryError(error)) return error.reason === 'aborted' ? undefined : kindOfError(error.lastError);
+  const status = statusOf(error);
+  const code = codeOf(error);
+  if (status !== undefined) return kindOfResponse(code, status, retryAfterOf(error, Date.now()));
+  if (code === undefined) return undefined;
+  return familyOfCode(code) ?? (isNetworkCode(code) ? 'network' : undefined);
+}
+
+/** A code the retry engine's table retries (socket and DNS failures), or another code of an unanswered request. */
+function isNetworkCode(code: string): boolean {
+  if (OTHER_NETWORK_CODES.has(code)) return true;
+  return CLASSIFICATION_TABLE.some(
+    (rule) => 'code' in rule.match && rule.match.code === code && rule.kind === 'retry',
+  );
 }
 
 function kindOfStatus(status: number, retryAfterMs: number | undefined): BatchErrorKind {

@@ -5,6 +5,13 @@
 export { BatchClient } from './batch-client.js';
 export { BatchError, isBatchError, kindOf, type BatchErrorKind } from './batch-error.js';
 export {
+  CONNECTION_ENV,
+  DEFAULT_CONNECTION,
+  resolveConnection,
+  type ConnectionOptions,
+  type ResolvedConnection,
+} from './defaults.js';
+export {
   DEFAULT_CREATE_TASKS_OPTIONS,
   type CreateTasksOptions,
   type TaskCreateOutcome,
@@ -15,6 +22,12 @@ export {
   type OperationName,
   type OperationPolicy,
 } from './operation-policies.js';
+export {
+  DEFAULT_BATCHITE_REQUEST,
+  EXTENSION_PREFIX,
+  type BatchiteRequest,
+  type BatchiteResponse,
+} from './operations/batchite.js';
 export type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
 export type {
   FileConditionalOptions,
@@ -34,6 +47,7 @@ export {
 } from './options.js';
 export type { Page, PagedAsyncIterable } from './paging.js';
 export { matchesSent, type MatchResult } from './reconcile.js';
+export { DEFAULT_WAIT_OPTIONS, WAIT_TIMEOUT_CODE, type TaskWaitProgress, type WaitOptions } from './wait.js';
 export {
   BatchiteRetryRequestPolicy,
   REPLACED_POLICIES,

@@ -3,13 +3,17 @@
  */
 import { DEFAULT_API_VERSION } from '@batchite/protocol';
 import type { CallRetryOptions, RetryOptions, RetryPolicy } from '@batchite/retry';
+import { resolveConnection } from './defaults.js';
 
 export interface BatchClientOptions {
-  /** Account URL, e.g. `http://127.0.0.1:10100`. @defaultValue env `BATCHITE_ENDPOINT` */
+  /** Account URL. @defaultValue env `BATCHITE_ENDPOINT`, else `http://127.0.0.1:10100` (`DEFAULT_CONNECTION`) */
   endpoint?: string;
-  /** @defaultValue env `BATCHITE_ACCOUNT_NAME` */
+  /** @defaultValue env `BATCHITE_ACCOUNT_NAME`, else the well-known account `batchite` */
   accountName?: string;
-  /** Base64 account key for Shared Key signing. @defaultValue env `BATCHITE_ACCOUNT_KEY` */
+  /**
+   * Base64 account key for Shared Key signing. @defaultValue env `BATCHITE_ACCOUNT_KEY`, else the well-known key
+   * (only for the well-known account)
+   */
   accountKey?: string;
   /**
    * The retry engine: options for a policy of this client's own, or a `RetryPolicy` to share (its budget and host
@@ -81,33 +85,17 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<{ apiVersion: string; userAgent: s
   userAgent: `batchite-client/${CLIENT_VERSION} Node/${process.version}`,
 });
 
-/** Resolves options once: explicit values, then environment variables, then defaults. Throws on missing values. */
+/** Resolves options once: explicit values, then environment variables, then defaults (defaults.ts). Throws on bad values. */
 export function resolveClientOptions(
   options: BatchClientOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): ResolvedClientOptions {
-  const endpoint = options.endpoint ?? env.BATCHITE_ENDPOINT;
-  const accountName = options.accountName ?? env.BATCHITE_ACCOUNT_NAME;
-  const accountKey = options.accountKey ?? env.BATCHITE_ACCOUNT_KEY;
-  if (!endpoint)
-    throw new TypeError('BatchClient needs an endpoint (option `endpoint` or BATCHITE_ENDPOINT)');
-  if (!accountName) {
-    throw new TypeError('BatchClient needs an account name (option `accountName` or BATCHITE_ACCOUNT_NAME)');
-  }
-  if (!accountKey)
-    throw new TypeError('BatchClient needs an account key (option `accountKey` or BATCHITE_ACCOUNT_KEY)');
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new TypeError(`BatchClient endpoint is not a URL: ${endpoint}`);
-  }
+  const { endpoint, accountName, accountKey } = resolveConnection(options, env);
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
     throw new TypeError('BatchClient timeoutMs must be a positive number of milliseconds');
   }
   return Object.freeze({
-    // No trailing slash, so paths join without `//` (a path prefix such as `/acct` is kept and signed).
-    endpoint: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
+    endpoint,
     accountName,
     accountKey,
     apiVersion: options.apiVersion ?? DEFAULT_CLIENT_OPTIONS.apiVersion,

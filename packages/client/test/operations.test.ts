@@ -176,6 +176,7 @@ describe('operations on the wire', () => {
     assert.equal(resolved.endpoint, 'http://127.0.0.1:1/acct');
     assert.equal(resolved.accountName, 'a');
     assert.equal(resolveClientOptions({ accountName: 'b' }, env).accountName, 'b');
-    assert.throws(() => resolveClientOptions({}, {}), /BATCHITE_ENDPOINT/);
+    // Nothing set: the local development server with the well-known account (defaults.test.ts covers the rest).
+    assert.equal(resolveClientOptions({}, {}).endpoint, 'http://127.0.0.1:10100');
   });
 });

@@ -1,10 +1,32 @@
 /** `batchite faults add|list|clear`: the server's live fault rules (docs/faults.md). */
 import type { Command } from 'commander';
+import type { BatchClient } from '@batchite/client';
 import { parseJson, readInput } from '../args.js';
-import type { FaultRuleStatus } from '../batchite-types.js';
+import type { FaultRuleStatus, FaultSnapshot } from '../batchite-types.js';
 import { UsageError } from '../cli-errors.js';
 import { clientAction } from '../command-context.js';
 import { printJson, renderTable, writeOut } from '../output.js';
+
+/** The fault-rule endpoints (docs/faults.md), called through the client like every other call. */
+const FAULTS_PATH = '/.batchite/faults';
+
+async function listFaults(client: BatchClient): Promise<FaultSnapshot | undefined> {
+  return (await client.request<FaultSnapshot>({ method: 'GET', path: FAULTS_PATH })).body;
+}
+
+async function addFault(client: BatchClient, rule: unknown): Promise<Record<string, unknown> | undefined> {
+  return (await client.request<Record<string, unknown>>({ method: 'POST', path: FAULTS_PATH, body: rule }))
+    .body;
+}
+
+async function replaceFaults(client: BatchClient, set: unknown): Promise<FaultSnapshot | undefined> {
+  return (await client.request<FaultSnapshot>({ method: 'PUT', path: FAULTS_PATH, body: set })).body;
+}
+
+async function clearFaults(client: BatchClient, ruleId: string | undefined): Promise<void> {
+  const path = ruleId === undefined ? FAULTS_PATH : `${FAULTS_PATH}/${encodeURIComponent(ruleId)}`;
+  await client.request({ method: 'DELETE', path });
+}
 
 /** Inline JSON when it looks like JSON, else a file (or `-` for stdin). */
 async function readRules(source: string): Promise<unknown> {
@@ -51,16 +73,16 @@ export function registerFaults(program: Command): void {
       clientAction<{ replace?: boolean; json?: boolean }>(async (ctx) => {
         const value = await readRules(ctx.args[0]!);
         const { rules, seed } = rulesOf(value);
-        const { api } = await ctx.connection();
+        const { client } = await ctx.connection();
         if (ctx.opts.replace === true) {
-          const snapshot = await api.replaceFaults({ ...(seed === undefined ? {} : { seed }), rules });
+          const snapshot = await replaceFaults(client, { ...(seed === undefined ? {} : { seed }), rules });
           if (ctx.opts.json === true) return printJson(snapshot);
           return writeOut(
             `Replaced the fault rules: ${snapshot?.rules.length ?? 0} rule(s), seed ${snapshot?.seed ?? '?'}.`,
           );
         }
         const added = [];
-        for (const rule of rules) added.push(await api.addFault(rule));
+        for (const rule of rules) added.push(await addFault(client, rule));
         if (ctx.opts.json === true) return printJson(added);
         writeOut(
           `Added ${added.length} fault rule(s): ${added.map((rule) => (typeof rule?.id === 'string' ? rule.id : '?')).join(', ')}.`,
@@ -75,8 +97,8 @@ export function registerFaults(program: Command): void {
     .option('--json', 'print the rule set as JSON')
     .action(
       clientAction<{ json?: boolean }>(async (ctx) => {
-        const { api } = await ctx.connection();
-        const snapshot = await api.listFaults();
+        const { client } = await ctx.connection();
+        const snapshot = await listFaults(client);
         if (ctx.opts.json === true) return printJson(snapshot);
         if (snapshot === undefined || snapshot.rules.length === 0)
           return writeOut(ctx.out.dim('no fault rules'));
@@ -100,8 +122,8 @@ export function registerFaults(program: Command): void {
     .action(
       clientAction(async (ctx) => {
         const id = ctx.args[0];
-        const { api } = await ctx.connection();
-        await api.clearFaults(id);
+        const { client } = await ctx.connection();
+        await clearFaults(client, id);
         writeOut(id === undefined ? 'Removed every fault rule.' : `Removed fault rule ${id}.`);
       }),
     );

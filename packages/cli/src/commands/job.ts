@@ -40,10 +40,10 @@ export const JOB_VIEW: ResourceView<CloudJob> = {
 
 async function showJob(ctx: CommandContext<OutputFlags>): Promise<void> {
   const id = ctx.args[0]!;
-  const { client, api } = await ctx.connection();
+  const { client } = await ctx.connection();
   const job = await client.getJob(id);
   const { taskCounts } = await client.getJobTaskCounts(id);
-  const why = taskCounts.active > 0 ? await api.jobWhy(id) : undefined;
+  const why = taskCounts.active > 0 ? await client.why(id) : undefined;
   if (outputFormat(ctx.opts) !== 'table')
     return printOne(ctx, job, JOB_VIEW, { taskCounts, ...(why ? { waiting: why.waiting } : {}) });
   printOne(ctx, job, JOB_VIEW);

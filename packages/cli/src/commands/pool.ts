@@ -1,6 +1,6 @@
 /** `batchite pool list|show|create|delete|resize`. */
 import type { Command } from 'commander';
-import type { CloudPool, PoolAddParameter } from '@batchite/protocol';
+import type { CloudPool, JoinTokenResponse, PoolAddParameter } from '@batchite/protocol';
 import { intArg, readJsonObject } from '../args.js';
 import { clientAction } from '../command-context.js';
 import { shortTime, type OutputFlags } from '../output.js';
@@ -111,9 +111,10 @@ export function registerPool(program: Command): void {
     .description("Print the pool's join token: the credential `batchite agent --join-token-file` reads.")
     .action(
       clientAction(async (ctx) => {
-        const { api } = await ctx.connection();
-        const answer = await api.joinToken(ctx.args[0]!);
-        process.stdout.write(`${answer?.joinToken ?? ''}\n`);
+        const { client } = await ctx.connection();
+        const path = `/.batchite/pools/${encodeURIComponent(ctx.args[0]!)}/join-token`;
+        const answer = await client.request<JoinTokenResponse>({ method: 'GET', path });
+        process.stdout.write(`${answer.body?.joinToken ?? ''}\n`);
       }),
     );
 

@@ -56,7 +56,7 @@ async function run(ctx: CommandContext<RunFlags>): Promise<number> {
   const jobId = ctx.opts.job ?? generatedJobId(file);
   const startedAt = Date.now();
   writeErr(`Submitting ${tasks.length} task(s) to job ${jobId} on pool ${ctx.opts.pool}…`);
-  const { client, api } = await ctx.connection();
+  const { client } = await ctx.connection();
   ctx.onInterrupt(() =>
     writeErr(
       `Job ${jobId} keeps running. Watch it: batchite job show ${jobId}; stop it: batchite job terminate ${jobId}`,
@@ -69,7 +69,6 @@ async function run(ctx: CommandContext<RunFlags>): Promise<number> {
   ctx.onInterrupt(() => progress.stop());
   const { counts } = await followJob({
     client,
-    api,
     jobId,
     total,
     intervalMs: ctx.opts.interval,

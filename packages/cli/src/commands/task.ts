@@ -93,7 +93,7 @@ function taskTable(tasks: readonly CloudTask[], why: JobExplanation | undefined,
 
 async function listTasks(ctx: CommandContext<ListFlags>): Promise<void> {
   const jobId = ctx.args[0]!;
-  const { client, api } = await ctx.connection();
+  const { client } = await ctx.connection();
   const filter = listFilter(ctx.opts);
   const tasks = await collect(client.listTasks(jobId, filter === undefined ? {} : { filter }));
   const format = outputFormat(ctx.opts);
@@ -102,7 +102,7 @@ async function listTasks(ctx: CommandContext<ListFlags>): Promise<void> {
     return;
   }
   // One job-wide call explains every waiting task (the REASON column).
-  const why = tasks.some((task) => task.state === 'active') ? await api.jobWhy(jobId) : undefined;
+  const why = tasks.some((task) => task.state === 'active') ? await client.why(jobId) : undefined;
   if (format === 'json') {
     const reason = reasonLookup(why);
     return printJson(
@@ -119,9 +119,9 @@ async function listTasks(ctx: CommandContext<ListFlags>): Promise<void> {
 
 async function showTask(ctx: CommandContext<OutputFlags>): Promise<void> {
   const [jobId, taskId] = [ctx.args[0]!, ctx.args[1]!];
-  const { client, api } = await ctx.connection();
+  const { client } = await ctx.connection();
   const task = await client.getTask(jobId, taskId);
-  const why = task.state === 'active' ? await api.taskWhy(jobId, taskId) : undefined;
+  const why = task.state === 'active' ? await client.why(jobId, taskId) : undefined;
   if (outputFormat(ctx.opts) !== 'table') {
     return printOne(ctx, task, TASK_VIEW, why?.waitInfo ? { waitInfo: why.waitInfo } : {});
   }

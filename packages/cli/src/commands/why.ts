@@ -14,16 +14,16 @@ export function registerWhy(program: Command): void {
     .action(
       clientAction<{ json?: boolean }>(async (ctx) => {
         const [jobId, taskId] = ctx.args;
-        const { api } = await ctx.connection();
+        const { client } = await ctx.connection();
         if (taskId === undefined) {
-          const explanation = await api.jobWhy(jobId!, ctx.signal);
+          const explanation = await client.why(jobId!, { signal: ctx.signal });
           if (ctx.opts.json === true) return printJson(explanation);
-          if (explanation !== undefined) writeOut(renderJobWhy(explanation, ctx.out).join('\n'));
+          writeOut(renderJobWhy(explanation, ctx.out).join('\n'));
           return;
         }
-        const explanation = await api.taskWhy(jobId!, taskId);
+        const explanation = await client.why(jobId!, taskId, { signal: ctx.signal });
         if (ctx.opts.json === true) return printJson(explanation);
-        if (explanation !== undefined) writeOut(renderTaskWhy(explanation, ctx.out).join('\n'));
+        writeOut(renderTaskWhy(explanation, ctx.out).join('\n'));
       }),
     );
 }
