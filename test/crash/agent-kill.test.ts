@@ -31,7 +31,7 @@ describe('kill -9 of an agent while its task runs', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'batchite-agent-kill-'));
-    // Tasks append to a log here; under a root agent each runs as its own user (docs/security-identity.md).
+    // Tasks append to a log here; under a root agent each runs as its own user (docs/security.md).
     await chmod(dir, 0o777);
     server = await startServer({
       port: 0,

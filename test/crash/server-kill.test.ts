@@ -75,7 +75,7 @@ describe('kill -9 of the server while tasks run', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'batchite-server-kill-'));
-    // Tasks append to a log here; under a root agent each runs as its own user (docs/security-identity.md).
+    // Tasks append to a log here; under a root agent each runs as its own user (docs/security.md).
     await chmod(dir, 0o777);
   });
 

@@ -178,7 +178,7 @@ export function withRunner(options: RunnerOptions = {}): Runner {
   before(async () => {
     const server = await startTestServer({ nodes: true });
     const scratch = new Scratch(await mkdtemp(join(tmpdir(), 'batchite-exec-')));
-    // Under a root agent every task runs as its own user (docs/security-identity.md): they all write here.
+    // Under a root agent every task runs as its own user (docs/security.md): they all write here.
     await chmod(scratch.dir, 0o777);
     state = { server, scratch, client: sdkClient(server), poolId: '' };
     const nodes = options.nodes ?? 1;

@@ -1,6 +1,6 @@
 /**
  * The OS users tasks run as, the way a Batch Linux node's auto-users work. Only an agent running as root can
- * switch users; otherwise every task runs as the agent's own user (docs/security-identity.md says what that
+ * switch users; otherwise every task runs as the agent's own user (docs/security.md says what that
  * leaves open).
  *
  *   auto, nonadmin, scope task   a user no other running task has: `_azbt_<10 hex>_<n>` (hash of node root
