@@ -39,7 +39,8 @@ export class Scratch {
 
   /** Shell: record this execution (one more line in `<key>.runs`) and the shell's pid in `<key>.pid`. */
   mark(key: string): string {
-    return `echo run >> "${this.path(`${key}.runs`)}"; echo $$ > "${this.path(`${key}.pid`)}"`;
+    // umask 0: a later run of the same task may be another task user (root agent), and must append too.
+    return `umask 0; echo run >> "${this.path(`${key}.runs`)}"; echo $$ > "${this.path(`${key}.pid`)}"`;
   }
 
   /**

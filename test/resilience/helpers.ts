@@ -264,7 +264,10 @@ export async function metricSum(
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
-  const response = await fetch(`${endpoint.url}/metrics`);
+  // `/metrics` takes the operator's credential (docs/metrics.md): here the account key as a bearer token.
+  const response = await fetch(`${endpoint.url}/metrics`, {
+    headers: { authorization: `Bearer ${endpoint.accountKey}` },
+  });
   assert.equal(response.status, 200);
   const text = await response.text();
   let total = 0;

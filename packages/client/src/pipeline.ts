@@ -172,6 +172,17 @@ function engineError(
   clientRequestId: string,
   gateClosed: boolean,
 ): BatchError {
+  const refused = lastNeverArrived(thrown.history);
+  if (isDeadlineExceededError(inner) && refused !== undefined) {
+    // The deadline cut a connect short while the host kept refusing: the refusal is why the call failed.
+    return new BatchError({
+      message: `could not reach the server before the deadline (${refused}; ${inner.message})`,
+      kind: 'network',
+      code: refused,
+      clientRequestId,
+      cause: inner,
+    });
+  }
   if (isAttemptTimeoutError(inner) || isDeadlineExceededError(inner)) {
     return new BatchError({
       message: `no answer in time (${inner.message})`,
@@ -189,6 +200,20 @@ function engineError(
     clientRequestId,
     cause: inner ?? thrown,
   });
+}
+
+/**
+ * The code of the never-arrived failures (`ECONNREFUSED`, …) that every earlier attempt ended with, when the last
+ * attempt was only cut short by the deadline; undefined when any attempt got further than that.
+ */
+function lastNeverArrived(history: readonly AttemptRecord[]): string | undefined {
+  const answered = history.filter((record) => record.code !== 'RETRY_DEADLINE');
+  if (
+    answered.length === 0 ||
+    !answered.every((r) => r.decision.kind === 'retry' && r.decision.neverArrived === true)
+  )
+    return undefined;
+  return answered.at(-1)?.code;
 }
 
 /** True when an earlier attempt in `history` may have been applied (the engine's view: not marked unprocessed). */
