@@ -5,7 +5,7 @@
  * processes throughout: server in this process, agents as `batchite agent` child processes.
  */
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { childProcessNodeLauncher } from '@batchite/cli';
@@ -44,6 +44,8 @@ void describe('no orphan keeps running after an agent is killed -9 (issue 12, po
 
   before(async () => {
     dir = await makeTempDir('batchite-orphans-');
+    // Under a root agent each run is its own task user (docs/security.md): both runs write the pid log here.
+    await chmod(dir, 0o777);
     server = await startServer({
       port: 0,
       dataDir: join(dir, 'data'),
@@ -72,7 +74,7 @@ void describe('no orphan keeps running after an agent is killed -9 (issue 12, po
     // The first run leaves a background child in its group and waits for ever; later runs finish at once.
     await client.task.add('j', {
       id: 't',
-      commandLine: `/bin/sh -c 'echo $$ >> ${pids}; if [ $(grep -c . ${pids}) -eq 1 ]; then sleep 600 & echo $! > ${child}; wait; fi'`,
+      commandLine: `/bin/sh -c 'umask 0; echo $$ >> ${pids}; if [ $(grep -c . ${pids}) -eq 1 ]; then sleep 600 & echo $! > ${child}; wait; fi'`,
     });
     const [first] = await waitFor(async () => ((await pidsIn(pids)).length >= 1 ? pidsIn(pids) : undefined), {
       timeoutMs: TIMEOUT_MS,
