@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { FakeClock, type RetryOptions } from '@batchite/retry';
-import { BatchClient, isBatchError, type BatchError } from '../src/index.js';
+import { BatchClient } from '../src/index.js';
+import { rejection } from './helpers/rejection.js';
 import {
   ACCOUNT,
   KEY,
@@ -49,16 +50,6 @@ const jobOk: Handler = (_req, res) =>
     { id: 'j1', state: 'active' },
     { etag: '0xABC', 'last-modified': 'Tue, 01 Jan 2030 00:00:00 GMT' },
   );
-
-async function rejection(promise: Promise<unknown>): Promise<BatchError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isBatchError(error), `expected a BatchError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('BatchClient request retries', () => {
   it('retries 500 and 503 then succeeds, signing every attempt and reusing the client-request-id', async () => {

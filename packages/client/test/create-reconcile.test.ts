@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { RetryOptions } from '@batchite/retry';
-import { BatchClient, isBatchError, type BatchError } from '../src/index.js';
+import { BatchClient } from '../src/index.js';
+import { rejection } from './helpers/rejection.js';
 import { FakeTasks, type RequestFault } from './helpers/fake-tasks.js';
 import { ACCOUNT, KEY, startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 
@@ -30,16 +31,6 @@ async function setup(
     retry,
   });
   return { client, s: server, store };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<BatchError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isBatchError(error), `expected a BatchError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
 }
 
 const task = { id: 't1', commandLine: '/bin/sh -c "echo hi"', constraints: { maxTaskRetryCount: 0 } };

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { BatchClient, isBatchError, type BatchError } from '../src/index.js';
+import { BatchClient } from '../src/index.js';
+import { rejection } from './helpers/rejection.js';
 
 interface RunningServer {
   url: string;
@@ -22,16 +23,6 @@ type StartServer = (options: { port: number; dataDir: string; logLevel: false })
 
 const serverEntry = fileURLToPath(new URL('../../../server/dist/src/index.js', import.meta.url));
 const skip = existsSync(serverEntry) ? false : `server not built (${serverEntry})`;
-
-async function rejection(promise: Promise<unknown>): Promise<BatchError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isBatchError(error), `expected a BatchError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('BatchClient against the Batchite server', { skip }, () => {
   let server: RunningServer;
