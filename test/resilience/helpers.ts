@@ -35,6 +35,8 @@ export interface SpawnOptions {
   rateLimit?: number;
   /** Written to a file and passed as `--faults FILE`. */
   faults?: FaultRuleSet;
+  /** Start pool `local` with one node of 2 slots, so tasks really run. @defaultValue false (`--no-local-nodes`) */
+  localNode?: boolean;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -74,7 +76,7 @@ function endpointOf(child: ChildProcess): Promise<string> {
 export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'batchite-resilience-'));
   const args = [DEFAULT_BIN_PATH, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'silent'];
-  args.push('--no-local-nodes');
+  args.push(...(options.localNode === true ? ['--nodes', '1', '--slots', '2'] : ['--no-local-nodes']));
   if (options.rateLimit !== undefined) args.push('--rate-limit', String(options.rateLimit));
   if (options.faults !== undefined) {
     const file = join(dataDir, 'faults.json');
