@@ -208,11 +208,11 @@ describe(`our client with its defaults: createTasks while the server is killed $
       what: 'every task to run',
     });
     const seen = new Map<string, number>();
-    for await (const task of client.listTasks(jobId, { select: 'id,commandLine,executionInfo' })) {
+    for await (const task of client.listTasks(jobId, { select: 'id,commandLine,executionInfo,nodeInfo' })) {
       const id = task.id ?? '';
       seen.set(id, (seen.get(id) ?? 0) + 1);
       assert.equal(task.commandLine, `/bin/sh -c "echo task ${Number(id.slice(1))}"`, `${id} command line`);
-      assert.equal(task.executionInfo?.exitCode, 0, `${id} ran and succeeded`);
+      assert.equal(task.executionInfo?.exitCode, 0, `${id} ran and succeeded: ${JSON.stringify(task)}`);
       assert.equal(task.executionInfo?.retryCount ?? 0, 0, `${id} has no run charged as a retry`);
     }
     t.diagnostic(`tasks run and succeeded=${seen.size}, none with a retry charged`);

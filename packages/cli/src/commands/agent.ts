@@ -86,7 +86,9 @@ export function registerAgent(program: Command): void {
         // A parent that starts us with a pipe as stdin (the server's local nodes) is gone when the pipe ends:
         // noticed at once, even after a kill -9 — a poll leaves a window in which a restarted server could
         // hand this orphan work that the new agent of the same node id is also given.
-        if (fstatSync(0).isFIFO()) {
+        // Node's `spawn` with stdio 'pipe' hands the child a socket pair, not a FIFO: watch either.
+        const stdin = fstatSync(0);
+        if (stdin.isFIFO() || stdin.isSocket()) {
           process.stdin.once('close', () => stop(false));
           process.stdin.on('data', () => undefined).resume();
         }
