@@ -1,5 +1,5 @@
 /**
- * A discrete-event simulation of item 6b's model (retry-anchors.md §3.3): K clients each run J calls one after
+ * A discrete-event simulation of item 6b's model (100 clients against a token-bucket rate limit of 50 req/s): K clients each run J calls one after
  * another against a token bucket (R per second, burst B), with 4–8 ms of one-way latency. It compares how the
  * server words its Retry-After, for clients that wait Retry-After × (1 + jitter × U(0, 1)):
  *

@@ -1,13 +1,13 @@
 /**
  * Item 6b of issue 8: 100 clients against `batchite serve --rate-limit 50` (429 TooManyRequests with
  * Retry-After). Each client is a `BatchClient` of its own (own budget, own host gate) and creates J tasks one
- * after another, all clients starting at once — the model of retry-anchors.md §3.3 (100 clients × 10 jobs,
+ * after another, all clients starting at once — a thundering-herd model against a token bucket (100 clients × 10 jobs,
  * 50 req/s, ideal ≈ 19 s). A call that gives up is made again by the client's loop, so every strategy does the
  * same work. Figures: rejected calls (429/503) per success, makespan / ideal, where ideal = (work − burst) / rate
  * (the bucket starts full with one second of requests).
  *
  * Compared in the same run, each against a fresh server: our defaults, the same engine honouring Retry-After
- * exactly (`retryAfterJitter: 0`, no host gate, no budget; the "Retry-After exactly" row of §3.3), and our
+ * exactly (`retryAfterJitter: 0`, no host gate, no budget; the "Retry-After exactly" baseline), and our
  * defaults reading only the whole-second `Retry-After` (the server's `retry-after-ms` hidden), as a client that
  * knows only that header would.
  *

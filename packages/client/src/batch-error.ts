@@ -35,7 +35,7 @@ export type BatchErrorKind =
 const BRAND = Symbol.for('batchite.BatchError');
 
 /**
- * Codes the real service documents (reference §3.2) that Batchite's catalog does not produce. Looked up only when the
+ * Codes the Azure Batch REST reference documents (learn.microsoft.com/rest/api/batchservice, "Batch status and error codes") that Batchite's catalog does not produce. Looked up only when the
  * catalog has no entry, so a client talking to real Azure still gets the right family.
  */
 const EXTRA_FAMILIES: Readonly<Record<string, BatchErrorKind>> = Object.freeze({

@@ -1,4 +1,4 @@
-/** Task file operations (reference §1.3 "Task files"); file paths are one encoded segment (`wd%2Fout.txt`). */
+/** Task file operations (Azure Batch REST API, "File" operations); file paths are one encoded segment (`wd%2Fout.txt`). */
 import type { NodeFile } from '@batchite/protocol';
 import { headerDate } from '../http/headers.js';
 import type { WireResponse } from '../http/transport.js';

@@ -1,4 +1,4 @@
-/** Job operations (reference §1.3 "Jobs"). */
+/** Job operations (Azure Batch REST API, "Job" operations). */
 import type {
   CloudJob,
   DisableJobOption,
