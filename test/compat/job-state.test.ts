@@ -1,5 +1,5 @@
 /**
- * Job state transitions (reference §1.3 jobs, §2.7, §6 scenarios 9 (job part), 13 (no running tasks), 14 (job part)).
+ * Job state transitions (the Azure Batch REST reference jobs, §2.7, §6 scenarios 9 (job part), 13 (no running tasks), 14 (job part)).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

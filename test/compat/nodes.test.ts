@@ -1,4 +1,4 @@
-/** Compute nodes: list and get on a pool; unknown node → 404 NodeNotFound (reference §1.3 compute nodes). */
+/** Compute nodes: list and get on a pool; unknown node → 404 NodeNotFound (the Azure Batch REST reference compute nodes). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectBatchError } from '../support/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Raw signed HTTP with bad input (reference §1.2, §3, §4; DESIGN "bad input always gets the right Batch 4xx error
+ * Raw signed HTTP with bad input (the Azure Batch REST reference, §3, §4; DESIGN "bad input always gets the right Batch 4xx error
  * and never loses or corrupts stored data"). Every case checks the error body and request-id, that stored data is
  * unchanged afterwards, and that the server still answers a valid request.
  */

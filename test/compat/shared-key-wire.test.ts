@@ -1,6 +1,6 @@
 /**
  * Our Shared Key signer (@batchite/protocol) must reproduce, byte for byte, the Authorization header the official
- * `@azure/batch` 10.2.0 client computes (reference §4.2). The SDK talks to a capture server, not to Batchite.
+ * `@azure/batch` 10.2.0 client computes (Azure Batch REST reference). The SDK talks to a capture server, not to Batchite.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

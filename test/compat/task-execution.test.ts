@@ -1,5 +1,5 @@
 /**
- * The parts of reference §6 scenarios 4 and 11 that need tasks to actually run: file delete → 200 and the
+ * The parts of the Azure Batch REST reference scenarios 4 and 11 that need tasks to actually run: file delete → 200 and the
  * `executionInfo/exitCode` filter. Nodes come the Batch way: a pool with `targetDedicatedNodes: 1`.
  */
 import assert from 'node:assert/strict';

@@ -20,7 +20,7 @@ import { waitFor, type WaitOptions } from '../support/wait.js';
 /** Upper bound for anything that involves a real process start (node join, claim, run, report). */
 export const RUN_TIMEOUT_MS = 30_000;
 
-/** Wraps a POSIX shell script as a Batch command line (the agent does not use a shell; reference §1.3). */
+/** Wraps a POSIX shell script as a Batch command line (the agent does not use a shell; the Azure Batch REST reference). */
 export function sh(script: string): string {
   assert.ok(!script.includes("'"), 'sh(): the script must not contain single quotes');
   return `/bin/sh -c '${script}'`;

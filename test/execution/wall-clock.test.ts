@@ -1,5 +1,5 @@
 /**
- * Task `constraints.maxWallClockTime` (reference §2.1; docs/task-semantics.md): a task running past it is killed
+ * Task `constraints.maxWallClockTime` (the Azure Batch REST reference; docs/task-semantics.md): a task running past it is killed
  * and completes as a failure that is not retried, even with retries left.
  */
 import assert from 'node:assert/strict';

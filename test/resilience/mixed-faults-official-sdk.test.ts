@@ -9,7 +9,7 @@
  * the SDK's policies untouched (5xx waits ~27–39 s then ~75–90 s; one retry of a network error after ~27–39 s;
  * 429 never retried).
  * Small size: 1,000 tasks in 2 jobs. To bound the time, the SDK's ExponentialRetryPolicy is replaced by the same
- * class with short intervals (`exponentialRetryPolicy(3, 200, 100, 2000)`, reference §5.1), and the network
+ * class with short intervals (`exponentialRetryPolicy(3, 200, 100, 2000)`, the Azure Batch REST reference), and the network
  * faults (whose one retry still waits ~27–39 s) are limited to one reset and one lost response, on the first
  * two task-collection requests, so their waits overlap.
  */

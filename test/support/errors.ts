@@ -1,4 +1,4 @@
-/** Assertions on how the official SDK surfaces Batch errors (reference §3.1). */
+/** Assertions on how the official SDK surfaces Batch errors (Azure Batch REST reference). */
 import assert from 'node:assert/strict';
 import { RestError } from '@azure/ms-rest-js';
 

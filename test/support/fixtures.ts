@@ -35,7 +35,7 @@ export async function addPool(
 }
 
 /**
- * Adds a job bound to a pool that does not exist, so its tasks stay `active` (reference §1.3: such a job is
+ * Adds a job bound to a pool that does not exist, so its tasks stay `active` (the Azure Batch REST reference: such a job is
  * accepted and its tasks just don't run). Returns the job id.
  */
 export async function addIdleJob(

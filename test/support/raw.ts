@@ -125,7 +125,7 @@ export interface ExpectedRawError {
   values?: Record<string, string | RegExp | true>;
 }
 
-/** Checks the Batch JSON error body (reference §3.1) and the request-id header of a raw response. */
+/** Checks the Batch JSON error body (Azure Batch REST reference) and the request-id header of a raw response. */
 export function assertBatchErrorResponse(res: RawResponse, expected: ExpectedRawError): void {
   const body = res.json as
     | {

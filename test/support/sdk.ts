@@ -25,7 +25,7 @@ export interface SentRequest {
 
 export interface SdkClientOptions {
   /**
-   * `true`: the default ExponentialRetryPolicy is replaced by a fast one (3 attempts, ≈0/270/940 ms; reference §5.1).
+   * `true`: the default ExponentialRetryPolicy is replaced by a fast one (3 attempts, ≈0/270/940 ms; the Azure Batch REST reference).
    * `false`: `noRetryPolicy: true`, so exactly one request per call.
    * @defaultValue true
    */

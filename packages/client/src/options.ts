@@ -42,7 +42,7 @@ export interface CallOptions {
   clientRequestId?: string;
 }
 
-/** Conditional request headers (reference §1.5). */
+/** Conditional request headers (Azure Batch REST reference). */
 export interface ConditionalOptions extends CallOptions {
   ifMatch?: string;
   ifNoneMatch?: string;

@@ -1,6 +1,6 @@
 /**
  * Id rules for pools, jobs and tasks: letters, digits, hyphen and underscore, at most 64 characters.
- * Ids are case-preserving but case-insensitive: two ids that differ only in case collide (reference §1.1).
+ * Ids are case-preserving but case-insensitive: two ids that differ only in case collide (Azure Batch REST reference).
  */
 
 export const ID_MAX_LENGTH = 64;

@@ -1,5 +1,5 @@
 /**
- * Filterable properties of each list operation, exactly as the Batch docs list them (reference §1.4,
+ * Filterable properties of each list operation, exactly as the Batch docs list them (the Azure Batch REST reference,
  * "odata-filters-in-batch"). Tasks also accept `lastModified` as an alias of the documented `lastModifiedTime`
  * (the task's wire property is `lastModified`).
  */

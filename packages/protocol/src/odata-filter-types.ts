@@ -1,5 +1,5 @@
 /**
- * Types of the OData `$filter` subset Batch supports (reference §1.4), shared by the parser, the evaluator and the
+ * Types of the OData `$filter` subset Batch supports (Azure Batch REST reference), shared by the parser, the evaluator and the
  * per-resource schemas.
  */
 

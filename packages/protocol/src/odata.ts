@@ -1,4 +1,4 @@
-/** OData `$filter` and `$select` support for list operations (reference §1.4). */
+/** OData `$filter` and `$select` support for list operations (Azure Batch REST reference). */
 export type {
   ComparisonOperator,
   FilterExpression,

@@ -1,7 +1,7 @@
 /**
  * Azure Batch Shared Key: the string-to-sign and the HMAC-SHA256 signature.
  *
- * The string-to-sign follows what the official SDKs actually send (reference §4), not the doc's typos:
+ * The string-to-sign follows what the official SDKs actually send (Azure Batch REST reference), not the doc's typos:
  * VERB, the 11 standard header values, the `ocp-*` headers sorted, then `/account` + the path *as encoded on the
  * wire* and one `\nname:value` line per query parameter (name lower-cased, value decoded, sorted by name).
  * Clients disagree in a few details (query-name case, Content-Length 0 vs empty, node-fetch escaping `'` after the

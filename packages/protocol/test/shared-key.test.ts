@@ -29,7 +29,7 @@ const JSON_BODY_TYPE = 'application/json; odata=minimalmetadata; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const API = 'api-version=2022-10-01.16.0';
 
-void test('the documented List Jobs example (reference §4.1)', () => {
+void test('the documented List Jobs example (Azure Batch REST reference)', () => {
   const request: SignableRequest = {
     method: 'GET',
     pathAndQuery: '/jobs?api-version=2014-01-01.1.0&timeout=20',

@@ -1,4 +1,4 @@
-/** Pool and compute-node operations (reference §1.3 "Pools", "Compute nodes"). */
+/** Pool and compute-node operations (the Azure Batch REST reference "Pools", "Compute nodes"). */
 import type { CloudPool, ComputeNode, PoolAddParameter, PoolResizeParameter } from '@batchite/protocol';
 import type { CallOptions, ConditionalOptions, GetOptions, ListOptions } from '../options.js';
 import { pagedList, type PagedAsyncIterable } from '../paging.js';

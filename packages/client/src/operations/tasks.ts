@@ -1,4 +1,4 @@
-/** Task operations (reference §1.3 "Tasks"); the bulk `createTasks` lives in create-tasks.ts. */
+/** Task operations (the Azure Batch REST reference "Tasks"); the bulk `createTasks` lives in create-tasks.ts. */
 import type {
   CloudTask,
   SubtaskInformation,

@@ -1,5 +1,5 @@
 /**
- * Enumerations of the Batch wire format. Values are lower-case on the wire (reference §1.2); the service compares
+ * Enumerations of the Batch wire format. Values are lower-case on the wire (Azure Batch REST reference); the service compares
  * them case-insensitively, so validators lower-case what they accept. Each union has a frozen array of its values,
  * used by the validators and the `$filter` schemas.
  */

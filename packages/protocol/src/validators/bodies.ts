@@ -55,7 +55,7 @@ export const MAX_DEPENDENCY_ID_CHARS = 64_000;
  * error ("too long to be stored") without publishing the number; Batchite applies the task-id limit to the ranges.
  */
 export const MAX_DEPENDENCY_RANGE_CHARS = 64_000;
-/** Most tasks in one addtaskcollection request (reference §1.3). */
+/** Most tasks in one addtaskcollection request (Azure Batch REST reference). */
 export const MAX_TASKS_PER_COLLECTION = 100;
 
 const startNotAfterEnd: Check = (range: { start: number; end: number }, path) =>

@@ -9,7 +9,7 @@ export interface Account {
   key: string;
 }
 
-/** A request must be signed within this window of the server's clock, either way (reference §4.1). */
+/** A request must be signed within this window of the server's clock, either way (Azure Batch REST reference). */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 function denied(detail: string) {
@@ -33,7 +33,7 @@ function checkDate(request: FastifyRequest, nowMs: number): void {
 }
 
 /**
- * Stage 3: Shared Key over the raw wire path (percent-encoding untouched, reference §1.3 path quirk).
+ * Stage 3: Shared Key over the raw wire path (percent-encoding untouched, the Azure Batch REST reference path quirk).
  * `verifySharedKey` also accepts the variants real SDKs sign (Content-Length "" for "0", the JS SDK's query
  * canonicalisation), because SDKs disagree with the doc there.
  */

@@ -7,7 +7,7 @@ export interface Versioned {
   lastModified?: string | Date;
 }
 
-/** `read` conditions fail with 304, `write` conditions with 412 ConditionNotMet (reference §1.5). */
+/** `read` conditions fail with 304, `write` conditions with 412 ConditionNotMet (Azure Batch REST reference). */
 export type ConditionKind = 'read' | 'write';
 
 function etagList(value: string): string[] {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { header } from './request-context.js';
 
-/** Stage 1: every response carries `request-id`; `client-request-id` is echoed only when asked (reference §1.2). */
+/** Stage 1: every response carries `request-id`; `client-request-id` is echoed only when asked (Azure Batch REST reference). */
 export function assignRequestId(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
   reply.header('request-id', request.id);
   const clientRequestId = header(request, 'client-request-id');

@@ -86,7 +86,7 @@ export function registerFileRoutes(app: FastifyInstance, context: ServiceContext
     const range = parseOcpRange(header(request, 'ocp-range'), info.size);
     const length = range === undefined ? info.size : range.end - range.start + 1;
     reply.header('content-length', String(length));
-    // Ranged reads still answer 200: the 10.x SDK accepts no other status (reference §1.3).
+    // Ranged reads still answer 200: the 10.x SDK accepts no other status (Azure Batch REST reference).
     if (length === 0) return reply.code(200).send('');
     return reply.code(200).send(await files.read(name, range));
   });

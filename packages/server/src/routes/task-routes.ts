@@ -28,7 +28,7 @@ import {
   type TaskParams,
 } from './route-helpers.js';
 
-/** Most tasks one addtaskcollection call may carry (reference §1.3). */
+/** Most tasks one addtaskcollection call may carry (Azure Batch REST reference). */
 export const MAX_TASKS_PER_COLLECTION = 100;
 
 export function taskUrl(request: FastifyRequest, jobId: string, taskId: string): string {

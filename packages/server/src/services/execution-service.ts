@@ -217,7 +217,7 @@ function runDurationMs(report: CompletionReport): number {
   return Number.isNaN(duration) ? 0 : Math.max(0, duration);
 }
 
-/** The exit options' job action, applied only when the job's onTaskFailure asks for it (reference §2.5). */
+/** The exit options' job action, applied only when the job's onTaskFailure asks for it (Azure Batch REST reference). */
 async function applyJobAction(
   context: ServiceContext,
   jobId: string,

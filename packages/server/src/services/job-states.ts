@@ -1,5 +1,5 @@
 /**
- * The job state machine (reference §2.7):
+ * The job state machine (Azure Batch REST reference):
  *
  *   active ──disable──► disabling ──(no running tasks)──► disabled ──enable──► enabling ──► active
  *   active | disabling | disabled | enabling ──terminate──► terminating ──(running tasks ended)──► completed

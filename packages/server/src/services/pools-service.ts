@@ -144,7 +144,7 @@ export async function deletePool(
 }
 
 /**
- * Removes a deleting pool: running tasks on its nodes go back to active with requeueCount+1 (reference §1.3),
+ * Removes a deleting pool: running tasks on its nodes go back to active with requeueCount+1 (Azure Batch REST reference),
  * its nodes are removed. Safe to run again after a crash.
  */
 export async function finishPoolDeletion(context: ServiceContext, poolId: string): Promise<void> {

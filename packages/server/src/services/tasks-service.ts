@@ -18,7 +18,7 @@ import { retireDirectory } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
 import { checkUserNames } from './user-identity.js';
 
-/** Default task retention (reference §2.1). */
+/** Default task retention (Azure Batch REST reference). */
 export const DEFAULT_RETENTION_TIME = 'P7D';
 
 export interface AddTaskOutcome {
@@ -177,7 +177,7 @@ export async function terminateTask(
   return task;
 }
 
-/** A failed, completed task goes back to active with its retries reset (reference §2.3). */
+/** A failed, completed task goes back to active with its retries reset (Azure Batch REST reference). */
 export async function reactivateTask(
   context: ServiceContext,
   jobId: string,

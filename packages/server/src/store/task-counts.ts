@@ -15,7 +15,7 @@ export function emptyTaskCounts(): TaskStateCounts {
   };
 }
 
-/** Adds one `GROUP BY state, result` row to the counts; `preparing` counts as running (reference §1.3). */
+/** Adds one `GROUP BY state, result` row to the counts; `preparing` counts as running (Azure Batch REST reference). */
 export function addCounts(
   counts: TaskStateCounts,
   state: string,
