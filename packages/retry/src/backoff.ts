@@ -16,7 +16,7 @@ export function fullJitter(retry: number, baseMs: number, capMs: number, random:
 
 /**
  * Decorrelated jitter: uniform in [base, 3·previous), capped; the first retry treats `previous` as `base`.
- * Slightly faster than full jitter but about a quarter more calls (retry-anchors §3.1).
+ * Slightly faster than full jitter but about a quarter more calls (measured in the AWS Architecture Blog, "Exponential Backoff And Jitter", 2015).
  */
 export function decorrelatedJitter(
   previousMs: number | undefined,
