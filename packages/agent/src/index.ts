@@ -28,6 +28,7 @@ export {
   nodeDirectories,
   taskDirectories,
   type NodeDirectories,
+  type RunKind,
   type TaskDirectories,
   type TaskEnvironmentInput,
 } from './task-environment.js';

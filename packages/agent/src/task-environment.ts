@@ -8,6 +8,10 @@
  *   <root>/workitems/<job>/job-1/<task>/           AZ_BATCH_TASK_DIR (stdout.txt, stderr.txt, certs/)
  *   <root>/workitems/<job>/job-1/<task>/wd         AZ_BATCH_TASK_WORKING_DIR (cwd, HOME, PWD)
  *   <root>/workitems/<job>/job-1/jobpreparation    AZ_BATCH_JOB_PREP_DIR (only when the job has a prep task)
+ *   <root>/workitems/<job>/job-1/jobrelease        the job release task's AZ_BATCH_TASK_DIR
+ *
+ * A run's kind (`RunKind`) picks its task directory: an ordinary task gets its own, the pool's start task runs in
+ * `startup/`, a job's preparation and release tasks in `jobpreparation/` and `jobrelease/` of the job.
  *
  * Precedence (the reference leaves it unverified; this is our choice): the agent's base variables (PATH, HOME,
  * PWD, USER) < the claim's `environment` (job common settings, task settings, server-side AZ_BATCH_*) < the
@@ -30,9 +34,14 @@ export interface NodeDirectories {
   workitemsDir: string;
 }
 
+/** What a run is: an ordinary task, or one of the node- and job-level tasks Batch runs around them. */
+export type RunKind = 'task' | 'startTask' | 'jobPreparation' | 'jobRelease';
+
 /** Where one task's files live. */
 export interface TaskDirectories {
   taskDir: string;
+  /** Directories above `taskDir` that others may pass through but not list (as root: mode 0711). */
+  passThroughDirs: string[];
   workingDir: string;
   certsDir: string;
   stdoutPath: string;
@@ -60,13 +69,34 @@ export function assertSafeId(kind: 'job' | 'task', id: string): void {
   if (!SAFE_ID.test(id)) throw new Error(`refusing unsafe ${kind} id ${JSON.stringify(id)}`);
 }
 
-export function taskDirectories(rootDir: string, jobId: string, taskId: string): TaskDirectories {
-  assertSafeId('job', jobId);
-  assertSafeId('task', taskId);
+/** The directory of a run: `taskId` names it for ordinary tasks; the other kinds have fixed names. */
+function runDirectory(rootDir: string, jobDir: string, taskId: string, kind: RunKind): string {
+  switch (kind) {
+    case 'task':
+      assertSafeId('task', taskId);
+      return join(jobDir, taskId);
+    case 'startTask':
+      return join(rootDir, 'startup');
+    case 'jobPreparation':
+      return join(jobDir, 'jobpreparation');
+    case 'jobRelease':
+      return join(jobDir, 'jobrelease');
+  }
+}
+
+/** The directories of one run. `jobId` is ignored for a start task, `taskId` for every kind but `task`. */
+export function taskDirectories(
+  rootDir: string,
+  jobId: string,
+  taskId: string,
+  kind: RunKind = 'task',
+): TaskDirectories {
+  if (kind !== 'startTask') assertSafeId('job', jobId);
   const jobDir = join(rootDir, 'workitems', jobId, 'job-1');
-  const taskDir = join(jobDir, taskId);
+  const taskDir = runDirectory(rootDir, jobDir, taskId, kind);
   return {
     taskDir,
+    passThroughDirs: kind === 'startTask' ? [rootDir] : [jobDir, join(rootDir, 'workitems', jobId)],
     workingDir: join(taskDir, 'wd'),
     certsDir: join(taskDir, 'certs'),
     stdoutPath: join(taskDir, 'stdout.txt'),
@@ -82,6 +112,8 @@ export interface TaskEnvironmentInput {
   poolId: string;
   jobId: string;
   taskId: string;
+  /** Which directory the run uses (see `RunKind`). Default `task`. */
+  kind?: RunKind | undefined;
   /** The claim's `environment` (user settings plus AZ_BATCH_ACCOUNT_NAME/_URL, _JOB_ID, _TASK_ID). */
   claimed: Readonly<Record<string, string>>;
   /** The system part of PATH. Default: the agent's PATH, else `STANDARD_SYSTEM_PATH`. */
@@ -110,7 +142,7 @@ function currentUser(): string {
 /** The full environment of a task process. */
 export function buildTaskEnvironment(input: TaskEnvironmentInput): Record<string, string> {
   const node = nodeDirectories(input.rootDir);
-  const task = taskDirectories(input.rootDir, input.jobId, input.taskId);
+  const task = taskDirectories(input.rootDir, input.jobId, input.taskId, input.kind);
   const systemPath = input.systemPath ?? process.env.PATH ?? STANDARD_SYSTEM_PATH;
   const base: Record<string, string> = {
     PATH: `${systemPath}:${node.sharedDir}:${task.workingDir}`,

@@ -21,13 +21,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Clock } from '@batchite/retry';
 import { CommandLineError, splitCommandLine } from './command-line.js';
 import { lookupProgram, type LaunchError } from './program-lookup.js';
 import type { TaskRunAs } from './node-api.js';
 import type { ProcessRecords } from './process-records.js';
-import { buildTaskEnvironment, taskDirectories, type TaskDirectories } from './task-environment.js';
+import {
+  buildTaskEnvironment,
+  taskDirectories,
+  type RunKind,
+  type TaskDirectories,
+} from './task-environment.js';
 import type { TaskUser, TaskUsers } from './task-users.js';
 
 /** What a task without an identity runs as: the task-scope non-admin auto-user, as the server defaults. */
@@ -50,6 +54,8 @@ export type KillReason = 'terminate' | 'requeued' | 'deleted' | 'leaseLost' | 's
 
 /** What the runner needs from a claim. */
 export interface TaskSpec {
+  /** Which directory the run uses: its own task directory, `startup/`, `jobpreparation/`… Default `task`. */
+  kind?: RunKind | undefined;
   jobId: string;
   taskId: string;
   commandLine: string;
@@ -138,8 +144,7 @@ function prepareDirectories(
   mkdirSync(dirs.certsDir, { recursive: true });
   chmodSync(dirs.taskDir, TASK_DIR_MODE);
   if (asRoot) {
-    const jobDir = dirname(dirs.taskDir);
-    for (const dir of [jobDir, dirname(jobDir)]) chmodSync(dir, PASS_THROUGH_MODE);
+    for (const dir of dirs.passThroughDirs) chmodSync(dir, PASS_THROUGH_MODE);
   }
   const stdout = openSync(dirs.stdoutPath, 'w', 0o600);
   let stderr: number | undefined;
@@ -222,7 +227,7 @@ class TaskRun implements RunningTask {
   }
 
   async #run(): Promise<TaskOutcome> {
-    const dirs = taskDirectories(this.context.rootDir, this.spec.jobId, this.spec.taskId);
+    const dirs = taskDirectories(this.context.rootDir, this.spec.jobId, this.spec.taskId, this.spec.kind);
     const users = this.context.users;
     const user = await users?.userFor(this.spec.runAs ?? DEFAULT_RUN_AS);
     try {
@@ -260,9 +265,9 @@ class TaskRun implements RunningTask {
       });
     }
     const { rootDir, nodeId, poolId, systemPath } = this.context;
-    const { jobId, taskId, environment: claimed } = this.spec;
+    const { jobId, taskId, kind, environment: claimed } = this.spec;
     const env = buildTaskEnvironment({
-      ...{ rootDir, nodeId, poolId, jobId, taskId, claimed, systemPath },
+      ...{ rootDir, nodeId, poolId, jobId, taskId, kind, claimed, systemPath },
       ...(user === undefined ? {} : { user: user.name, userIdentity: user.identity }),
     });
     const found = lookupProgram(program, env.PATH ?? '', dirs.workingDir);

@@ -39,6 +39,23 @@ describe('task directories', () => {
     assert.equal(nodeDirectories(ROOT).sharedDir, '/mnt/batch/tasks/shared');
   });
 
+  it('puts start, preparation and release tasks where a Batch node puts them', () => {
+    const start = taskDirectories(ROOT, '', 'ignored', 'startTask');
+    assert.equal(start.taskDir, '/mnt/batch/tasks/startup');
+    assert.equal(start.workingDir, '/mnt/batch/tasks/startup/wd');
+    assert.deepEqual(start.passThroughDirs, [ROOT]);
+    const prep = taskDirectories(ROOT, 'myjob', 'ignored', 'jobPreparation');
+    assert.equal(prep.taskDir, '/mnt/batch/tasks/workitems/myjob/job-1/jobpreparation');
+    assert.equal(prep.stdoutPath, '/mnt/batch/tasks/workitems/myjob/job-1/jobpreparation/stdout.txt');
+    const release = taskDirectories(ROOT, 'myjob', 'ignored', 'jobRelease');
+    assert.equal(release.workingDir, '/mnt/batch/tasks/workitems/myjob/job-1/jobrelease/wd');
+    assert.deepEqual(release.passThroughDirs, [
+      '/mnt/batch/tasks/workitems/myjob/job-1',
+      '/mnt/batch/tasks/workitems/myjob',
+    ]);
+    assert.throws(() => taskDirectories(ROOT, '..', 't', 'jobRelease'), /unsafe job id/);
+  });
+
   it('refuses ids that could leave the task tree', () => {
     for (const bad of ['..', 'a/b', '', 'x'.repeat(65), 'sched:job-1']) {
       assert.throws(() => taskDirectories(ROOT, bad, 't'), /unsafe job id/);
