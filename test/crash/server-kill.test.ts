@@ -4,69 +4,22 @@
  * more often than the interruption explains (only the runs in flight at the kill may run twice).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_BIN_PATH } from '@batchite/cli';
 import { WELL_KNOWN_ACCOUNT } from '@batchite/server';
 import { sdkClient } from '../support/sdk.js';
+import { freePort, killHard, startServeProcess } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = Number(process.env.BATCHITE_CRASH_TASKS ?? 1000);
 const NODES = 2;
 const SLOTS = 4;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-/** Starts `batchite serve` and resolves once it prints its endpoint. */
-async function serve(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      DEFAULT_BIN_PATH,
-      'serve',
-      '--port',
-      String(port),
-      '--data',
-      dataDir,
-      '--nodes',
-      String(NODES),
-      '--slots',
-      String(SLOTS),
-      '--log-level',
-      'silent',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('endpoint:')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${output}`)));
-  });
-  return child;
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+function serve(dataDir: string, port: number): Promise<ChildProcess> {
+  return startServeProcess({ port, dataDir, nodes: NODES, slots: SLOTS });
 }
 
 describe('kill -9 of the server while tasks run', () => {
@@ -120,7 +73,7 @@ describe('kill -9 of the server while tasks run', () => {
       },
       { timeoutMs: 300_000, what: 'a quarter of the tasks to complete' },
     );
-    await killed(server);
+    await killHard(server);
     server = await serve(dataDir, port);
 
     await waitFor(async () => (await client.job.getTaskCounts('crash')).taskCounts.completed === TASKS, {

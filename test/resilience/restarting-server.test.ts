@@ -9,16 +9,15 @@
  * Size: 3,000 tasks in 10 calls (two at a time), 3 kills; `BATCHITE_RESILIENCE_FULL=1`: 6,000 tasks in 20 calls, 5 kills.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DEFAULT_BIN_PATH } from '@batchite/cli';
 import { BatchClient, type TaskCreateOutcome } from '@batchite/client';
 import type { RetryEvent } from '@batchite/retry';
 import { WELL_KNOWN_ACCOUNT } from '@batchite/server';
+import { freePort, killHard, startServeProcess } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 import { CountingFetch, mapConcurrent, ratio, seconds, sized } from './helpers.js';
 
@@ -26,67 +25,16 @@ const TASKS = sized(3_000, 6_000);
 const CALLS = sized(10, 20);
 const KILLS = sized(3, 5);
 const PER_CALL = TASKS / CALLS;
-/** Upper bound for one `batchite serve` start (a safety net, not a pace). */
-const SERVE_TIMEOUT_MS = 60_000;
 /** Upper bound for running every task after the last call (a safety net, not a pace). */
 const RUN_TIMEOUT_MS = 300_000;
 /** The pool `batchite serve` starts its local nodes in. */
 const LOCAL_POOL = 'local';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-/** Starts `batchite serve` on `port` over `dataDir`; resolves once it listens. */
-async function serve(dataDir: string, port: number): Promise<ChildProcess> {
+/** `batchite serve` on `port` over `dataDir`. */
+function serve(dataDir: string, port: number): Promise<ChildProcess> {
   // One local node of 2 slots: tasks really run, so a kill also loses running tasks, which must come back
   // without a retry charged (a lost node requeues).
-  const args = [
-    DEFAULT_BIN_PATH,
-    'serve',
-    '--port',
-    String(port),
-    '--data',
-    dataDir,
-    '--nodes',
-    '1',
-    '--slots',
-    '2',
-  ];
-  const child = spawn(process.execPath, [...args, '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), SERVE_TIMEOUT_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('endpoint:')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited early (${code}): ${output}`));
-    });
-  });
-  return child;
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+  return startServeProcess({ port, dataDir, nodes: 1, slots: 2 });
 }
 
 /** Resolves once `count()` reaches `target`; `check` is called after every answered request. */
@@ -110,7 +58,7 @@ describe(`our client with its defaults: createTasks while the server is killed $
   let child: ChildProcess | undefined;
 
   after(async () => {
-    if (child) await killed(child);
+    if (child) await killHard(child);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -147,7 +95,7 @@ describe(`our client with its defaults: createTasks while the server is killed $
     const killer = (async () => {
       for (let k = 1; k <= KILLS; k++) {
         await answered.reached(Math.floor((k * expected) / (KILLS + 1)));
-        await killed(server);
+        await killHard(server);
         const downAt = Date.now();
         server = await serve(dir, port);
         child = server;

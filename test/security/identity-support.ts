@@ -3,15 +3,14 @@
  * environment, as an operator starts it), its local agents, and tasks run to completion with their output read
  * from the task directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BatchClient } from '@batchite/client';
-import { DEFAULT_BIN_PATH } from '@batchite/cli';
 import type { TaskAddParameter } from '@batchite/protocol';
+import { freePort, startServeProcess } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 
 /** Why the user-switch tests cannot run here, or undefined when they can (CI runs as root). */
@@ -27,41 +26,16 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
 /** `batchite serve` with a fresh secret key in its environment and `nodes` local agents of 2 slots. */
 export async function startServe(dataDir: string, nodes = 2): Promise<ServeProcess> {
   const port = await freePort();
   const account = { name: 'secure', key: randomBytes(64).toString('base64') };
-  const child = spawn(
-    process.execPath,
-    [DEFAULT_BIN_PATH, 'serve', '--port', String(port), '--data', dataDir, '--nodes', String(nodes)].concat([
-      '--slots',
-      '2',
-      '--log-level',
-      'silent',
-    ]),
-    {
-      env: { ...process.env, BATCHITE_ACCOUNT_NAME: account.name, BATCHITE_ACCOUNT_KEY: account.key },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('endpoint:')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${output}`)));
+  const child = await startServeProcess({
+    port,
+    dataDir,
+    nodes,
+    slots: 2,
+    env: { BATCHITE_ACCOUNT_NAME: account.name, BATCHITE_ACCOUNT_KEY: account.key },
   });
   const url = `http://127.0.0.1:${port}`;
   const client = new BatchClient({ endpoint: url, accountName: account.name, accountKey: account.key });
