@@ -9,3 +9,4 @@ export * from './odata.js';
 export * from './node-api.js';
 export * from './why.js';
 export * from './well-known-account.js';
+export * from './batch-operations.js';

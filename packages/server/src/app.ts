@@ -58,7 +58,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     dashboardToken: options.dashboardToken,
     clock,
   };
-  installCommonStages(app, clock);
+  installCommonStages(app, clock, options.account);
   recordRequestDurations(app, options.metrics);
   void app.register((batchApi, _opts, done) => {
     installBatchStages(batchApi, {

@@ -14,7 +14,8 @@
  *   9. serializer         `responses.ts`: odata.metadata, ETag, Last-Modified, DataServiceId, $select
  *  10. errors             `error-handler.ts` is the only writer of error bodies
  *
- * Stages 1, 6 and 10 (and the Batch-style 404) belong to the root instance, so every surface has them. Stages
+ * Stages 1, 6 and 10 (and the answer to unmatched requests: 501 for a Batch operation without a route, else
+ * the Batch-style 404) belong to the root instance, so every surface has them. Stages
  * 2–5 are hooks of the Batch API plugin only (Fastify encapsulation, `app.ts`): the other surfaces — node
  * agents, the dashboard, `/metrics`, health, `/.batchite/` extensions — are registered beside it with their own
  * authentication, visible where they are registered. Errors the framework raises before any hook (bad URL
@@ -25,11 +26,11 @@ import type { Clock } from '@batchite/retry';
 import type { Admission } from '../admission/admission.js';
 import type { FaultEngine } from '../faults/fault-engine.js';
 import { applyResponseFault, injectRequestFault } from '../faults/http-faults.js';
-import { apiError } from './api-error.js';
 import { checkApiVersion } from './api-version.js';
 import { authenticate, type Account } from './authentication.js';
 import { installRawBodyParser } from './body.js';
 import { sendError } from './error-handler.js';
+import { notFoundHandler } from './not-found.js';
 import { assignRequestId } from './request-id.js';
 
 export interface PipelineContext {
@@ -39,23 +40,12 @@ export interface PipelineContext {
   faults: FaultEngine;
 }
 
-/** Stages 1, 6 and 10 and the 404, on the root instance: every surface inherits them. */
-export function installCommonStages(app: FastifyInstance, clock: Clock): void {
+/** Stages 1, 6 and 10 and the unmatched-request answer (501 or 404), on the root instance. */
+export function installCommonStages(app: FastifyInstance, clock: Clock, account: Account): void {
   app.addHook('onRequest', assignRequestId);
   installRawBodyParser(app);
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error, clock.now()));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      request,
-      reply,
-      apiError('ResourceNotFound', {
-        values: [
-          { key: 'Reason', value: `No operation matches ${request.method} ${request.url.split('?')[0]}.` },
-        ],
-      }),
-      clock.now(),
-    ),
-  );
+  app.setNotFoundHandler(notFoundHandler(account, clock));
 }
 
 /** Stages 2–5, as hooks of the (encapsulated) Batch API plugin: only its routes pass them. */
