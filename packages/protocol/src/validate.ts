@@ -29,6 +29,7 @@ import {
   TASK_ADD_COLLECTION_FIELDS,
   TASK_ADD_FIELDS,
   TASK_UPDATE_FIELDS,
+  taskAddCheck,
 } from './validators/bodies.js';
 import { isPlainObject, validateBody } from './validators/schema.js';
 import type { ValidationResult } from './validators/schema.js';
@@ -71,7 +72,7 @@ export function validatePoolResize(body: unknown): ValidationResult<PoolResizePa
 }
 
 export function validateTaskAdd(body: unknown): ValidationResult<TaskAddParameter> {
-  return validateBody(TASK_ADD_FIELDS, body);
+  return validateBody(TASK_ADD_FIELDS, body, taskAddCheck);
 }
 
 export function validateTaskUpdate(body: unknown): ValidationResult<TaskUpdateParameter> {

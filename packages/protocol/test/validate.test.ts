@@ -286,6 +286,23 @@ void test('task add: errors', () => {
   );
 });
 
+void test('task add: a multi-instance task takes one slot', () => {
+  const multiInstanceSettings = { numberOfInstances: 3, coordinationCommandLine: 'x' };
+  const values = invalid(
+    validateTaskAdd({ ...task, requiredSlots: 2, multiInstanceSettings }),
+    'requiredSlots',
+  );
+  assert.equal(values.PropertyValue, '2');
+  ok(validateTaskAdd({ ...task, requiredSlots: 1, multiInstanceSettings }));
+  ok(validateTaskAdd({ ...task, requiredSlots: 2 }));
+  invalid(
+    validateTaskAddCollection({
+      value: [task, { ...task, id: 't2', requiredSlots: 4, multiInstanceSettings }],
+    }),
+    'value[1].requiredSlots',
+  );
+});
+
 void test('task add: dependency list length limit', () => {
   const ids = Array.from({ length: 1001 }, (_, i) => `task-${String(i).padStart(59, '0')}`);
   const values = err(validateTaskAdd({ ...task, dependsOn: { taskIds: ids } }), 'TaskDependencyListTooLong');

@@ -24,6 +24,7 @@ import {
 import type {
   LinuxUserConfiguration,
   PoolInformation,
+  TaskAddParameter,
   TaskDependencies,
   UserAccount,
   UserIdentity,
@@ -233,10 +234,23 @@ export const TASK_ADD_FIELDS: Fields = {
   dependsOn,
 };
 
+/**
+ * Rules across a task's fields. Batch runs the primary and every subtask of a multi-instance task in one slot
+ * ("requiredSlots … must be 1 for multi-instance tasks", Batch docs "Run tasks concurrently").
+ */
+export const taskAddCheck: Check = (task: TaskAddParameter, path) =>
+  task.multiInstanceSettings !== undefined && (task.requiredSlots ?? 1) !== 1
+    ? invalidProperty(
+        path === '' ? 'requiredSlots' : `${path}.requiredSlots`,
+        task.requiredSlots,
+        'A multi-instance task must have requiredSlots 1.',
+      )
+    : undefined;
+
 export const TASK_UPDATE_FIELDS: Fields = { constraints: taskConstraints };
 
 export const TASK_ADD_COLLECTION_FIELDS: Fields = {
-  value: req(arr(req(obj(TASK_ADD_FIELDS)), { maxItems: MAX_TASKS_PER_COLLECTION })),
+  value: req(arr(req(obj(TASK_ADD_FIELDS, { check: taskAddCheck })), { maxItems: MAX_TASKS_PER_COLLECTION })),
 };
 
 const startTask = obj(

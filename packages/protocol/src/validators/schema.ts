@@ -233,7 +233,7 @@ export function walk(rule: Rule, value: unknown, path: string): Step {
 }
 
 /** Validates a whole request body: it must be a JSON object. */
-export function validateBody<T>(fields: Fields, body: unknown): ValidationResult<T> {
+export function validateBody<T>(fields: Fields, body: unknown, check?: Check): ValidationResult<T> {
   if (!isPlainObject(body)) {
     return {
       ok: false,
@@ -244,6 +244,6 @@ export function validateBody<T>(fields: Fields, body: unknown): ValidationResult
       },
     };
   }
-  const step = walk(obj(fields), body, '');
+  const step = walk(obj(fields, check === undefined ? {} : { check }), body, '');
   return step.ok ? { ok: true, value: step.value as T } : step;
 }

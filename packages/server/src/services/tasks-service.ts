@@ -16,6 +16,7 @@ import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityChec
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { retireDirectory } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
+import { refuseMultiInstance } from './multi-instance-support.js';
 import { checkUserNames } from './user-identity.js';
 
 /** Default task retention (Azure Batch REST reference). */
@@ -101,7 +102,7 @@ export async function addTasks(
   const now = isoNow(context);
   const userErrors = await checkUserNames(context, job, params);
   const outcomes: AddTaskOutcome[] = params.map((param, index) => {
-    const error = checkAgainstJob(job, param) ?? userErrors[index];
+    const error = refuseMultiInstance(param) ?? checkAgainstJob(job, param) ?? userErrors[index];
     return error === undefined ? { taskId: param.id } : { taskId: param.id, error };
   });
   const accepted = params.filter((_param, index) => outcomes[index]?.error === undefined);
