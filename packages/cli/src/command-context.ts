@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { EXIT, errorReport, exitCodeOf } from './cli-errors.js';
-import { connect, DEFAULT_ENDPOINT, type Connection, type GlobalFlags } from './connection.js';
+import { connect, resolveTarget, type Connection, type GlobalFlags } from './connection.js';
 import { writeErr } from './output.js';
 import { streamStyle, type Style } from './style.js';
 
@@ -59,7 +59,7 @@ export function clientAction<O>(handler: Handler<O>): (...args: unknown[]) => Pr
       process.exitCode = (await handler(ctx)) ?? EXIT.ok;
     } catch (error) {
       runCleanups();
-      const endpoint = connection?.endpoint ?? opts.endpoint ?? DEFAULT_ENDPOINT;
+      const endpoint = connection?.endpoint ?? resolveTarget(opts).endpoint;
       for (const line of errorReport(error, { style: err, endpoint, debug: opts.debug === true }))
         writeErr(line);
       process.exitCode = exitCodeOf(error);

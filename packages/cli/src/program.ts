@@ -30,12 +30,16 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError()
     .addOption(
-      new Option('--endpoint <url>', `account URL (default: ${DEFAULT_ENDPOINT})`).env('BATCHITE_ENDPOINT'),
+      new Option(
+        '--endpoint <url>',
+        `account URL (default: 127.0.0.1:$BATCHITE_PORT, else the server started here (.batchite/server.json), else ${DEFAULT_ENDPOINT})`,
+      ).env('BATCHITE_ENDPOINT'),
     )
     .addOption(
-      new Option('--account-name <name>', 'account name (default: the well-known dev account)').env(
-        'BATCHITE_ACCOUNT_NAME',
-      ),
+      new Option(
+        '--account-name <name>',
+        'account name (default: the server started here, else the well-known dev account)',
+      ).env('BATCHITE_ACCOUNT_NAME'),
     )
     .addOption(
       new Option('--account-key <key>', 'base64 account key (default: the well-known dev key)').env(

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { ServerOptions } from '@batchite/server';
 import { childProcessNodeLauncher } from '../local-agents.js';
+import { removeServerContext, writeServerContext, type ServerContext } from '../server-context.js';
 
 interface ServeFlags {
   host?: string;
@@ -30,6 +31,41 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port '${text}'`);
   return port;
+}
+
+/** The server's options from the flags (flags beat environment variables; the rest is `DEFAULT_SERVER_OPTIONS`). */
+async function serverOptions(flags: ServeFlags): Promise<ServerOptions> {
+  const { DEFAULT_SERVER_OPTIONS, WELL_KNOWN_ACCOUNT } = await import('@batchite/server');
+  const options: ServerOptions = {
+    host: flags.host ?? DEFAULT_SERVER_OPTIONS.host,
+    port: parsePort(flags.port ?? String(DEFAULT_SERVER_OPTIONS.port)),
+    dataDir: flags.data ?? DEFAULT_SERVER_OPTIONS.dataDir,
+    accountName: process.env.BATCHITE_ACCOUNT_NAME ?? WELL_KNOWN_ACCOUNT.name,
+    accountKey: process.env.BATCHITE_ACCOUNT_KEY ?? WELL_KNOWN_ACCOUNT.key,
+    logLevel: flags.logLevel === 'silent' ? false : flags.logLevel,
+  };
+  const dashboardToken = process.env.BATCHITE_DASHBOARD_TOKEN;
+  if (dashboardToken !== undefined && dashboardToken !== '') options.dashboardToken = dashboardToken;
+  if (flags.store !== undefined) options.store = flags.store;
+  if (flags.rateLimit !== undefined)
+    options.rateLimit = { ratePerSecond: parseCount('--rate-limit', flags.rateLimit, 1) };
+  if (flags.maxInFlight !== undefined)
+    options.maxInFlight = parseCount('--max-in-flight', flags.maxInFlight, 1);
+  if (flags.faults !== undefined) options.faultsFile = flags.faults;
+  if (flags.maxNodes !== undefined) options.maxNodes = parseCount('--max-nodes', flags.maxNodes, 0);
+  if (flags.leaseMs !== undefined) {
+    // Agents heartbeat at least four times per lease, so one lost heartbeat never costs a node.
+    const leaseMs = parseCount('--lease-ms', flags.leaseMs, 1000);
+    options.leases = { leaseMs, heartbeatMs: Math.min(2000, Math.floor(leaseMs / 4)) };
+  }
+  if (flags.localNodes) {
+    options.localPool = {
+      nodes: parseCount('--nodes', flags.nodes, 0),
+      slots: parseCount('--slots', flags.slots, 1),
+    };
+    options.nodeLauncher = childProcessNodeLauncher();
+  }
+  return options;
 }
 
 /**
@@ -87,42 +123,19 @@ export function registerServe(program: Command): void {
       process.env.BATCHITE_LEASE_MS,
     )
     .action(async (flags: ServeFlags) => {
-      const { DEFAULT_SERVER_OPTIONS, isWellKnownKey, startServer, WELL_KNOWN_ACCOUNT } =
-        await import('@batchite/server');
-      const options: ServerOptions = {
-        host: flags.host ?? DEFAULT_SERVER_OPTIONS.host,
-        port: parsePort(flags.port ?? String(DEFAULT_SERVER_OPTIONS.port)),
-        dataDir: flags.data ?? DEFAULT_SERVER_OPTIONS.dataDir,
-        accountName: process.env.BATCHITE_ACCOUNT_NAME ?? WELL_KNOWN_ACCOUNT.name,
-        accountKey: process.env.BATCHITE_ACCOUNT_KEY ?? WELL_KNOWN_ACCOUNT.key,
-        logLevel: flags.logLevel === 'silent' ? false : flags.logLevel,
-      };
-      const dashboardToken = process.env.BATCHITE_DASHBOARD_TOKEN;
-      if (dashboardToken !== undefined && dashboardToken !== '') options.dashboardToken = dashboardToken;
-      if (flags.store !== undefined) options.store = flags.store;
-      if (flags.rateLimit !== undefined)
-        options.rateLimit = { ratePerSecond: parseCount('--rate-limit', flags.rateLimit, 1) };
-      if (flags.maxInFlight !== undefined)
-        options.maxInFlight = parseCount('--max-in-flight', flags.maxInFlight, 1);
-      if (flags.faults !== undefined) options.faultsFile = flags.faults;
-      if (flags.maxNodes !== undefined) options.maxNodes = parseCount('--max-nodes', flags.maxNodes, 0);
-      if (flags.leaseMs !== undefined) {
-        // Agents heartbeat at least four times per lease, so one lost heartbeat never costs a node.
-        const leaseMs = parseCount('--lease-ms', flags.leaseMs, 1000);
-        options.leases = { leaseMs, heartbeatMs: Math.min(2000, Math.floor(leaseMs / 4)) };
-      }
-      if (flags.localNodes) {
-        options.localPool = {
-          nodes: parseCount('--nodes', flags.nodes, 0),
-          slots: parseCount('--slots', flags.slots, 1),
-        };
-        options.nodeLauncher = childProcessNodeLauncher();
-      }
+      const { isWellKnownKey, startServer } = await import('@batchite/server');
+      const options = await serverOptions(flags);
       const server = await startServer(options);
       // A real key never goes to the terminal (or the logs that capture it); the development key is public.
-      const key = isWellKnownKey(server.accountKey)
-        ? server.accountKey
-        : '(from BATCHITE_ACCOUNT_KEY, not shown)';
+      const wellKnownKey = isWellKnownKey(server.accountKey);
+      const key = wellKnownKey ? server.accountKey : '(from BATCHITE_ACCOUNT_KEY, not shown)';
+      const context: ServerContext = {
+        endpoint: server.url,
+        accountName: server.accountName,
+        pid: process.pid,
+      };
+      if (wellKnownKey) context.accountKey = server.accountKey;
+      const contextPath = writeServerContext(server.dataDir, context);
       const lines = [
         `Batchite is listening.`,
         `  endpoint:     ${server.url}`,
@@ -136,6 +149,7 @@ export function registerServe(program: Command): void {
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
       const stop = () => {
+        removeServerContext(contextPath, process.pid);
         void server.close().then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
