@@ -11,7 +11,10 @@ import type {
   JobPatchParameter,
   JobTerminateParameter,
   JobUpdateParameter,
+  NodeRemoveParameter,
   PoolAddParameter,
+  PoolPatchParameter,
+  PoolUpdatePropertiesParameter,
   PoolResizeParameter,
   TaskAddCollectionParameter,
   TaskAddParameter,
@@ -31,6 +34,11 @@ import {
   TASK_UPDATE_FIELDS,
   taskAddCheck,
 } from './validators/bodies.js';
+import {
+  NODE_REMOVE_FIELDS,
+  POOL_PATCH_FIELDS,
+  POOL_UPDATE_PROPERTIES_FIELDS,
+} from './validators/pool-update-bodies.js';
 import { isPlainObject, validateBody } from './validators/schema.js';
 import type { ValidationResult } from './validators/schema.js';
 
@@ -40,6 +48,7 @@ export {
   MAX_DEPENDENCY_RANGE_CHARS,
   MAX_TASKS_PER_COLLECTION,
 } from './validators/bodies.js';
+export { MAX_NODES_PER_REMOVE } from './validators/pool-update-bodies.js';
 
 export function validateJobAdd(body: unknown): ValidationResult<JobAddParameter> {
   return validateBody(JOB_ADD_FIELDS, body);
@@ -69,6 +78,18 @@ export function validatePoolAdd(body: unknown): ValidationResult<PoolAddParamete
 
 export function validatePoolResize(body: unknown): ValidationResult<PoolResizeParameter> {
   return validateBody(POOL_RESIZE_FIELDS, body);
+}
+
+export function validatePoolPatch(body: unknown): ValidationResult<PoolPatchParameter> {
+  return validateBody(POOL_PATCH_FIELDS, body);
+}
+
+export function validatePoolUpdateProperties(body: unknown): ValidationResult<PoolUpdatePropertiesParameter> {
+  return validateBody(POOL_UPDATE_PROPERTIES_FIELDS, body);
+}
+
+export function validateNodeRemove(body: unknown): ValidationResult<NodeRemoveParameter> {
+  return validateBody(NODE_REMOVE_FIELDS, body);
 }
 
 export function validateTaskAdd(body: unknown): ValidationResult<TaskAddParameter> {

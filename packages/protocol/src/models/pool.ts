@@ -146,3 +146,31 @@ export interface PoolResizeParameter {
   /** Default `requeue`. */
   nodeDeallocationOption?: ComputeNodeDeallocationOption;
 }
+
+/** Body of PATCH /pools/{poolId}: each property present replaces the pool's; absent ones are kept. */
+export interface PoolPatchParameter {
+  startTask?: StartTask;
+  certificateReferences?: OpaqueObject[];
+  applicationPackageReferences?: ApplicationPackageReference[];
+  metadata?: MetadataItem[];
+  targetNodeCommunicationMode?: NodeCommunicationMode;
+}
+
+/** Body of POST /pools/{poolId}/updateproperties: replaces all updatable properties (absent start task: none). */
+export interface PoolUpdatePropertiesParameter {
+  startTask?: StartTask;
+  certificateReferences: OpaqueObject[];
+  applicationPackageReferences: ApplicationPackageReference[];
+  metadata: MetadataItem[];
+  targetNodeCommunicationMode?: NodeCommunicationMode;
+}
+
+/** Body of POST /pools/{poolId}/removenodes. */
+export interface NodeRemoveParameter {
+  /** 1–100 node ids of the pool. */
+  nodeList: string[];
+  /** Default PT15M; at least 5 minutes. */
+  resizeTimeout?: DurationString;
+  /** Default `requeue`. */
+  nodeDeallocationOption?: ComputeNodeDeallocationOption;
+}

@@ -271,8 +271,8 @@ const virtualMachineConfiguration = obj(
   { open: true },
 );
 
-/** Pool settings shared by pool add and an auto pool's `pool` (which has no id). */
-const poolSpecification: Fields = {
+/** Pool settings shared by pool add and an auto pool's `pool` (which has no id); pool updates pick from it. */
+export const POOL_SPECIFICATION_FIELDS: Fields = {
   displayName: str({ maxLength: 1024 }),
   vmSize: req(str({ nonEmpty: true })),
   cloudServiceConfiguration: obj({ osFamily: req(str()), osVersion: str() }),
@@ -297,7 +297,7 @@ const poolSpecification: Fields = {
   targetNodeCommunicationMode: oneOf(NODE_COMMUNICATION_MODES),
 };
 
-export const POOL_ADD_FIELDS: Fields = { id: req(id()), ...poolSpecification };
+export const POOL_ADD_FIELDS: Fields = { id: req(id()), ...POOL_SPECIFICATION_FIELDS };
 
 export const POOL_RESIZE_FIELDS: Fields = {
   targetDedicatedNodes: int({ min: 0 }),
@@ -314,7 +314,7 @@ const poolInfo = withCheck(
         autoPoolIdPrefix: str({ maxLength: 20 }),
         poolLifetimeOption: req(oneOf(POOL_LIFETIME_OPTIONS)),
         keepAlive: bool(),
-        pool: obj(poolSpecification),
+        pool: obj(POOL_SPECIFICATION_FIELDS),
       },
       { open: true },
     ),

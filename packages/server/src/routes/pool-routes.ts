@@ -3,8 +3,12 @@ import {
   idKey,
   NODE_FILTER_SCHEMA,
   POOL_FILTER_SCHEMA,
+  type UserAccount,
+  validateNodeRemove,
   validatePoolAdd,
+  validatePoolPatch,
   validatePoolResize,
+  validatePoolUpdateProperties,
 } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import { readJson } from '../http/body.js';
@@ -12,6 +16,7 @@ import { checkConditions } from '../http/conditions.js';
 import { collectPage } from '../http/list.js';
 import { nextPageLink, readPageRequest } from '../http/paging.js';
 import { resourceUrl, sendEntity, sendList, sendWrite, versionHeaders } from '../http/responses.js';
+import * as updates from '../services/pool-updates.js';
 import * as pools from '../services/pools-service.js';
 import type { ServiceContext } from '../services/service-context.js';
 import type { NodeDoc, PoolDoc } from '../store/documents.js';
@@ -28,8 +33,21 @@ function poolUrl(request: FastifyRequest, poolId: string): string {
   return resourceUrl(request, `/pools/${poolId}`);
 }
 
+/** A user account as a pool shows it: never its password or SSH private key (Batch does not return them). */
+function withoutSecrets(account: UserAccount): Omit<UserAccount, 'password'> {
+  const { password: _password, linuxUserConfiguration, ...rest } = account;
+  if (linuxUserConfiguration === undefined) return rest;
+  const { sshPrivateKey: _key, ...linux } = linuxUserConfiguration;
+  return { ...rest, linuxUserConfiguration: linux };
+}
+
 function presentPool(request: FastifyRequest, pool: PoolDoc) {
-  return { ...pool.entity, url: poolUrl(request, pool.entity.id) };
+  const { userAccounts, ...entity } = pool.entity;
+  return {
+    ...entity,
+    ...(userAccounts === undefined ? {} : { userAccounts: userAccounts.map(withoutSecrets) }),
+    url: poolUrl(request, pool.entity.id),
+  };
 }
 
 function presentNode(request: FastifyRequest, node: NodeDoc) {
@@ -84,6 +102,31 @@ export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext
   app.post<{ Params: PoolParams }>('/pools/:poolId/resize', async (request, reply) => {
     const param = validated(validatePoolResize(readJson(request, true)));
     const pool = await pools.resizePool(context, request.params.poolId, param, conditionCheck(request));
+    return sendWrite(reply, 202, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.patch<{ Params: PoolParams }>('/pools/:poolId', async (request, reply) => {
+    const param = validated(validatePoolPatch(readJson(request, true)));
+    const pool = await updates.patchPool(context, request.params.poolId, param, conditionCheck(request));
+    return sendWrite(reply, 200, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.post<{ Params: PoolParams }>('/pools/:poolId/updateproperties', async (request, reply) => {
+    const param = validated(validatePoolUpdateProperties(readJson(request, true)));
+    const { poolId } = request.params;
+    const pool = await updates.updatePoolProperties(context, poolId, param, conditionCheck(request));
+    return sendWrite(reply, 204, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.post<{ Params: PoolParams }>('/pools/:poolId/stopresize', async (request, reply) => {
+    const pool = await updates.stopPoolResize(context, request.params.poolId, conditionCheck(request));
+    return sendWrite(reply, 202, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.post<{ Params: PoolParams }>('/pools/:poolId/removenodes', async (request, reply) => {
+    const param = validated(validateNodeRemove(readJson(request, true)));
+    const { poolId } = request.params;
+    const pool = await updates.removePoolNodes(context, poolId, param, conditionCheck(request));
     return sendWrite(reply, 202, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
   });
 

@@ -12,12 +12,12 @@
  * pools reconciled side by side (as at start) cannot overshoot it.
  */
 import { idKey } from '@batchite/protocol';
-import type { NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
+import type { NodeDoc, PoolDoc } from '../store/documents.js';
 import type { LaunchedNode, NodeLauncher } from './node-launcher.js';
 import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
 import { poolTarget, recordQuota } from './node-quota.js';
+import { endRunningTasks } from './pool-updates.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
-import { endedByUser, requeuedByUser } from './task-lifecycle.js';
 
 export interface LocalNodeProviderOptions {
   serverUrl: string;
@@ -121,18 +121,31 @@ export class LocalNodeProvider {
     });
   }
 
-  /** Removes `count` nodes, idle ones first, as the resize's nodeDeallocationOption says. */
-  private async shrink(pool: PoolDoc, nodes: Map<string, LaunchedNode>, count: number): Promise<void> {
-    const option = pool.internal?.nodeDeallocationOption ?? 'requeue';
+  /**
+   * The order nodes go in when a pool shrinks: agents that never joined or whose node is already removed, then
+   * the nodes a removenodes request named, then nodes leaving the pool, then the least loaded.
+   */
+  private async victimOrder(pool: PoolDoc, nodes: Map<string, LaunchedNode>): Promise<string[]> {
+    const named = new Set(pool.internal?.removeNodes ?? []);
     const stored = await Promise.all(
       [...nodes.keys()].map(async (nodeId) => this.context.store.getNode(pool.entity.id, nodeId)),
     );
+    const rank = (node: NodeDoc): number =>
+      named.has(node.entity.id) ? 0 : node.entity.state === 'leavingpool' ? 1 : 2;
     const byLoad = stored
       .filter((node): node is NodeDoc => node !== undefined)
-      .sort((a, b) => (a.entity.runningTasksCount ?? 0) - (b.entity.runningTasksCount ?? 0));
+      .sort(
+        (a, b) => rank(a) - rank(b) || (a.entity.runningTasksCount ?? 0) - (b.entity.runningTasksCount ?? 0),
+      );
     const victims = [...nodes.keys()].filter((id) => !byLoad.some((node) => node.entity.id === id));
     victims.push(...byLoad.map((node) => node.entity.id));
-    for (const nodeId of victims.slice(0, count)) {
+    return victims;
+  }
+
+  /** Removes `count` nodes (see victimOrder), as the resize's nodeDeallocationOption says. */
+  private async shrink(pool: PoolDoc, nodes: Map<string, LaunchedNode>, count: number): Promise<void> {
+    const option = pool.internal?.nodeDeallocationOption ?? 'requeue';
+    for (const nodeId of (await this.victimOrder(pool, nodes)).slice(0, count)) {
       const launched = nodes.get(nodeId);
       nodes.delete(nodeId);
       const node = await this.context.store.getNode(pool.entity.id, nodeId);
@@ -141,13 +154,7 @@ export class LocalNodeProvider {
         await launched?.stop('drain');
         continue;
       }
-      if (node !== undefined) {
-        const requeue = option !== 'terminate';
-        const changed = await this.endRunningTasks(node, requeue ? requeuedByUser : endedByUser);
-        if (requeue)
-          for (let index = 0; index < changed; index++)
-            this.context.events.emit('taskRequeued', 'pool_resize');
-      }
+      if (node !== undefined) await endRunningTasks(this.context, node, option === 'terminate');
       await launched?.stop('kill');
       if (node !== undefined) await removeNodeFromPool(this.context, node);
     }
@@ -158,23 +165,5 @@ export class LocalNodeProvider {
       next: { ...current, entity: transition(current.entity, 'leavingpool', isoNow(this.context)) },
       result: undefined,
     }));
-  }
-
-  /** Applies `change` to the node's running tasks; returns how many changed. */
-  private async endRunningTasks(
-    node: NodeDoc,
-    change: (task: TaskDoc, now: string) => TaskDoc,
-  ): Promise<number> {
-    let changed = 0;
-    for (const task of await this.context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
-      const mutation = await this.context.store.mutateTask(task.jobId, task.entity.id, (current) =>
-        current.entity.state === 'running' && current.internal.lease?.nodeId === node.entity.id
-          ? { next: change(current, isoNow(this.context)), result: undefined }
-          : { next: undefined, result: undefined },
-      );
-      if (mutation?.next !== undefined) changed++;
-    }
-    this.context.work.notify();
-    return changed;
   }
 }

@@ -14,6 +14,8 @@ export interface PoolInternal {
   nodeDeallocationOption?: string;
   /** Nodes the local node quota grants the pool when that is fewer than its target (allocation settles there). */
   grantedNodes?: number;
+  /** Nodes a removenodes request named that are still to be removed (the provider stops these first). */
+  removeNodes?: string[];
 }
 
 export interface NodeDoc {
