@@ -99,3 +99,10 @@ export function shortTime(iso: string | undefined): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
+
+/** How long something ran: from `start` to `end`, or to now while it has not ended; empty without a start. */
+export function elapsed(start: string | undefined, end: string | undefined, nowMs = Date.now()): string {
+  if (start === undefined) return '';
+  const ms = (end === undefined ? nowMs : Date.parse(end)) - Date.parse(start);
+  return Number.isFinite(ms) ? formatDuration(Math.max(0, ms) / 1000) : '';
+}

@@ -1,19 +1,21 @@
 /**
- * The end of `batchite run`: the failed tasks with their exit codes and the first lines of their stderr (read with
- * a ranged request of the file API), then one line with the outcome — the most important line last.
+ * The end of `batchite run`: the failed tasks grouped by exit code and first stderr line (read with a ranged
+ * request of the file API; grouping shared with the dashboard, @batchite/protocol failure-groups.ts), then one
+ * line with the outcome — the most important line last. Nothing is cut silently: what is not listed is counted.
  */
 import { isBatchError, type BatchClient, type TaskCreateOutcome } from '@batchite/client';
-import type { CloudTask } from '@batchite/protocol';
+import { firstLine, groupFailures, type CloudTask, type FailureGroup } from '@batchite/protocol';
 import { collect } from './resources.js';
 import { renderTable } from './output.js';
 import type { Style } from './style.js';
 
-/** Failed tasks whose stderr is read for the summary (the rest are listed without it). */
-export const STDERR_TASKS = 20;
-/** Rows of the failure table; more are counted, not listed. */
-export const MAX_ROWS = 50;
-const STDERR_LINES = 3;
-const STDERR_BYTES = 4096;
+/** Failed tasks whose stderr is read (in id order); the rest are grouped by their failure info alone. */
+export const STDERR_TASKS = 500;
+/** Groups listed; more are counted, not listed. */
+export const MAX_GROUPS = 20;
+const STDERR_BYTES = 1024;
+/** stderr reads in flight: enough to be quick, few enough not to flood the server. */
+const READS_AT_ONCE = 8;
 
 export interface FailedTask {
   id: string;
@@ -21,25 +23,37 @@ export interface FailedTask {
   failureCode?: string;
   failureMessage?: string;
   retryCount: number;
-  stderr: string[];
+  /** First non-blank line of stderr.txt; absent when empty, missing or not read. */
+  stderrFirstLine?: string;
 }
 
-/** The first lines of a task's stderr.txt; none when it is empty or missing. */
-export async function stderrHead(client: BatchClient, jobId: string, taskId: string): Promise<string[]> {
+/** The first non-blank line of a task's stderr.txt; undefined when it is empty or missing. */
+export async function stderrFirstLine(
+  client: BatchClient,
+  jobId: string,
+  taskId: string,
+): Promise<string | undefined> {
   try {
     const file = await client.getTaskFile(jobId, taskId, 'stderr.txt', {
       range: { start: 0, end: STDERR_BYTES - 1 },
     });
-    const text = Buffer.from(file.content).toString('utf8');
-    return text
-      .split(/\r?\n/)
-      .filter((line) => line.trim() !== '')
-      .slice(0, STDERR_LINES);
+    return firstLine(Buffer.from(file.content).toString('utf8'));
   } catch (error) {
     // An empty file answers InvalidRange; a task that never started has no file.
-    if (isBatchError(error) && (error.code === 'InvalidRange' || error.kind === 'notFound')) return [];
+    if (isBatchError(error) && (error.code === 'InvalidRange' || error.kind === 'notFound')) return undefined;
     throw error;
   }
+}
+
+function failedTask(task: CloudTask): FailedTask {
+  const info = task.executionInfo;
+  return {
+    id: task.id ?? '?',
+    ...(info?.exitCode === undefined ? {} : { exitCode: info.exitCode }),
+    ...(info?.failureInfo?.code === undefined ? {} : { failureCode: info.failureInfo.code }),
+    ...(info?.failureInfo?.message === undefined ? {} : { failureMessage: info.failureInfo.message }),
+    retryCount: info?.retryCount ?? 0,
+  };
 }
 
 export async function failedTasks(
@@ -55,41 +69,34 @@ export async function failedTasks(
     }),
   );
   tasks.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
-  const failed: FailedTask[] = tasks.map((task) => {
-    const info = task.executionInfo;
-    return {
-      id: task.id ?? '?',
-      ...(info?.exitCode === undefined ? {} : { exitCode: info.exitCode }),
-      ...(info?.failureInfo?.code === undefined ? {} : { failureCode: info.failureInfo.code }),
-      ...(info?.failureInfo?.message === undefined ? {} : { failureMessage: info.failureInfo.message }),
-      retryCount: info?.retryCount ?? 0,
-      stderr: [],
-    };
-  });
+  const failed = tasks.map(failedTask);
   const reads = failed.slice(0, STDERR_TASKS);
-  // A few reads at a time: enough to be quick, few enough not to flood the server.
-  for (let i = 0; i < reads.length; i += 4) {
+  for (let i = 0; i < reads.length; i += READS_AT_ONCE) {
     await Promise.all(
-      reads.slice(i, i + 4).map(async (task) => {
-        task.stderr = await stderrHead(client, jobId, task.id);
+      reads.slice(i, i + READS_AT_ONCE).map(async (task) => {
+        const line = await stderrFirstLine(client, jobId, task.id);
+        if (line !== undefined) task.stderrFirstLine = line;
       }),
     );
   }
   return failed;
 }
 
-export function failureTable(failed: readonly FailedTask[], style: Style): string {
-  const rows: string[][] = [];
-  for (const task of failed.slice(0, MAX_ROWS)) {
-    const exit = task.exitCode === undefined ? '-' : String(task.exitCode);
-    const first =
-      task.stderr.length > 0
-        ? task.stderr
-        : [task.failureCode === undefined ? '' : `(${task.failureCode}: ${task.failureMessage ?? ''})`];
-    rows.push([style.red(task.id), exit, String(task.retryCount), first[0] ?? '']);
-    for (const line of first.slice(1)) rows.push(['', '', '', line]);
-  }
-  return renderTable(['FAILED TASK', 'EXIT', 'RETRIES', 'STDERR (first lines)'], rows, style);
+function examples(group: FailureGroup): string {
+  const more = group.count - group.exampleIds.length;
+  return group.exampleIds.join(', ') + (more > 0 ? ` and ${more} more` : '');
+}
+
+export function failureGroupTable(groups: readonly FailureGroup[], style: Style): string {
+  const rows = groups
+    .slice(0, MAX_GROUPS)
+    .map((group) => [
+      style.red(String(group.count)),
+      group.exitCode === undefined ? '-' : String(group.exitCode),
+      group.fromStderr ? group.line : style.dim(`(${group.line})`),
+      examples(group),
+    ]);
+  return renderTable(['FAILED', 'EXIT', 'FIRST STDERR LINE', 'TASKS'], rows, style);
 }
 
 export interface RunOutcome {
@@ -103,21 +110,41 @@ export interface RunOutcome {
   elapsedMs: number;
 }
 
+function notAddedLines(notAdded: readonly TaskCreateOutcome[]): string[] {
+  if (notAdded.length === 0) return [];
+  const lines = [`${notAdded.length} task(s) could not be added:`];
+  for (const item of notAdded.slice(0, 10))
+    lines.push(`  ${item.taskId}: ${item.error?.code ?? 'failed'}: ${item.error?.message ?? ''}`);
+  if (notAdded.length > 10) lines.push(`  … and ${notAdded.length - 10} more`);
+  return lines;
+}
+
+function failureLines(jobId: string, failed: readonly FailedTask[], style: Style): string[] {
+  if (failed.length === 0) return [];
+  const groups = groupFailures(failed);
+  const lines = [failureGroupTable(groups, style)];
+  const hidden = groups.slice(MAX_GROUPS);
+  if (hidden.length > 0) {
+    const tasks = hidden.reduce((sum, group) => sum + group.count, 0);
+    lines.push(
+      `… and ${hidden.length} more group(s) of ${tasks} task(s): batchite task list ${jobId} --state failed`,
+    );
+  }
+  if (failed.length > STDERR_TASKS)
+    lines.push(
+      style.dim(
+        `stderr read for the first ${STDERR_TASKS} failed tasks; the others are grouped by failure code.`,
+      ),
+    );
+  lines.push(style.dim(`Output of a task: batchite task logs ${jobId} ${failed[0]!.id} --stderr`));
+  lines.push(style.dim(`Run the failed tasks again: batchite job rerun-failed ${jobId}`));
+  return lines;
+}
+
 /** The human summary, most important line last. */
 export function renderSummary(outcome: RunOutcome, style: Style, seconds: (ms: number) => string): string[] {
-  const lines: string[] = [];
   const { jobId, failed } = outcome;
-  if (outcome.notAdded.length > 0) {
-    lines.push(`${outcome.notAdded.length} task(s) could not be added:`);
-    for (const item of outcome.notAdded.slice(0, 10))
-      lines.push(`  ${item.taskId}: ${item.error?.code ?? 'failed'}: ${item.error?.message ?? ''}`);
-  }
-  if (failed.length > 0) {
-    lines.push(failureTable(failed, style));
-    if (failed.length > MAX_ROWS)
-      lines.push(`… and ${failed.length - MAX_ROWS} more: batchite task list ${jobId} --state failed`);
-    lines.push(style.dim(`Output of a task: batchite task logs ${jobId} ${failed[0]!.id} --stderr`));
-  }
+  const lines = [...notAddedLines(outcome.notAdded), ...failureLines(jobId, failed, style)];
   if (outcome.neverRan > 0)
     lines.push(style.yellow(`${outcome.neverRan} task(s) never ran: the job ended first.`));
   const took = seconds(outcome.elapsedMs);

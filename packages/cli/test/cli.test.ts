@@ -108,7 +108,7 @@ describe('resource verbs', () => {
     const task = await cliJson(t.env, 'task', 'show', 'verbs', 'hello');
     assert.equal(task.commandLine, '/bin/sh -c "echo hi there"');
     assert.equal(task.executionInfo.exitCode, 0);
-    assert.match(await ok('task', 'list', 'verbs'), /^hello\s+succeeded\s+0\s+0\s+tvm-/m);
+    assert.match(await ok('task', 'list', 'verbs'), /^hello\s+succeeded\s+0\s+0\s+\d+s\s+tvm-/m);
     assert.equal((await ok('job', 'list', '-o', 'name')).split('\n').includes('verbs'), true);
     const job = await cliJson(t.env, 'job', 'show', 'verbs');
     assert.equal(job.priority, 5);

@@ -30,7 +30,7 @@ function commandFile(name: string, count: number, failing: ReadonlySet<number>):
 const id = (index: number) => `task-${String(index + 1).padStart(3, '0')}`;
 
 describe('batchite run', () => {
-  it('runs 200 commands, shows progress, lists the 10 failures with exit code 3 and exits 1', async () => {
+  it('runs 200 commands, shows progress, groups the 10 failures by exit code and stderr line, exits 1', async () => {
     const failing = new Set([3, 17, 42, 64, 99, 120, 133, 150, 177, 199]);
     const file = commandFile('two-hundred.txt', 200, failing);
     const result = await cli(t.env, 'run', file, '--job', 'run200');
@@ -43,16 +43,15 @@ describe('batchite run', () => {
     assert.match(status.at(-1)!, /done 200\/200 running 0 failed 10 /);
     assert.ok(!result.stderr.includes('\u001b['), 'no escape codes off a terminal');
 
-    const rows = result.stdout.split('\n').filter((line) => /^task-\d{3}\s/.test(line));
+    // Each failure wrote its own stderr line: ten groups of one, exit code 3, in id order.
+    const rows = result.stdout.split('\n').filter((line) => /^1\s+3\s+broken input/.test(line));
     const listed = rows.map((row) => row.split(/\s+/));
     assert.deepEqual(
-      listed.map(([taskId]) => taskId),
+      listed.map((cells) => cells.at(-1)),
       [...failing].map(id),
     );
-    for (const [taskId, exit, , ...stderr] of listed) {
-      assert.equal(exit, '3', `${taskId} exit code`);
-      assert.match(stderr.join(' '), /^broken input \d+$/, 'first line of stderr');
-    }
+    for (const cells of listed) assert.match(cells.slice(2, 5).join(' '), /^broken input \d+$/);
+    assert.match(result.stdout, /^Run the failed tasks again: batchite job rerun-failed run200$/m);
     const lines = result.stdout.trim().split('\n');
     assert.match(lines.at(-1)!, /^10 of 200 tasks failed \(job run200, /, 'the outcome is the last line');
     assert.doesNotMatch(result.stdout + result.stderr, STACK_LINE);
@@ -62,6 +61,33 @@ describe('batchite run', () => {
     assert.deepEqual(
       { succeeded: job.taskCounts.succeeded, failed: job.taskCounts.failed },
       { succeeded: 190, failed: 10 },
+    );
+  });
+
+  it('groups 300 failures by exit code and first stderr line: counts, examples, nothing cut silently', async () => {
+    const path = join(t.scratch, 'three-hundred.txt');
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `/bin/sh -c "echo cannot open shard-${i % 3}.csv >&2; echo detail ${i} >&2; exit ${(i % 3) + 1}"`,
+    );
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const result = await cli(t.env, 'run', path, '--job', 'run300', '--json');
+    assert.equal(result.code, 1, result.stderr);
+    const outcome = JSON.parse(result.stdout);
+    assert.equal(outcome.failed.length, 300);
+    assert.deepEqual(
+      outcome.failureGroups.map((group: any) => [
+        group.count,
+        group.exitCode,
+        group.line,
+        group.exampleIds[0],
+      ]),
+      [
+        [100, 1, 'cannot open shard-0.csv', 'task-001'],
+        [100, 2, 'cannot open shard-1.csv', 'task-002'],
+        [100, 3, 'cannot open shard-2.csv', 'task-003'],
+      ],
     );
   });
 

@@ -10,6 +10,7 @@ import { generatedJobId, parseRunFile } from '../src/run-input.js';
 import { progressView, statusLine } from '../src/run-progress.js';
 import { colorEnabled, makeStyle } from '../src/style.js';
 import { reasonLookup } from '../src/why-format.js';
+import { MAX_GROUPS, renderSummary, type FailedTask, type RunOutcome } from '../src/run-summary.js';
 
 describe('run input', () => {
   it('reads command lines, skipping blanks and comments, with zero-padded ids', () => {
@@ -182,5 +183,43 @@ describe('task list reasons', () => {
     };
     assert.equal(reasonLookup(two)('b'), 'Priority');
     assert.equal(reasonLookup(two)('not-listed'), '?');
+  });
+});
+
+describe('run summary', () => {
+  const style = makeStyle(false);
+  const outcome = (failed: FailedTask[]): RunOutcome => ({
+    jobId: 'big',
+    total: 1000,
+    succeeded: 1000 - failed.length,
+    failed,
+    notAdded: [],
+    neverRan: 0,
+    elapsedMs: 5000,
+  });
+
+  it('lists the largest groups with examples and counts what it does not list', () => {
+    // 300 failures over 25 distinct first lines: 20 groups listed, 5 counted.
+    const failed = Array.from({ length: 300 }, (_, i): FailedTask => ({
+      id: `t${String(i).padStart(3, '0')}`,
+      exitCode: 1,
+      retryCount: 0,
+      stderrFirstLine: `error ${i % 25}`,
+    }));
+    const text = renderSummary(outcome(failed), style, () => '5s').join('\n');
+    const rows = text.split('\n').filter((line) => /^12\s+1\s+error \d+\s/.test(line));
+    assert.equal(rows.length, MAX_GROUPS);
+    assert.match(text, /^12\s+1\s+error 0\s+t000, t025, t050 and 9 more$/m);
+    assert.match(text, /^… and 5 more group\(s\) of 60 task\(s\): batchite task list big --state failed$/m);
+    assert.match(text.split('\n').at(-1)!, /^300 of 1000 tasks failed \(job big, 5s\)\.$/);
+  });
+
+  it('shows the failure code where a task left no stderr', () => {
+    const text = renderSummary(
+      outcome([{ id: 'x', retryCount: 0, failureCode: 'TaskEnded', failureMessage: 'terminated' }]),
+      style,
+      () => '1s',
+    ).join('\n');
+    assert.match(text, /^1\s+-\s+\(TaskEnded: terminated\)\s+x$/m);
   });
 });

@@ -10,3 +10,4 @@ export * from './node-api.js';
 export * from './why.js';
 export * from './well-known-account.js';
 export * from './batch-operations.js';
+export * from './failure-groups.js';

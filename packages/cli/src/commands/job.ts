@@ -1,12 +1,14 @@
-/** `batchite job list|show|create|delete|terminate|disable|enable`. */
+/** `batchite job list|show|create|delete|terminate|disable|enable|rerun-failed`. */
 import { Option, type Command } from 'commander';
 import type { CloudJob, DisableJobOption, JobAddParameter } from '@batchite/protocol';
 import { intArg, pairArg, readJsonObject } from '../args.js';
 import { clientAction, type CommandContext } from '../command-context.js';
 import { outputFormat, shortTime, withOutputOptions, writeOut, type OutputFlags } from '../output.js';
-import { collect, printList, printOne, printWrite, type ResourceView } from '../resources.js';
+import { printOne, printWrite, type ResourceView } from '../resources.js';
 import { stateColor } from '../style.js';
 import { waitingSummary } from '../why-format.js';
+import { registerJobList } from './job-list.js';
+import { registerRerunFailed } from './job-rerun.js';
 
 export const JOB_VIEW: ResourceView<CloudJob> = {
   id: (job) => job.id ?? '',
@@ -125,20 +127,7 @@ function registerWrite(job: Command, name: string, description: string, sentence
 export function registerJob(program: Command): void {
   const job = program.command('job').description('Jobs: groups of tasks that run on a pool.');
 
-  withOutputOptions(job.command('list').description('List jobs.'))
-    .option('--filter <odata>', 'OData $filter, e.g. "state eq \'active\'"')
-    .action(
-      clientAction<OutputFlags & { filter?: string }>(async (ctx) => {
-        const { client } = await ctx.connection();
-        const filter = ctx.opts.filter;
-        printList(
-          ctx,
-          await collect(client.listJobs(filter === undefined ? {} : { filter })),
-          JOB_VIEW,
-          'no jobs',
-        );
-      }),
-    );
+  registerJobList(job);
   withOutputOptions(
     job.command('show').argument('<job>').description('Show a job, its task counts and why tasks wait.'),
   ).action(clientAction<OutputFlags>(showJob));
@@ -169,4 +158,5 @@ export function registerJob(program: Command): void {
   registerWrite(job, 'enable', 'Enable a disabled job.', 'Enabling', async (ctx, id) =>
     (await ctx.connection()).client.enableJob(id),
   );
+  registerRerunFailed(job);
 }

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { BatchClient, TaskCreateOutcome } from '@batchite/client';
-import type { TaskAddParameter } from '@batchite/protocol';
+import { groupFailures, type TaskAddParameter } from '@batchite/protocol';
 import { intArg, readInput } from '../args.js';
 import { EXIT } from '../cli-errors.js';
 import { clientAction, type CommandContext } from '../command-context.js';
@@ -85,7 +85,12 @@ async function run(ctx: CommandContext<RunFlags>): Promise<number> {
     neverRan: Math.max(0, total - counts.completed),
     elapsedMs: Date.now() - startedAt,
   };
-  if (ctx.opts.json === true) printJson({ ...outcome, notAdded: notAdded.map(notAddedJson) });
+  if (ctx.opts.json === true)
+    printJson({
+      ...outcome,
+      failureGroups: groupFailures(outcome.failed),
+      notAdded: notAdded.map(notAddedJson),
+    });
   else writeOut(renderSummary(outcome, ctx.out, (ms) => formatDuration(ms / 1000)).join('\n'));
   const bad = outcome.failed.length + notAdded.length + outcome.neverRan;
   return bad === 0 ? EXIT.ok : EXIT.failed;

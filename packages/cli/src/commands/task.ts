@@ -5,7 +5,15 @@ import { commandLineOf, intArg, listArg, pairArg, readJsonObject } from '../args
 import type { JobExplanation } from '../batchite-types.js';
 import { UsageError } from '../cli-errors.js';
 import { clientAction, type CommandContext } from '../command-context.js';
-import { outputFormat, printJson, renderTable, shortTime, withOutputOptions, writeOut } from '../output.js';
+import {
+  elapsed,
+  outputFormat,
+  printJson,
+  renderTable,
+  shortTime,
+  withOutputOptions,
+  writeOut,
+} from '../output.js';
 import type { OutputFlags } from '../output.js';
 import { body, collect, printOne, printWrite, type ResourceView } from '../resources.js';
 import { stateColor, type Style } from '../style.js';
@@ -20,6 +28,13 @@ export function taskStateText(task: CloudTask): string {
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
+/** The last run's duration; still counting while the task runs. */
+function taskDuration(task: CloudTask): string {
+  const info = task.executionInfo;
+  if (task.state === 'active') return '';
+  return elapsed(info?.startTime, info?.endTime);
+}
+
 function exitText(task: CloudTask): string {
   const info = task.executionInfo;
   if (info?.exitCode !== undefined) return String(info.exitCode);
@@ -28,12 +43,13 @@ function exitText(task: CloudTask): string {
 
 export const TASK_VIEW: ResourceView<CloudTask> = {
   id: (task) => task.id ?? '',
-  headers: ['ID', 'STATE', 'EXIT', 'RETRIES', 'NODE', 'COMMAND'],
+  headers: ['ID', 'STATE', 'EXIT', 'RETRIES', 'DURATION', 'NODE', 'COMMAND'],
   row: (task, style) => [
     task.id ?? '',
     stateColor(style, taskStateText(task)),
     exitText(task),
     String(task.executionInfo?.retryCount ?? 0),
+    taskDuration(task),
     task.nodeInfo?.nodeId ?? '',
     truncate(task.commandLine ?? '', 60),
   ],
@@ -57,6 +73,7 @@ export const TASK_VIEW: ResourceView<CloudTask> = {
       ],
       ['started', shortTime(info?.startTime)],
       ['ended', shortTime(info?.endTime)],
+      ['duration', taskDuration(task) || undefined],
       ['required slots', task.requiredSlots ?? 1],
       ['depends on', task.dependsOn?.taskIds?.join(', ')],
       ['created', shortTime(task.creationTime)],
@@ -81,12 +98,12 @@ function listFilter(flags: ListFlags): string | undefined {
 function taskTable(tasks: readonly CloudTask[], why: JobExplanation | undefined, style: Style): string {
   const reason = reasonLookup(why);
   const withReason = why !== undefined;
-  const headers = withReason ? [...TASK_VIEW.headers.slice(0, 5), 'REASON', 'COMMAND'] : TASK_VIEW.headers;
+  const headers = withReason ? [...TASK_VIEW.headers.slice(0, 6), 'REASON', 'COMMAND'] : TASK_VIEW.headers;
   const rows = tasks.map((task) => {
     const row = TASK_VIEW.row(task, style);
     if (!withReason) return row;
     const code = task.state === 'active' ? reason(task.id ?? '') : '';
-    return [...row.slice(0, 5), code, row[5] ?? ''];
+    return [...row.slice(0, 6), code, row[6] ?? ''];
   });
   return renderTable(headers, rows, style);
 }
