@@ -146,6 +146,39 @@ describe('task logs', () => {
     assert.equal((await t.client.getTask('logs', 'stream')).state, 'completed');
   });
 
+  it('--follow says why the task waits, then ends with its outcome: exit 1 when it failed', async () => {
+    const gate = join(t.scratch, 'parent-go');
+    await ok('job', 'create', 'waits', '--uses-task-dependencies');
+    await ok('task', 'create', 'waits', 'parent', `/bin/sh -c "while [ ! -f ${gate} ]; do sleep 0.05; done"`);
+    await ok(
+      'task',
+      'create',
+      'waits',
+      'child',
+      '/bin/sh -c "echo child ran; exit 3"',
+      '--depends-on',
+      'parent',
+    );
+    const follow = startCli(t.env, ['task', 'logs', 'waits', 'child', '--follow', '--interval', '100']);
+    await waitFor('the wait reason', () =>
+      Promise.resolve(follow.stderr().includes('waiting: WaitingOnDependencies') ? true : undefined),
+    );
+    writeFileSync(gate, '');
+    const result = await follow.output;
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stdout, 'child ran\n');
+    assert.match(result.stderr.trim().split('\n').at(-1)!, /^task child failed: exit code 3/);
+  });
+
+  it('--follow stops at once with the reason when the task will not run', async () => {
+    await ok('job', 'create', 'held');
+    await ok('job', 'disable', 'held');
+    await ok('task', 'create', 'held', 'stuck', '/bin/sh -c "echo never"');
+    const result = await cli(t.env, 'task', 'logs', 'held', 'stuck', '--follow', '--interval', '100');
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /task stuck will not run: JobDisabled: .*batchite job enable held/);
+  });
+
   it('says that stderr is empty, and --tail prints the last lines', async () => {
     await ok('task', 'create', 'logs', 'lines', '/bin/sh -c "seq 1 10"');
     await completed('logs', 'lines');

@@ -137,4 +137,26 @@ describe('batchite run', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*does-not-exist\.txt \(ENOENT\)/);
   });
+
+  it('stops with the reason, before submitting anything, when the pool does not exist', async () => {
+    const path = commandFile('no-pool.txt', 2, new Set());
+    const result = await cli(t.env, 'run', path, '--job', 'nopool', '--pool', 'nosuch');
+    assert.equal(result.code, 5, result.stderr);
+    assert.match(result.stderr, /pool nosuch does not exist/);
+    assert.doesNotMatch(result.stderr, /Submitting|keeps running/);
+    assert.equal((await cli(t.env, 'job', 'show', 'nopool')).code, 5, 'no job was created');
+  });
+
+  it('removes the job it could not fill (every task refused) and says why', async () => {
+    const path = join(t.scratch, 'bad-ids.json');
+    writeFileSync(path, JSON.stringify([{ id: 'not a valid id!', commandLine: '/bin/sh -c "echo x"' }]));
+    const result = await cli(t.env, 'run', path, '--job', 'unfilled');
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /Deleted job unfilled: none of its tasks could be added/);
+    assert.match(result.stderr, /InvalidPropertyValue|InvalidTaskId|not a valid id/);
+    assert.doesNotMatch(result.stderr, /keeps running/);
+    const show = await cli(t.env, 'job', 'show', 'unfilled', '--json');
+    // Deleted, or on its way out: never an active job waiting for tasks that will not come.
+    assert.ok(show.code === 5 || JSON.parse(show.stdout).state === 'deleting', show.stdout + show.stderr);
+  });
 });

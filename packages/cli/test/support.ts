@@ -69,7 +69,7 @@ export interface CliResult {
 export function startCli(
   env: NodeJS.ProcessEnv,
   args: readonly string[],
-): { child: ChildProcess; stdout: () => string; output: Promise<CliResult> } {
+): { child: ChildProcess; stdout: () => string; stderr: () => string; output: Promise<CliResult> } {
   const child = spawn(process.execPath, [DEFAULT_BIN_PATH, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,7 +82,7 @@ export function startCli(
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
-  return { child, stdout: () => stdout, output };
+  return { child, stdout: () => stdout, stderr: () => stderr, output };
 }
 
 /** Runs `batchite …` to the end. */

@@ -6,10 +6,10 @@
  * patched to `terminatejob` once every task is in, so it completes by itself when they are done.
  */
 import type { Command } from 'commander';
-import type { BatchClient, TaskCreateOutcome } from '@batchite/client';
+import { isBatchError, type BatchClient, type TaskCreateOutcome } from '@batchite/client';
 import { groupFailures, type TaskAddParameter } from '@batchite/protocol';
 import { intArg, readInput } from '../args.js';
-import { EXIT } from '../cli-errors.js';
+import { CliError, EXIT } from '../cli-errors.js';
 import { clientAction, type CommandContext } from '../command-context.js';
 import { formatDuration, printJson, writeErr, writeOut } from '../output.js';
 import { followJob } from '../run-follow.js';
@@ -42,12 +42,50 @@ async function submit(
     },
     { signal },
   );
-  const outcomes = await client.createTasks(jobId, tasks, { signal });
+  let outcomes: TaskCreateOutcome[];
+  try {
+    outcomes = await client.createTasks(jobId, tasks, { signal });
+  } catch (error) {
+    await discardJob(client, jobId, 'adding its tasks failed');
+    throw error;
+  }
   const failed = outcomes.filter((outcome) => outcome.status === 'failed');
-  // Nothing got in: the first error says why (auth, pool, a bad task…), with its own exit code.
-  if (failed.length === outcomes.length && failed[0]?.error !== undefined) throw failed[0].error;
+  // Nothing got in: the job would wait empty forever. Remove it; the first error says why (a bad task id…).
+  if (failed.length === outcomes.length && failed[0]?.error !== undefined) {
+    await discardJob(client, jobId, 'none of its tasks could be added');
+    throw failed[0].error;
+  }
   await client.updateJob(jobId, { onAllTasksComplete: 'terminatejob' }, { signal });
   return failed;
+}
+
+/** Deletes a job `run` created but could not fill; if that fails too, names it so it is not left unseen. */
+async function discardJob(client: BatchClient, jobId: string, why: string): Promise<void> {
+  try {
+    await client.deleteJob(jobId, { retry: { maxAttempts: 2 } });
+    writeErr(`Deleted job ${jobId}: ${why}.`);
+  } catch {
+    writeErr(`Job ${jobId} is left without tasks (${why}); delete it: batchite job delete ${jobId}`);
+  }
+}
+
+/**
+ * Before anything is printed or created: the server answers (so no progress line is shown for a job that never
+ * existed), and the pool exists (a job on a missing pool would wait forever).
+ */
+async function checkPool(client: BatchClient, poolId: string, signal: AbortSignal): Promise<void> {
+  try {
+    await client.getPool(poolId, { select: 'id', signal });
+  } catch (error) {
+    if (isBatchError(error) && error.kind === 'notFound') {
+      throw new CliError(
+        `pool ${poolId} does not exist, so its tasks would never run`,
+        EXIT.notFound,
+        '`batchite pool list` shows the pools; `npm start` creates pool local',
+      );
+    }
+    throw error;
+  }
 }
 
 async function run(ctx: CommandContext<RunFlags>): Promise<number> {
@@ -55,14 +93,16 @@ async function run(ctx: CommandContext<RunFlags>): Promise<number> {
   const tasks = parseRunFile(await readInput(file), file);
   const jobId = ctx.opts.job ?? generatedJobId(file);
   const startedAt = Date.now();
-  writeErr(`Submitting ${tasks.length} task(s) to job ${jobId} on pool ${ctx.opts.pool}…`);
   const { client } = await ctx.connection();
+  await checkPool(client, ctx.opts.pool, ctx.signal);
+  writeErr(`Submitting ${tasks.length} task(s) to job ${jobId} on pool ${ctx.opts.pool}…`);
+  const notAdded = await submit(client, jobId, tasks, ctx.opts, ctx.signal);
+  // Said only once the job exists and holds tasks (a failed submit removed it, or said why not).
   ctx.onInterrupt(() =>
     writeErr(
       `Job ${jobId} keeps running. Watch it: batchite job show ${jobId}; stop it: batchite job terminate ${jobId}`,
     ),
   );
-  const notAdded = await submit(client, jobId, tasks, ctx.opts, ctx.signal);
   const total = tasks.length - notAdded.length;
   writeErr(`Added ${total} task(s); following job ${jobId} (Ctrl-C stops watching, not the job).`);
   const progress = await progressView({ tty: process.stderr.isTTY === true, stream: process.stderr });
