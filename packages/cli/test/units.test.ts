@@ -11,6 +11,7 @@ import { progressView, statusLine } from '../src/run-progress.js';
 import { colorEnabled, makeStyle } from '../src/style.js';
 import { reasonLookup } from '../src/why-format.js';
 import { MAX_GROUPS, renderSummary, type FailedTask, type RunOutcome } from '../src/run-summary.js';
+import { prettyLine, wantsRequestLines } from '../src/log-format.js';
 
 describe('run input', () => {
   it('reads command lines, skipping blanks and comments, with zero-padded ids', () => {
@@ -221,5 +222,35 @@ describe('run summary', () => {
       () => '1s',
     ).join('\n');
     assert.match(text, /^1\s+-\s+\(TaskEnded: terminated\)\s+x$/m);
+  });
+});
+
+describe('server log format', () => {
+  it('pretty: one readable line per pino line; json passes through; request lines only when asked', () => {
+    const time = new Date(2026, 0, 2, 3, 4, 5).getTime();
+    assert.equal(
+      prettyLine(JSON.stringify({ level: 30, time, msg: 'node n1 joined pool local' })),
+      '03:04:05 node n1 joined pool local',
+    );
+    const failed = {
+      level: 50,
+      time,
+      msg: 'maintenance failed',
+      err: { type: 'Error', message: 'disk full' },
+    };
+    assert.equal(prettyLine(JSON.stringify(failed)), '03:04:05 ERROR maintenance failed : Error: disk full');
+    const request = {
+      level: 30,
+      time,
+      msg: 'request completed',
+      req: { method: 'GET', url: '/jobs' },
+      res: { statusCode: 200 },
+      responseTime: 3.4,
+    };
+    assert.equal(prettyLine(JSON.stringify(request)), '03:04:05 request completed GET /jobs → 200 3 ms');
+    assert.equal(prettyLine('not json\n'), 'not json');
+    assert.equal(wantsRequestLines('info', 'pretty'), false);
+    assert.equal(wantsRequestLines('debug', 'pretty'), true);
+    assert.equal(wantsRequestLines('info', 'json'), true);
   });
 });

@@ -1,8 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Admission } from './admission/admission.js';
 import type { Account } from './http/authentication.js';
 import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.js';
+import { redirectBrowsersToDashboard } from './http/browser-redirect.js';
 import { registerHealthRoute } from './http/health.js';
 import type { OperatorCredentials } from './http/operator-auth.js';
 import type { ServerMetrics } from './metrics/metrics.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   logger: FastifyBaseLogger;
   admission: Admission;
   metrics: ServerMetrics;
+  /** One log line per request (fastify's request logging). */
+  logRequests: boolean;
 }
 
 /**
@@ -45,6 +48,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
     // HEAD routes are declared explicitly where the Batch API has them.
     exposeHeadRoutes: false,
     // Hung requests (fault injection) and agents' long polls must not keep a closing server open.
@@ -59,6 +63,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     clock,
   };
   installCommonStages(app, clock, options.account);
+  redirectBrowsersToDashboard(app);
   recordRequestDurations(app, options.metrics);
   void app.register((batchApi, _opts, done) => {
     installBatchStages(batchApi, {

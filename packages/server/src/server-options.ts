@@ -36,6 +36,13 @@ export interface ServerOptions {
   random?: Random;
   /** pino log level, or false for no logs. @defaultValue 'info' */
   logLevel?: string | false;
+  /**
+   * One log line per HTTP request (fastify's `incoming request` / `request completed`). Off by default: agents'
+   * heartbeats and polls would bury the lines that matter. @defaultValue false
+   */
+  logRequests?: boolean;
+  /** Where log lines go (pino JSON lines, one per write). @defaultValue stdout */
+  logDestination?: { write(line: string): void };
   /** Node lease timing. @defaultValue DEFAULT_SERVER_OPTIONS.leases */
   leases?: Partial<LeaseSettings>;
   /** Creates (or resizes) the pool `batchite serve` provides. @defaultValue none */

@@ -7,6 +7,7 @@ import { RateLimiter } from './admission/rate-limiter.js';
 import { buildApp } from './app.js';
 import { ServerMetrics } from './metrics/metrics.js';
 import { recordServiceEvents } from './metrics/metrics-wiring.js';
+import { logServiceEvents } from './services/event-log.js';
 import { SERVER_VERSION } from './version.js';
 import { BackgroundWork } from './background.js';
 import { FaultEngine } from './faults/fault-engine.js';
@@ -85,7 +86,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir ?? DEFAULT_SERVER_OPTIONS.dataDir);
   const logLevel = options.logLevel ?? DEFAULT_SERVER_OPTIONS.logLevel;
-  const logger = pino({ level: logLevel === false ? 'silent' : logLevel });
+  const level = logLevel === false ? 'silent' : logLevel;
+  const logger =
+    options.logDestination === undefined ? pino({ level }) : pino({ level }, options.logDestination);
   const storeUrl = options.store ?? `sqlite:${resolve(dataDir, 'batchite.db')}`;
   protectStoreFiles(dataDir, storeUrl);
   const store = await openStore(storeUrl, clock);
@@ -128,7 +131,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     shutdown: maintenance.signal,
   };
   recordServiceEvents(metrics, context.events);
+  logServiceEvents(logger, context.events);
   const app = buildApp({
+    logRequests: options.logRequests === true,
     account: { name: accountName, key: accountKey },
     dashboardToken,
     context,

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import type { ServerOptions } from '@batchite/server';
+import type { RunningServer, ServerOptions } from '@batchite/server';
 import { childProcessNodeLauncher } from '../local-agents.js';
+import { LOG_FORMATS, logDestination, wantsRequestLines, type LogFormat } from '../log-format.js';
 import { removeServerContext, writeServerContext, type ServerContext } from '../server-context.js';
 
 interface ServeFlags {
@@ -10,6 +11,7 @@ interface ServeFlags {
   data?: string;
   store?: string;
   logLevel: string;
+  logFormat: string;
   nodes: string;
   slots: string;
   localNodes: boolean;
@@ -33,6 +35,32 @@ function parsePort(text: string): number {
   return port;
 }
 
+function logFormat(flags: ServeFlags): LogFormat {
+  const format = LOG_FORMATS.find((name) => name === flags.logFormat);
+  if (format === undefined)
+    throw new Error(`invalid --log-format '${flags.logFormat}' (${LOG_FORMATS.join(' or ')})`);
+  return format;
+}
+
+/** What the terminal shows once the server listens (tests wait for its `endpoint:` line). */
+function banner(server: RunningServer, key: string, flags: ServeFlags): string[] {
+  return [
+    `Batchite is listening.`,
+    `  endpoint:     ${server.url}`,
+    `  dashboard:    ${server.dashboardUrl}`,
+    `  account name: ${server.accountName}`,
+    `  account key:  ${key}`,
+    `  data:         ${server.dataDir}`,
+    flags.localNodes
+      ? `  pool "local":  ${flags.nodes} node(s) × ${flags.slots} slot(s)`
+      : `  no local nodes`,
+    `Try it in another terminal: npx batchite run examples/commands.txt`,
+    wantsRequestLines(flags.logLevel, logFormat(flags))
+      ? `Logs below include every request.`
+      : `Logs below: one line per event (job completed, node joined or lost, errors); --log-level debug adds every request.`,
+  ];
+}
+
 /** The server's options from the flags (flags beat environment variables; the rest is `DEFAULT_SERVER_OPTIONS`). */
 async function serverOptions(flags: ServeFlags): Promise<ServerOptions> {
   const { DEFAULT_SERVER_OPTIONS, WELL_KNOWN_ACCOUNT } = await import('@batchite/server');
@@ -43,6 +71,8 @@ async function serverOptions(flags: ServeFlags): Promise<ServerOptions> {
     accountName: process.env.BATCHITE_ACCOUNT_NAME ?? WELL_KNOWN_ACCOUNT.name,
     accountKey: process.env.BATCHITE_ACCOUNT_KEY ?? WELL_KNOWN_ACCOUNT.key,
     logLevel: flags.logLevel === 'silent' ? false : flags.logLevel,
+    logRequests: wantsRequestLines(flags.logLevel, logFormat(flags)),
+    logDestination: logDestination(logFormat(flags), process.stdout),
   };
   const dashboardToken = process.env.BATCHITE_DASHBOARD_TOKEN;
   if (dashboardToken !== undefined && dashboardToken !== '') options.dashboardToken = dashboardToken;
@@ -91,8 +121,13 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--log-level <level>',
-      'pino log level (silent to turn logs off)',
+      'pino log level: info shows events (jobs completed, nodes joined or lost, errors), debug adds every request; silent turns logs off',
       process.env.BATCHITE_LOG_LEVEL ?? 'info',
+    )
+    .option(
+      '--log-format <format>',
+      'pretty (one readable line per event) or json (pino lines, with every request)',
+      process.env.BATCHITE_LOG_FORMAT ?? 'pretty',
     )
     .option('--nodes <n>', 'nodes (local agents) in pool "local"', process.env.BATCHITE_NODES ?? '1')
     .option(
@@ -136,18 +171,7 @@ export function registerServe(program: Command): void {
       };
       if (wellKnownKey) context.accountKey = server.accountKey;
       const contextPath = writeServerContext(server.dataDir, context);
-      const lines = [
-        `Batchite is listening.`,
-        `  endpoint:     ${server.url}`,
-        `  dashboard:    ${server.dashboardUrl}`,
-        `  account name: ${server.accountName}`,
-        `  account key:  ${key}`,
-        `  data:         ${server.dataDir}`,
-        flags.localNodes
-          ? `  pool "local":  ${flags.nodes} node(s) × ${flags.slots} slot(s)`
-          : `  no local nodes`,
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      process.stdout.write(`${banner(server, key, flags).join('\n')}\n`);
       const stop = () => {
         removeServerContext(contextPath, process.pid);
         void server.close().then(() => process.exit(0));

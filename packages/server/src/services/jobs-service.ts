@@ -352,8 +352,11 @@ export async function settleJobState(context: ServiceContext, jobId: string): Pr
   const counts = await jobActivity(context, job);
   const mutation = await context.store.mutateJob(jobId, (current) => ({
     next: settledJob(current, counts, isoNow(context)),
-    result: undefined,
+    result: current.entity.state,
   }));
+  const next = mutation?.next?.entity;
+  if (next?.state === 'completed' && mutation?.result !== 'completed')
+    context.events.emit('jobCompleted', next.id, next.executionInfo?.terminateReason);
   return mutation?.next;
 }
 

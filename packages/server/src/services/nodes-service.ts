@@ -102,6 +102,7 @@ export async function registerNode(
     throw apiError('OperationNotValidOnNode', { message: `Node ${nodeId} is registering twice.` });
   await syncPoolNodeCount(context, pool.entity.id);
   context.work.notify();
+  context.events.emit('nodeJoined', pool.entity.id, nodeId);
   return { node: stored, token };
 }
 
@@ -255,7 +256,8 @@ export async function reapLostNodes(context: ServiceContext): Promise<number> {
       next: { ...current, entity: transition(current.entity, 'offline', isoNow(context)) },
       result: undefined,
     }));
-    await recoverNodeTasks(context, node);
+    const requeued = await recoverNodeTasks(context, node);
+    context.events.emit('nodeLost', node.poolId, node.entity.id, requeued);
   }
   return lost.length;
 }

@@ -12,6 +12,12 @@ export interface ServerEventMap {
   taskRun: [result: 'success' | 'failure' | 'timeout', durationMs: number, retried: boolean];
   /** A running task went back to active without spending a retry. */
   taskRequeued: [reason: 'node_lost' | 'pool_resize' | 'job_disable' | 'pool_delete'];
+  /** A job reached completed (its tasks are done, or it was terminated): one line in the server's log. */
+  jobCompleted: [jobId: string, reason: string | undefined];
+  /** A node registered with a pool (a new agent, or one that restarted). */
+  nodeJoined: [poolId: string, nodeId: string];
+  /** A node's lease ran out: it is offline and its tasks went back to the queue. */
+  nodeLost: [poolId: string, nodeId: string, requeued: number];
 }
 
 export class ServerEvents extends EventEmitter<ServerEventMap> {}
