@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchClient } from '@batchite/client';
 import type { TaskCounts } from '@batchite/protocol';
+import { CliError, EXIT } from './cli-errors.js';
 import type { ProgressView } from './run-progress.js';
 
 /** Transitions this close to the newest one seen are listed again, in case they committed late. */
@@ -85,6 +86,14 @@ export async function followJob(options: FollowOptions): Promise<FollowResult> {
     else if (Date.now() - reasonAt >= REASON_EVERY_MS) {
       reason = await topReason(client, jobId, signal);
       reasonAt = Date.now();
+      // The pool was deleted under the job: its waiting tasks would keep this loop busy forever.
+      if (reason === 'PoolNotFound') {
+        throw new CliError(
+          `the pool of job ${jobId} no longer exists; its ${counts.active} waiting task(s) will never run`,
+          EXIT.failed,
+          `batchite job terminate ${jobId}, then run again on an existing pool (batchite pool list)`,
+        );
+      }
     }
     progress.update({ ...counts, total, retried, reason });
     if (counts.completed >= total) return { counts, jobEnded: false };

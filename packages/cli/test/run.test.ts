@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, cliJson, STACK_LINE, testServer, type TestServer } from './support.js';
+import { cli, cliJson, STACK_LINE, startCli, testServer, waitFor, type TestServer } from './support.js';
 
 let t: TestServer;
 
@@ -158,5 +158,31 @@ describe('batchite run', () => {
     const show = await cli(t.env, 'job', 'show', 'unfilled', '--json');
     // Deleted, or on its way out: never an active job waiting for tasks that will not come.
     assert.ok(show.code === 5 || JSON.parse(show.stdout).state === 'deleting', show.stdout + show.stderr);
+  });
+
+  it('stops with the reason when the pool is deleted while its tasks wait', async () => {
+    await t.client.createPool({ id: 'doomed', vmSize: 'local', targetDedicatedNodes: 0 });
+    const path = commandFile('doomed.txt', 2, new Set());
+    const running = startCli(t.env, [
+      'run',
+      path,
+      '--job',
+      'orphaned',
+      '--pool',
+      'doomed',
+      '--interval',
+      '100',
+    ]);
+    await waitFor('the tasks to be added', () =>
+      Promise.resolve(running.stderr().includes('Added 2 task(s)') ? true : undefined),
+    );
+    await t.client.deletePool('doomed');
+    const result = await running.output;
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /the pool of job orphaned no longer exists; its 2 waiting task\(s\) will never run/,
+    );
+    assert.match(result.stderr, /batchite job terminate orphaned/);
   });
 });
