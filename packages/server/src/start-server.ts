@@ -131,7 +131,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     shutdown: maintenance.signal,
   };
   recordServiceEvents(metrics, context.events);
-  logServiceEvents(logger, context.events);
+  logServiceEvents(logger, context.events, (jobId) => store.countTasks(jobId));
   const app = buildApp({
     logRequests: options.logRequests === true,
     account: { name: accountName, key: accountKey },

@@ -58,7 +58,7 @@ describe('server log', () => {
     assert.equal(done.status, 200, JSON.stringify(done.body));
     const messages = () => lines.map((line) => line.msg);
     await until(
-      () => messages().includes('job j1 completed (AllTasksComplete)'),
+      () => messages().includes('job j1 completed (AllTasksComplete): 1 succeeded, 0 failed'),
       () => messages().join('\n'),
     );
     assert.ok(messages().includes(`node ${node.nodeId} joined pool p1`), messages().join('\n'));
