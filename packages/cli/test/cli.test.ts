@@ -61,7 +61,16 @@ describe('readable errors and exit codes', () => {
 
   it('an unreachable server: exit 3 after the retries', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const result = await cli({ ...t.env, BATCHITE_ENDPOINT: endpoint }, 'job', 'list');
+    const commands = join(t.scratch, 'unreachable.txt');
+    writeFileSync(commands, 'echo never sent\n');
+    // Side by side (each rides the retries for the CLI's deadline): run says nothing of a job it never created.
+    const [result, run] = await Promise.all([
+      cli({ ...t.env, BATCHITE_ENDPOINT: endpoint }, 'job', 'list'),
+      cli({ ...t.env, BATCHITE_ENDPOINT: endpoint }, 'run', commands),
+    ]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.ok(run.stderr.startsWith(`error: cannot reach ${endpoint}: `), run.stderr);
+    assert.doesNotMatch(run.stderr, /Submitting|keeps running|Added/);
     assert.equal(result.code, 3);
     assert.ok(result.stderr.startsWith(`error: cannot reach ${endpoint}: `), result.stderr);
     assert.match(result.stderr, /ECONNREFUSED/);
