@@ -195,6 +195,20 @@ describe('dashboard', () => {
     assert.equal(missing.body.code, 'FileNotFound');
   });
 
+  it('failures: grouped by exit code and first stderr line; failed rows carry the stderr line', async () => {
+    const failures = await uiJson('/jobs/j/failures');
+    assert.deepEqual(failures, {
+      failed: 1,
+      groups: [{ exitCode: 3, line: 'line 1', fromStderr: true, count: 1, exampleIds: ['bad'] }],
+      more: { groups: 0, tasks: 0 },
+      stderrRead: 1,
+      truncated: false,
+    });
+    const rows = await uiJson('/jobs/j/tasks?state=failed');
+    assert.equal(rows.tasks[0].stderr, 'line 1');
+    assert.equal((await ui('/api/jobs/nope/failures')).status, 404);
+  });
+
   it('actions need the dashboard header; reactivate and terminate change the task', async () => {
     const bare = await ui('/api/jobs/j/tasks/bad/reactivate', { method: 'POST' });
     assert.equal(bare.status, 403);
@@ -208,6 +222,46 @@ describe('dashboard', () => {
     const again = await ui('/api/jobs/j/tasks/w2/terminate', { method: 'POST', headers });
     assert.equal(again.status, 409);
     assert.equal(again.body.code, 'TaskCompleted');
+  });
+
+  it('job actions: allowed by state, need the header, change the job; re-run failed reactivates', async () => {
+    const headers = { 'x-batchite-ui': '1' };
+    const job = await uiJson('/jobs/j');
+    assert.deepEqual(job.actions, {
+      disable: true,
+      enable: false,
+      terminate: true,
+      delete: true,
+      rerunFailed: true,
+    });
+    // w2 failed by termination above (no exit code); `bad` was reactivated.
+    assert.equal((await ui('/api/jobs/j/rerun-failed', { method: 'POST' })).status, 403);
+    const none = await ui('/api/jobs/j/rerun-failed?exitCode=3', { method: 'POST', headers });
+    assert.deepEqual(none.body, { reactivated: [], notReactivated: [] });
+    const rerun = await ui('/api/jobs/j/rerun-failed', { method: 'POST', headers });
+    assert.deepEqual(rerun.body, { reactivated: ['w2'], notReactivated: [] });
+    assert.equal((await uiJson('/jobs/j/tasks/w2')).task.state, 'active');
+    const badCode = await ui('/api/jobs/j/rerun-failed?exitCode=x', { method: 'POST', headers });
+    assert.equal(badCode.status, 400);
+
+    await post('/jobs', { id: 'acts', poolInfo: { poolId: 'p' } });
+    const act = (name: string) => ui(`/api/jobs/acts/${name}`, { method: 'POST', headers });
+    assert.equal((await ui('/api/jobs/acts/disable', { method: 'POST' })).status, 403);
+    assert.equal((await act('disable')).body.state, 'disabled');
+    assert.deepEqual((await uiJson('/jobs/acts')).actions, {
+      disable: false,
+      enable: true,
+      terminate: true,
+      delete: true,
+      rerunFailed: false,
+    });
+    assert.equal((await act('disable')).status, 200, 'disabling a disabled job changes nothing');
+    assert.equal((await act('enable')).body.state, 'active');
+    assert.equal((await act('terminate')).body.state, 'completed');
+    const late = await act('rerun-failed');
+    assert.equal(late.status, 409);
+    assert.equal(late.body.code, 'JobCompleted');
+    assert.equal((await act('delete')).body.state, 'deleting');
   });
 
   it('metrics: request, error and retry totals from the registry', async () => {

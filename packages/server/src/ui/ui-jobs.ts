@@ -10,6 +10,8 @@ import type { ServiceContext } from '../services/service-context.js';
 import type { JobExplanation } from '@batchite/protocol';
 import { slicer } from '../services/dependency-status.js';
 import { explainJob, explainTask, poolView, waitReasons, type PoolView } from '../services/why.js';
+import type { StderrHeads } from './ui-failures.js';
+import { jobActions, type UiJobActions } from './ui-job-actions.js';
 import { uiJobSummary, type UiJobSummary } from './ui-overview.js';
 
 export interface UiJob extends UiJobSummary {
@@ -20,6 +22,8 @@ export interface UiJob extends UiJobSummary {
   usesTaskDependencies: boolean;
   terminateReason?: string;
   why: JobExplanation;
+  /** What the dashboard's job buttons may do now. */
+  actions: UiJobActions;
 }
 
 /** Filters of the task table. `succeeded`/`failed` are completed tasks by result. */
@@ -48,6 +52,8 @@ export interface UiTaskRow {
   endTime?: string;
   /** Why it waits (active tasks) or how it failed (failed tasks). */
   reason?: { code: string; outlook?: string; message: string };
+  /** A failed task's first stderr line, which says more than the failure code. */
+  stderr?: string;
 }
 
 export interface UiTaskPage {
@@ -60,14 +66,16 @@ export interface UiTaskPage {
 export async function buildJobView(context: ServiceContext, jobId: string): Promise<UiJob> {
   const job = await getJob(context, jobId);
   const why = await explainJob(context, job.entity.id);
+  const summary = uiJobSummary(job, why.counts);
   const view: UiJob = {
     // The histogram's counts, so the panel and the tiles come from one snapshot.
-    ...uiJobSummary(job, why.counts),
+    ...summary,
     maxParallelTasks: job.entity.maxParallelTasks ?? -1,
     onAllTasksComplete: job.entity.onAllTasksComplete ?? 'noaction',
     onTaskFailure: job.entity.onTaskFailure ?? 'noaction',
     usesTaskDependencies: job.entity.usesTaskDependencies ?? false,
     why,
+    actions: jobActions(job.entity.state, summary.counts.failed),
   };
   if (job.entity.stateTransitionTime !== undefined) view.stateTransitionTime = job.entity.stateTransitionTime;
   const reason = job.entity.executionInfo?.terminateReason;
@@ -140,6 +148,18 @@ async function addWaitReasons(context: ServiceContext, job: JobDoc, rows: UiTask
   }
 }
 
+/** First stderr lines of a page's failed tasks (a page is at most `TASK_PAGE.maxLimit` rows; heads are cached). */
+async function addStderr(heads: StderrHeads, rows: UiTaskRow[], docs: TaskDoc[]) {
+  const failed = docs.filter((doc) => doc.entity.executionInfo?.result === 'failure');
+  const lines = await heads.firstLines(failed);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  failed.forEach((doc, index) => {
+    const row = byId.get(doc.entity.id);
+    const line = lines[index];
+    if (row !== undefined && line !== undefined) row.stderr = line;
+  });
+}
+
 export interface TaskPageQuery {
   filter: TaskFilter;
   after?: string;
@@ -151,6 +171,7 @@ export async function buildTaskPage(
   context: ServiceContext,
   jobId: string,
   query: TaskPageQuery,
+  heads?: StderrHeads,
 ): Promise<UiTaskPage> {
   const job = await getJob(context, jobId);
   const state = storeState(query.filter);
@@ -180,6 +201,7 @@ export async function buildTaskPage(
   }
   const rows = docs.map(taskRow);
   await addWaitReasons(context, job, rows, docs);
+  if (heads !== undefined) await addStderr(heads, rows, docs);
   const page: UiTaskPage = { filter: query.filter, tasks: rows };
   if (!atEnd && afterKey !== undefined) page.next = afterKey;
   return page;

@@ -11,7 +11,10 @@
  *   GET  /ui/api/jobs/{job}/tasks/{task}?reveal=true         task (secrets masked unless revealed), why, output
  *                                                            file sizes, allowed actions
  *   GET  /ui/api/jobs/{job}/tasks/{task}/files/{name}?start=&length=   a byte range of stdout.txt / stderr.txt
+ *   GET  /ui/api/jobs/{job}/failures                         failed tasks grouped by exit code and first stderr line
  *   POST /ui/api/jobs/{job}/tasks/{task}/terminate|reactivate
+ *   POST /ui/api/jobs/{job}/disable|enable|terminate|delete
+ *   POST /ui/api/jobs/{job}/rerun-failed?exitCode=           reactivates the job's failed tasks
  *
  * The page and its assets hold no data and are open; the API is a plugin of its own whose onRequest hook asks
  * for the operator credential (ui-access.ts, http/operator-auth.ts). These paths skip the Batch stages 2–5.
@@ -26,13 +29,15 @@ import type { ServiceContext } from '../services/service-context.js';
 import { reactivateTask, terminateTask } from '../services/tasks-service.js';
 import { UI_ACTION_HEADER } from './ui-access.js';
 import { UiEventHub, type UiEventOptions } from './ui-events.js';
+import { buildFailures, StderrHeads } from './ui-failures.js';
+import { JOB_ACTIONS, NO_JOB_ACTIONS, rerunFailedTasks, runJobAction } from './ui-job-actions.js';
 import { buildJobView, buildTaskPage, parseTaskFilter, TASK_PAGE } from './ui-jobs.js';
 import { buildMetrics } from './ui-metrics.js';
 import { buildOverview } from './ui-overview.js';
 import { buildTaskView, parseOutputFile, readFileChunk } from './ui-tasks.js';
 
 export interface UiOptions {
-  /** Hide and refuse the terminate/reactivate buttons. @defaultValue false */
+  /** Hide and refuse the task and job buttons. @defaultValue false */
   readOnly?: boolean;
   events?: UiEventOptions;
 }
@@ -84,23 +89,36 @@ function registerReads(
   hub: UiEventHub,
   options: UiOptions,
 ) {
+  const heads = new StderrHeads(context);
   app.get('/ui/api/overview', () => buildOverview(context));
   app.get('/ui/api/metrics', () => buildMetrics(metrics, context.clock.now()));
   app.get('/ui/api/events', (_request, reply) => {
     reply.hijack();
     hub.attach(reply.raw);
   });
-  app.get<JobRoute>('/ui/api/jobs/:jobId', (request) => buildJobView(context, request.params.jobId));
+  app.get<JobRoute>('/ui/api/jobs/:jobId', async (request) => {
+    const view = await buildJobView(context, request.params.jobId);
+    if (options.readOnly === true) view.actions = { ...NO_JOB_ACTIONS };
+    return view;
+  });
+  app.get<JobRoute>('/ui/api/jobs/:jobId/failures', (request) =>
+    buildFailures(context, heads, request.params.jobId),
+  );
   app.get<JobRoute & { Querystring: { state?: string; after?: string; limit?: string } }>(
     '/ui/api/jobs/:jobId/tasks',
     (request) =>
-      buildTaskPage(context, request.params.jobId, {
-        filter: parseTaskFilter(request.query.state),
-        limit: Math.max(1, intParam(request.query.limit, TASK_PAGE.defaultLimit, TASK_PAGE.maxLimit)),
-        ...(request.query.after === undefined || request.query.after === ''
-          ? {}
-          : { after: request.query.after }),
-      }),
+      buildTaskPage(
+        context,
+        request.params.jobId,
+        {
+          filter: parseTaskFilter(request.query.state),
+          limit: Math.max(1, intParam(request.query.limit, TASK_PAGE.defaultLimit, TASK_PAGE.maxLimit)),
+          ...(request.query.after === undefined || request.query.after === ''
+            ? {}
+            : { after: request.query.after }),
+        },
+        heads,
+      ),
   );
   app.get<TaskRoute & { Querystring: { reveal?: string } }>(
     '/ui/api/jobs/:jobId/tasks/:taskId',
@@ -136,25 +154,56 @@ function registerReads(
   );
 }
 
+/** Dashboard writes: refused on a read-only dashboard and without the page's header (CSRF guard). */
+function guardAction(request: FastifyRequest, options: UiOptions): void {
+  if (options.readOnly === true) {
+    throw apiError('InsufficientAccountPermissions', {
+      message: 'The dashboard is read-only on this server.',
+    });
+  }
+  if (header(request, UI_ACTION_HEADER) === undefined) {
+    throw apiError('MissingRequiredHeader', {
+      status: 403,
+      message: `Dashboard actions carry the ${UI_ACTION_HEADER} header.`,
+      values: [{ key: 'HeaderName', value: UI_ACTION_HEADER }],
+    });
+  }
+}
+
+function exitCodeParam(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (Number.isInteger(parsed)) return parsed;
+  throw apiError('InvalidQueryParameterValue', {
+    message: 'exitCode must be an integer.',
+    values: [
+      { key: 'QueryParameterName', value: 'exitCode' },
+      { key: 'QueryParameterValue', value },
+    ],
+  });
+}
+
 function registerActions(app: FastifyInstance, context: ServiceContext, options: UiOptions) {
   const action = (run: typeof terminateTask) => async (request: FastifyRequest<TaskRoute>) => {
-    if (options.readOnly === true) {
-      throw apiError('InsufficientAccountPermissions', {
-        message: 'The dashboard is read-only on this server.',
-      });
-    }
-    if (header(request, UI_ACTION_HEADER) === undefined) {
-      throw apiError('MissingRequiredHeader', {
-        status: 403,
-        message: `Dashboard actions carry the ${UI_ACTION_HEADER} header.`,
-        values: [{ key: 'HeaderName', value: UI_ACTION_HEADER }],
-      });
-    }
+    guardAction(request, options);
     const task = await run(context, request.params.jobId, request.params.taskId, () => undefined);
     return { jobId: task.jobId, taskId: task.entity.id, state: task.entity.state ?? 'active' };
   };
   app.post<TaskRoute>('/ui/api/jobs/:jobId/tasks/:taskId/terminate', action(terminateTask));
   app.post<TaskRoute>('/ui/api/jobs/:jobId/tasks/:taskId/reactivate', action(reactivateTask));
+  for (const name of JOB_ACTIONS) {
+    app.post<JobRoute>(`/ui/api/jobs/:jobId/${name}`, (request) => {
+      guardAction(request, options);
+      return runJobAction(context, request.params.jobId, name);
+    });
+  }
+  app.post<JobRoute & { Querystring: { exitCode?: string } }>(
+    '/ui/api/jobs/:jobId/rerun-failed',
+    (request) => {
+      guardAction(request, options);
+      return rerunFailedTasks(context, request.params.jobId, exitCodeParam(request.query.exitCode));
+    },
+  );
 }
 
 /** Registers the page, its assets and its API; returns the live-update hub. */
