@@ -63,6 +63,7 @@ describe('dashboard and operational endpoints without a credential', () => {
       `/ui/api/jobs/${JOB}/tasks/${TASK}`,
       `/ui/api/jobs/${JOB}/tasks/${TASK}?reveal=true`,
       `/ui/api/jobs/${JOB}/tasks/${TASK}/files/stdout.txt`,
+      `/ui/api/jobs/${JOB}/failures`,
     ]) {
       const answer = await plain(`${url()}${path}`);
       assertAnswerIsBatchError(answer, 401, 'AuthenticationFailed');
@@ -71,7 +72,7 @@ describe('dashboard and operational endpoints without a credential', () => {
     }
   });
 
-  it('dashboard actions: terminate without a credential is refused and changes nothing', async () => {
+  it('dashboard actions: task terminate and the job actions without a credential are refused and change nothing', async () => {
     for (const authorization of [undefined, 'Bearer not-the-token', `Bearer ${handle.server.accountKey}x`]) {
       const answer = await plain(`${url()}/ui/api/jobs/${JOB}/tasks/${TASK}/terminate`, {
         method: 'POST',
@@ -79,8 +80,17 @@ describe('dashboard and operational endpoints without a credential', () => {
       });
       assertAnswerIsBatchError(answer, 401, 'AuthenticationFailed');
     }
+    for (const action of ['disable', 'terminate', 'delete', 'rerun-failed']) {
+      const answer = await plain(`${url()}/ui/api/jobs/${JOB}/${action}`, {
+        method: 'POST',
+        headers: { 'x-batchite-ui': '1' },
+      });
+      assertAnswerIsBatchError(answer, 401, 'AuthenticationFailed');
+    }
     const task = await rawRequest(handle.server, { method: 'GET', path: `/jobs/${JOB}/tasks/${TASK}` });
     assert.equal((task.json as { state: string }).state, 'active');
+    const job = await rawRequest(handle.server, { method: 'GET', path: `/jobs/${JOB}` });
+    assert.equal((job.json as { state: string }).state, 'active');
   });
 
   it('dashboard page: served without a credential, and it holds no data', async () => {

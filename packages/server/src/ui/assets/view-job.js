@@ -3,7 +3,9 @@
 import { getJson } from './api.js';
 import {
   badge,
+  between,
   empty,
+  fmtDuration,
   fmtNumber,
   fmtTime,
   h,
@@ -16,6 +18,7 @@ import {
   taskKind,
   taskTotal,
 } from './dom.js';
+import { failuresPanel, jobActionButtons } from './job-triage.js';
 
 const FILTERS = ['all', 'active', 'preparing', 'running', 'completed', 'succeeded', 'failed'];
 const FILTER_LABELS = { active: 'waiting', all: 'all' };
@@ -70,9 +73,31 @@ function waitingPanel(job) {
   );
 }
 
+/** A failed task's first stderr line says more than "exit code representing a failure". */
+function reasonCell(task) {
+  const reason = task.reason;
+  if (task.stderr !== undefined)
+    return h(
+      'td',
+      { class: 'reason-cell', title: `${reason?.code ?? ''}: ${task.stderr}` },
+      h('code', { class: 'stderr-line' }, task.stderr),
+    );
+  return h(
+    'td',
+    { class: 'reason-cell', title: reason?.message ?? '' },
+    reason && h('span', { class: 'code' }, reason.code),
+    reason && h('span', { class: 'muted' }, ` ${reason.message}`),
+  );
+}
+
+/** The last run's duration; counting while the task runs, none while it waits. */
+function duration(task) {
+  if (task.state === 'active') return '';
+  return fmtDuration(between(task.startTime, task.endTime));
+}
+
 function taskRow(jobId, task) {
   const kind = taskKind(task.state, task.result);
-  const reason = task.reason;
   return h(
     'tr',
     { dataset: { task: task.id, state: kind } },
@@ -81,19 +106,25 @@ function taskRow(jobId, task) {
     h('td', { class: 'num' }, task.exitCode ?? ''),
     h('td', { class: 'num' }, task.retryCount),
     h('td', { class: 'num' }, task.requeueCount),
-    h(
-      'td',
-      { class: 'reason-cell', title: reason?.message ?? '' },
-      reason && h('span', { class: 'code' }, reason.code),
-      reason && h('span', { class: 'muted' }, ` ${reason.message}`),
-    ),
+    h('td', { class: 'num' }, duration(task)),
+    reasonCell(task),
     h('td', { class: 'muted' }, task.nodeId ?? ''),
     h('td', { class: 'muted' }, fmtTime(task.endTime ?? task.startTime)),
   );
 }
 
 function taskTable(jobId, tasks) {
-  const heads = ['Task', 'State', 'Exit', 'Retries', 'Requeues', 'Reason', 'Node', 'Time'];
+  const heads = [
+    'Task',
+    'State',
+    'Exit',
+    'Retries',
+    'Requeues',
+    'Duration',
+    'Reason / stderr',
+    'Node',
+    'Time',
+  ];
   return h(
     'table',
     { class: 'table tasks' },
@@ -144,13 +175,14 @@ function pageTools(jobId, filter) {
   return { select, goto };
 }
 
-function jobHeader(job) {
+function jobHeader(job, ctx) {
   return [
     h(
       'div',
       { class: 'title' },
       h('h2', {}, `Job ${job.id}`),
       badge(job.state),
+      jobActionButtons(job, ctx),
       h(
         'span',
         { class: 'muted' },
@@ -175,6 +207,7 @@ export function mountJob(container, route, ctx) {
     counts: h('div'),
     progress: h('div', { class: 'job-progress' }),
     waiting: h('div'),
+    failures: h('div'),
     pager: h('span', { class: 'pager' }),
     table: h('div', { class: 'table-wrap' }),
   };
@@ -185,6 +218,7 @@ export function mountJob(container, route, ctx) {
     parts.counts,
     parts.progress,
     parts.waiting,
+    parts.failures,
     h('h3', {}, filter === 'all' ? 'Tasks' : `Tasks: ${filterLabel(filter)}`),
     h('div', { class: 'toolbar' }, h('label', {}, 'State ', tools.select), tools.goto, parts.pager),
     parts.table,
@@ -220,9 +254,11 @@ export function mountJob(container, route, ctx) {
       if (after !== undefined) query.set('after', after);
       const base = `/jobs/${encodeURIComponent(jobId)}`;
       const [job, page] = await Promise.all([getJson(base), getJson(`${base}/tasks?${query}`)]);
+      // Grouping reads stderr heads (bounded and cached on the server): only when something failed.
+      const failures = job.counts.failed > 0 ? await getJson(`${base}/failures`) : undefined;
       lastPage = page;
       const noun = filter === 'all' ? '' : `${filterLabel(filter)} `;
-      replaceChildren(parts.head, jobHeader(job));
+      replaceChildren(parts.head, jobHeader(job, ctx));
       replaceChildren(parts.counts, countTiles(job.id, job.counts, filter));
       replaceChildren(
         parts.progress,
@@ -230,6 +266,7 @@ export function mountJob(container, route, ctx) {
         h('span', { class: 'progress-text' }, progressText(job.counts)),
       );
       replaceChildren(parts.waiting, waitingPanel(job));
+      replaceChildren(parts.failures, failures && failuresPanel(job, failures, ctx));
       renderPager();
       replaceChildren(
         parts.table,
