@@ -122,6 +122,12 @@ export const ERROR_CATALOG = {
     family: 'auth',
     message: 'The account being accessed does not have sufficient permissions to execute this operation.',
   },
+  AuthorizationFailure: {
+    status: 403,
+    retry: 'never',
+    family: 'auth',
+    message: 'This request is not authorized to perform this operation.',
+  },
   ResourceNotFound: notFound('The specified resource does not exist.'),
   UnsupportedHttpVerb: {
     status: 405,

@@ -12,6 +12,7 @@ export const WAIT_CODES = [
   'PoolNotFound',
   'DependencyFailed',
   'WaitingOnDependencies',
+  'WaitingOnJobManager',
   'RetryBackoff',
   'SlotsExceedNodeSize',
   'PoolHasNoNodes',
@@ -19,6 +20,7 @@ export const WAIT_CODES = [
   'NoUsableNodes',
   'JobMaxParallelTasks',
   'Priority',
+  'ExclusiveNodeBusy',
   'NodesBusy',
   'NotYetEvaluated',
 ] as const;

@@ -36,7 +36,7 @@ export interface AppOptions {
  * Builds the HTTP application. The root instance has what every surface shares (request id, body parser and
  * depth bound, error bodies, 404); each surface is registered below with its authentication in sight:
  *
- *   Batch API        plugin with onRequest hooks api-version → Shared Key → admission → faults
+ *   Batch API        plugin with onRequest hooks api-version → Shared Key or job token → admission → faults
  *   node agents      `routes/node-routes.ts` (node credentials)
  *   /.batchite/ faults and why   Shared Key, checked by each handler
  *   dashboard        page and assets open (no data); `/ui/api` plugin needs the operator credential
@@ -71,6 +71,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       clock,
       admission: options.admission,
       faults: options.context.faults,
+      store: options.context.store,
     });
     countApiRequests(batchApi, options.metrics);
     registerPoolRoutes(batchApi, options.context);

@@ -3,6 +3,7 @@
  * digits); durations are ISO-8601 duration strings (see `duration.ts`).
  */
 import type {
+  AccessScope,
   AutoUserScope,
   ContainerWorkingDirectory,
   ElevationLevel,
@@ -105,7 +106,7 @@ export interface ApplicationPackageReference {
 }
 
 export interface AuthenticationTokenSettings {
-  access?: 'job'[];
+  access?: AccessScope[];
 }
 
 export interface ContainerRegistry {

@@ -103,3 +103,7 @@ export type PoolLifetimeOption = (typeof POOL_LIFETIME_OPTIONS)[number];
 /** `containerSettings.workingDirectory` is the one camel-case enum of the API. */
 export const CONTAINER_WORKING_DIRECTORIES = ['taskWorkingDirectory', 'containerImageDefault'] as const;
 export type ContainerWorkingDirectory = (typeof CONTAINER_WORKING_DIRECTORIES)[number];
+
+/** `authenticationTokenSettings.access`: the one value Batch defines grants the task's job. */
+export const AUTHENTICATION_TOKEN_ACCESS = ['job'] as const;
+export type AccessScope = (typeof AUTHENTICATION_TOKEN_ACCESS)[number];

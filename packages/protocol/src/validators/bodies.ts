@@ -18,6 +18,7 @@ import {
   ON_ALL_TASKS_COMPLETE,
   ON_TASK_FAILURE,
   POOL_LIFETIME_OPTIONS,
+  AUTHENTICATION_TOKEN_ACCESS,
   AUTO_USER_SCOPES,
   ELEVATION_LEVELS,
 } from '../models/enums.js';
@@ -218,7 +219,7 @@ const taskCommon: Fields = {
   requiredSlots: int({ min: 1 }),
   userIdentity,
   applicationPackageReferences: arr(opaque()),
-  authenticationTokenSettings: opaque(),
+  authenticationTokenSettings: obj({ access: arr(oneOf(AUTHENTICATION_TOKEN_ACCESS)) }),
 };
 
 export const TASK_ADD_FIELDS: Fields = {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { parseAuthorization, stringToSign, verifySharedKey, type SignableRequest } from '@batchite/protocol';
 import { apiError } from './api-error.js';
+import { readJobToken, type JobTokenClaims } from './job-token.js';
 import { header } from './request-context.js';
 
 export interface Account {
@@ -65,4 +66,26 @@ export function authenticate(request: FastifyRequest, account: Account, nowMs: n
   throw denied(
     `The MAC signature found in the HTTP request '${parsed.signature}' is not the same as any computed signature. Server used following string to sign: '${text}'.`,
   );
+}
+
+/** Who is calling the Batch API: the account (Shared Key) or a task holding its job's token. */
+export type Caller = { kind: 'account' } | { kind: 'job'; claims: JobTokenClaims };
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * Stage 3 of the Batch API: Shared Key, or a job-scoped bearer token (`job-token.ts`). A token only says who
+ * calls; what it may reach is decided by `authorizeJobToken` (`job-token-auth.ts`).
+ */
+export function authenticateCaller(request: FastifyRequest, account: Account, nowMs: number): Caller {
+  const authorization = header(request, 'authorization') ?? '';
+  if (!/^Bearer(\s|$)/i.test(authorization)) {
+    authenticate(request, account, nowMs);
+    return { kind: 'account' };
+  }
+  const token = BEARER.exec(authorization)?.[1];
+  if (token === undefined) throw denied('The Bearer authorization header carries no token.');
+  const reading = readJobToken(account, token, nowMs);
+  if (!reading.ok) throw denied(reading.reason);
+  return { kind: 'job', claims: reading.claims };
 }

@@ -3,7 +3,8 @@
  *
  *   1. request id         every response carries `request-id`; `client-request-id` echoed when asked
  *   2. api-version        required; must be a version we speak (400 otherwise)
- *   3. authentication     Shared Key over the raw wire path, 15-minute clock window (403 otherwise)
+ *   3. authentication     Shared Key over the raw wire path, 15-minute clock window (403 otherwise), or a
+ *                         job-scoped bearer token, then limited to its job's paths (`job-token-auth.ts`)
  *   4. admission          rate limit → 429 TooManyRequests, overload → 503 ServerBusy, both with Retry-After
  *   5. fault rules        injected errors, latency, resets, hangs; lost or slow responses on the way out
  *   6. body limit + parse raw bytes up to 1 MB (413 RequestBodyTooLarge), nesting at most MAX_JSON_DEPTH
@@ -25,9 +26,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '@batchite/retry';
 import type { Admission } from '../admission/admission.js';
 import type { FaultEngine } from '../faults/fault-engine.js';
+import type { Store } from '../store/store.js';
 import { applyResponseFault, injectRequestFault } from '../faults/http-faults.js';
 import { checkApiVersion } from './api-version.js';
-import { authenticate, type Account } from './authentication.js';
+import { authenticateCaller, type Account } from './authentication.js';
+import { authorizeJobToken } from './job-token-auth.js';
 import { installRawBodyParser } from './body.js';
 import { sendError } from './error-handler.js';
 import { notFoundHandler } from './not-found.js';
@@ -38,6 +41,8 @@ export interface PipelineContext {
   clock: Clock;
   admission: Admission;
   faults: FaultEngine;
+  /** Job-scoped tokens are checked against their job. */
+  store: Store;
 }
 
 /** Stages 1, 6 and 10 and the unmatched-request answer (501 or 404), on the root instance. */
@@ -50,14 +55,10 @@ export function installCommonStages(app: FastifyInstance, clock: Clock, account:
 
 /** Stages 2–5, as hooks of the (encapsulated) Batch API plugin: only its routes pass them. */
 export function installBatchStages(scope: FastifyInstance, context: PipelineContext): void {
-  scope.addHook('onRequest', (request, _reply, done) => {
-    try {
-      checkApiVersion(request);
-      authenticate(request, context.account, context.clock.now());
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
+  scope.addHook('onRequest', async (request) => {
+    checkApiVersion(request);
+    const caller = authenticateCaller(request, context.account, context.clock.now());
+    if (caller.kind === 'job') await authorizeJobToken(request, caller.claims, context.store);
   });
   scope.addHook('onRequest', (request, reply, done) => {
     try {

@@ -149,7 +149,7 @@ export const nodeApiPlugin: FastifyPluginCallback<NodeApiOptions> = (app, { cont
     next();
   });
   void app.register((scope, _options, next) => {
-    nodeScope(scope, context);
+    nodeScope(scope, context, account);
     next();
   });
   void app.register((scope, _options, next) => {
@@ -213,6 +213,7 @@ function operatorScope(app: FastifyInstance, context: ServiceContext, account: A
 /** The wire form of claimed tasks (claim answers and completion answers with `claimNext`). */
 async function claimAnswer(
   context: ServiceContext,
+  account: Account,
   request: FastifyRequest,
   node: NodeDoc,
   tasks: readonly TaskDoc[],
@@ -227,6 +228,8 @@ async function claimAnswer(
         accountName: context.accountName,
         accountUrl: `${baseUrl(request)}/`,
         userAccounts: pool?.entity.userAccounts ?? [],
+        signing: account,
+        nowMs: context.clock.now(),
       }),
     );
   }
@@ -234,7 +237,7 @@ async function claimAnswer(
 }
 
 /** Work of one node: every route names the node in its path, and only that node's token is accepted. */
-function nodeScope(app: FastifyInstance, context: ServiceContext): void {
+function nodeScope(app: FastifyInstance, context: ServiceContext, account: Account): void {
   app.addHook<{ Params: NodePath }>('onRequest', async (request) => {
     authenticated.set(
       request,
@@ -256,7 +259,7 @@ function nodeScope(app: FastifyInstance, context: ServiceContext): void {
       accountUrl: baseUrl(request),
       signal: stop,
     }).finally(() => request.socket.off('close', hangUp));
-    return claimAnswer(context, request, current, tasks);
+    return claimAnswer(context, account, request, current, tasks);
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/heartbeat', async (request) => {
@@ -280,7 +283,7 @@ function nodeScope(app: FastifyInstance, context: ServiceContext): void {
       waitMs: 0,
       accountUrl: baseUrl(request),
     }).finally(() => context.work.notify());
-    return { accepted, ...(await claimAnswer(context, request, current, tasks)) };
+    return { accepted, ...(await claimAnswer(context, account, request, current, tasks)) };
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/leave', async (request, reply) => {

@@ -1,7 +1,21 @@
 import { isUnlimitedDuration, parseDuration, type ClaimedTask, type UserAccount } from '@batchite/protocol';
 import type { FaultEngine } from '../faults/fault-engine.js';
+import type { Account } from '../http/authentication.js';
+import { issueJobToken, JOB_TOKEN_LIFETIME_MS } from '../http/job-token.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import { DEFAULT_RUN_AS, resolveRunAs } from './user-identity.js';
+
+/** What the claim answer knows about the account: names, URL, pool users, and the key that signs job tokens. */
+export interface ClaimAccount {
+  accountName: string;
+  /** The endpoint the agent reached (AZ_BATCH_ACCOUNT_URL). */
+  accountUrl: string;
+  userAccounts?: readonly UserAccount[];
+  /** Signs job-scoped tokens; without it no task gets one. */
+  signing?: Account;
+  /** Injected clock, ms (token expiry). */
+  nowMs?: number;
+}
 
 /**
  * The task's environment: job common settings, then task settings (task wins), then the AZ_BATCH_* variables
@@ -10,7 +24,7 @@ import { DEFAULT_RUN_AS, resolveRunAs } from './user-identity.js';
 export function taskEnvironment(
   task: TaskDoc,
   job: JobDoc | undefined,
-  account: { accountName: string; accountUrl: string },
+  account: ClaimAccount,
 ): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const setting of job?.entity.commonEnvironmentSettings ?? [])
@@ -23,7 +37,24 @@ export function taskEnvironment(
     AZ_BATCH_JOB_ID: task.jobId,
     AZ_BATCH_TASK_ID: task.entity.id,
   });
+  const token = jobToken(task, job, account);
+  if (token !== undefined) environment.AZ_BATCH_AUTHENTICATION_TOKEN = token;
   return environment;
+}
+
+/**
+ * The job-scoped token of a task that asked for one (`authenticationTokenSettings.access` includes `job`);
+ * a task that did not ask gets no credential at all.
+ */
+function jobToken(task: TaskDoc, job: JobDoc | undefined, account: ClaimAccount): string | undefined {
+  const wanted = task.entity.authenticationTokenSettings?.access?.includes('job') === true;
+  if (!wanted || job === undefined || account.signing === undefined) return undefined;
+  const nowMs = account.nowMs ?? Date.now();
+  return issueJobToken(account.signing, {
+    jobId: job.entity.id,
+    nonce: job.internal.tokenNonce ?? '',
+    expiresAt: nowMs + JOB_TOKEN_LIFETIME_MS,
+  });
 }
 
 /** A command line that ends with `exitCode` (negative: killed by that signal), for the `exitCode` fault rule. */
@@ -38,7 +69,7 @@ export function toClaimedTask(
   task: TaskDoc,
   job: JobDoc | undefined,
   faults: FaultEngine,
-  account: { accountName: string; accountUrl: string; userAccounts?: readonly UserAccount[] },
+  account: ClaimAccount,
 ): ClaimedTask {
   const attempt = task.internal.runs ?? 1;
   const lease = task.internal.lease;
@@ -60,7 +91,8 @@ export function toClaimedTask(
     leaseToken: lease?.token ?? '',
     commandLine: forcedExit === undefined ? commandLine : exitingCommandLine(forcedExit),
     environment: taskEnvironment(task, job, account),
-    requiredSlots: task.entity.requiredSlots ?? 1,
+    // An exclusive run (job manager) holds every slot of its node: the agent counts them as taken.
+    requiredSlots: lease?.slots ?? task.entity.requiredSlots ?? 1,
     attempt,
     runAs: runAs ?? DEFAULT_RUN_AS,
   };

@@ -8,6 +8,7 @@ import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { Mutation } from '../store/store.js';
 import { claimPolicy } from './scheduler-policy.js';
 import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
+import { afterJobManagerCompleted } from './job-manager.js';
 import { nodeAccounting, refreshNode } from './nodes-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
 import {
@@ -202,6 +203,7 @@ export async function completeOnNode(
   if (outcome.completed) {
     context.events.emit('taskCompleted', report.jobId, report.taskId);
     await applyJobAction(context, report.jobId, outcome.jobAction);
+    await afterJobManagerCompleted(context, mutation.next);
   }
   await settleJobState(context, report.jobId);
   return true;

@@ -19,6 +19,8 @@ import {
   jobStateConflict,
 } from './job-states.js';
 import { retireDirectory } from './directory-removal.js';
+import { jobManagerTasks, withJobManagerDefaults } from './job-manager.js';
+import { newTokenNonce } from '../http/job-token.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { endedByUser, requeuedByUser } from './task-lifecycle.js';
 
@@ -73,8 +75,14 @@ export async function addJob(context: ServiceContext, param: JobAddParameter): P
       ...(param.poolInfo.poolId === undefined ? {} : { poolId: param.poolInfo.poolId }),
     },
   };
-  const stored = await context.store.insertJob({ entity, internal: {} });
+  if (param.jobManagerTask !== undefined)
+    entity.jobManagerTask = withJobManagerDefaults(param.jobManagerTask);
+  const job: JobDoc = { entity, internal: { tokenNonce: newTokenNonce() } };
+  // The manager is stored with the job, in one transaction: no job is ever left without its manager.
+  const tasks = await jobManagerTasks(context, job, now);
+  const stored = await context.store.insertJob(job, tasks);
   if (stored === undefined) throw apiError('JobExists');
+  if (tasks.length > 0) context.work.notify();
   return (await settleJobState(context, stored.entity.id)) ?? stored;
 }
 

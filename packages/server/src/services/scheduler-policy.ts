@@ -5,12 +5,15 @@
  * - a task needs `requiredSlots` free slots on the node;
  * - a task with `dependsOn` waits until every parent completed successfully, or failed with exit options
  *   `dependencyAction: satisfy`; a missing parent keeps it waiting. A range (start..end, numeric ids) is asked
- *   of the store as one indexed count, never walked id by id: its width may be 2^31.
+ *   of the store as one indexed count, never walked id by id: its width may be 2^31;
+ * - a job's manager task starts before its other tasks, and with runExclusive takes a whole idle node
+ *   (job-manager-scheduling.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { TaskIdRange } from '@batchite/protocol';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import type { ClaimPolicy } from '../store/store.js';
+import { slotsOn, waitsForJobManager } from './job-manager-scheduling.js';
 import { transition } from './service-context.js';
 
 export interface NodeIdentity {
@@ -55,8 +58,13 @@ export function newLeaseToken(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/** The task as it starts running on a node. */
-export function startedTask(task: TaskDoc, node: NodeIdentity, now: string): TaskDoc {
+/** The task as it starts running on a node, holding `slots` there (more than requiredSlots when exclusive). */
+export function startedTask(
+  task: TaskDoc,
+  node: NodeIdentity,
+  now: string,
+  slots = task.entity.requiredSlots ?? 1,
+): TaskDoc {
   const previous = task.entity.executionInfo ?? { retryCount: 0, requeueCount: 0 };
   const executionInfo = {
     retryCount: previous.retryCount,
@@ -85,7 +93,12 @@ export function startedTask(task: TaskDoc, node: NodeIdentity, now: string): Tas
     },
     internal: {
       ...internal,
-      lease: { poolId: node.poolId, nodeId: node.nodeId, token: newLeaseToken() },
+      lease: {
+        poolId: node.poolId,
+        nodeId: node.nodeId,
+        token: newLeaseToken(),
+        ...(slots === (task.entity.requiredSlots ?? 1) ? {} : { slots }),
+      },
       runs: (task.internal.runs ?? 0) + 1,
     },
   };
@@ -97,7 +110,9 @@ export function claimPolicy(node: NodeIdentity, now: string): ClaimPolicy {
       const max = job.entity.maxParallelTasks ?? -1;
       return max === -1 ? Number.POSITIVE_INFINITY : max - running;
     },
-    runnable: (task, _job, lookup, range) => dependenciesMet(task, lookup, range),
-    start: (task) => startedTask(task, node, now),
+    runnable: (task, job, lookup, range) =>
+      !waitsForJobManager(task, job, lookup) && dependenciesMet(task, lookup, range),
+    slotsOn: (task, nodeSlots) => slotsOn(task, nodeSlots),
+    start: (task, _job, slots) => startedTask(task, node, now, slots),
   };
 }

@@ -18,6 +18,7 @@ import { retireDirectory } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
 import { refuseMultiInstance } from './multi-instance-support.js';
 import { checkUserNames } from './user-identity.js';
+import { afterJobManagerCompleted } from './job-manager.js';
 
 /** Default task retention (Azure Batch REST reference). */
 export const DEFAULT_RETENTION_TIME = 'P7D';
@@ -174,6 +175,7 @@ export async function terminateTask(
     if (current.entity.state === 'completed') throw apiError('TaskCompleted');
     return endedByUser(current, now);
   });
+  await afterJobManagerCompleted(context, task);
   await settleJobState(context, jobId);
   return task;
 }

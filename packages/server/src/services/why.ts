@@ -13,6 +13,8 @@ import { getTask } from './tasks-service.js';
 import { getJob } from './jobs-service.js';
 import { parentStatus, slicer, type ParentStatus } from './dependency-status.js';
 import type { ServiceContext } from './service-context.js';
+import { jobManagerId } from './job-manager-scheduling.js';
+import { jobManagerReasons } from './why-job-manager.js';
 
 /** What the evaluation needs to know about the task's surroundings, gathered once per job. */
 export interface PoolView {
@@ -22,6 +24,8 @@ export interface PoolView {
   jobRunning: number;
   /** Active tasks of other jobs in the pool with a higher priority. */
   higherPriorityWaiting: number;
+  /** The job's manager task, when it has one. */
+  manager?: TaskDoc;
 }
 
 const USABLE = new Set(['idle', 'running']);
@@ -184,6 +188,7 @@ export function waitReasons(
     });
   }
   reasons.push(...capacityReasons(task, job, view));
+  reasons.push(...jobManagerReasons(task, job, view.manager, usableNodes(view)));
   const order = (reason: WaitReason) => WAIT_CODES.indexOf(reason.code);
   reasons.sort((a, b) => order(a) - order(b));
   if (reasons.length === 0) {
@@ -221,7 +226,15 @@ export async function poolView(context: ServiceContext, job: JobDoc): Promise<Po
       higherPriorityWaiting += (await context.store.countTasks(other.entity.id)).active;
     }
   }
-  return { ...(pool === undefined ? {} : { pool }), nodes, jobRunning, higherPriorityWaiting };
+  const managerId = jobManagerId(job);
+  const manager = managerId === undefined ? undefined : await context.store.getTask(job.entity.id, managerId);
+  return {
+    ...(pool === undefined ? {} : { pool }),
+    ...(manager === undefined ? {} : { manager }),
+    nodes,
+    jobRunning,
+    higherPriorityWaiting,
+  };
 }
 
 export async function explainTask(

@@ -36,7 +36,8 @@ export function taskColumns(jobKey: string, doc: TaskDoc) {
     key: idKey(entity.id),
     state: entity.state ?? 'active',
     result: entity.executionInfo?.result ?? null,
-    slots: entity.requiredSlots ?? 1,
+    // What the task holds on its node while it runs (an exclusive run holds them all), else what it asks for.
+    slots: internal.lease?.slots ?? entity.requiredSlots ?? 1,
     lease_node:
       internal.lease === undefined ? null : leaseNodeKey(internal.lease.poolId, internal.lease.nodeId),
     not_before: internal.notBefore ?? null,

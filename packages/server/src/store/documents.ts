@@ -47,6 +47,8 @@ export interface JobDoc {
 export interface JobInternal {
   /** The `disableTasks` option of the disable in progress. */
   disableTasks?: string;
+  /** Random per job: binds job-scoped tokens to this job, not to a later job with the same id. */
+  tokenNonce?: string;
 }
 
 export interface TaskDoc {
@@ -60,6 +62,8 @@ export interface TaskLease {
   poolId: string;
   nodeId: string;
   token: string;
+  /** Slots the run holds on the node when more than requiredSlots (a job manager with runExclusive). */
+  slots?: number;
 }
 
 export interface TaskInternal {
@@ -75,6 +79,10 @@ export interface TaskInternal {
   retryPending?: boolean;
   /** Set when the task completed with a failure whose exit options say `dependencyAction: satisfy`. */
   satisfiesDependents?: boolean;
+  /** The job's manager task (jobManagerTask): scheduled first, may end the job when it completes. */
+  jobManager?: boolean;
+  /** Takes a whole node when it runs (the job manager's runExclusive). */
+  exclusive?: boolean;
 }
 
 export function cloneDoc<D>(doc: D): D {

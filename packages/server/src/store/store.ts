@@ -51,6 +51,8 @@ export interface ClaimRequest {
   poolId: string;
   nodeId: string;
   freeSlots: number;
+  /** All slots of the node (an exclusive task needs every one free); defaults to freeSlots. */
+  nodeSlots?: number;
   /** Injected clock, ms. */
   now: number;
 }
@@ -69,8 +71,10 @@ export interface ClaimPolicy {
     lookup: (taskId: string) => TaskDoc | undefined,
     range: (start: number, end: number) => boolean,
   ): boolean;
-  /** The task as it starts running on the node (state, lease, executionInfo, nodeInfo). */
-  start(task: TaskDoc, job: JobDoc): TaskDoc;
+  /** Slots the task takes on a node of `nodeSlots` slots (requiredSlots, or all of them when exclusive). */
+  slotsOn(task: TaskDoc, nodeSlots: number): number;
+  /** The task as it starts running on the node, holding `slots` (state, lease, executionInfo, nodeInfo). */
+  start(task: TaskDoc, job: JobDoc, slots: number): TaskDoc;
 }
 
 /** What a node holds, counted inside a transaction from the tasks whose lease names it. */
@@ -134,7 +138,11 @@ export interface Store {
   ): Promise<Mutation<NodeDoc, R> | undefined>;
   removeNode(poolId: string, nodeId: string): Promise<void>;
 
-  insertJob(job: JobDoc): Promise<JobDoc | undefined>;
+  /**
+   * Inserts the job and, in the same transaction, its first tasks (the job manager task): both or neither.
+   * Undefined when a job with the id exists.
+   */
+  insertJob(job: JobDoc, tasks?: readonly TaskDoc[]): Promise<JobDoc | undefined>;
   getJob(jobId: string): Promise<JobDoc | undefined>;
   listJobs(query: PageQuery): Promise<JobDoc[]>;
   /** Jobs in any of the given states (for background work such as finishing deletes after a restart). */

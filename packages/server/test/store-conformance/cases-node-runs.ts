@@ -67,7 +67,7 @@ export function nodeRunCases(ctx: CaseContext): void {
       const { store, clock } = ctx;
       await seed(store, { held: {}, a: {}, b: { requiredSlots: 2 }, c: {} });
       await store.mutateTask('j', 'held', (task) => ({
-        next: testPolicy('p', 'n1').start(task, jobDoc('j')),
+        next: testPolicy('p', 'n1').start(task, jobDoc('j'), 1),
         result: undefined,
       }));
       await clock.advance(1000);

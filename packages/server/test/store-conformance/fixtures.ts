@@ -87,11 +87,18 @@ export function testPolicy(poolId: string, nodeId: string, log?: PolicyLog): Cla
         return parent?.entity.state === 'completed' && parent.entity.executionInfo?.result === 'success';
       });
     },
-    start(task) {
+    slotsOn(task, nodeSlots) {
+      return task.internal.exclusive === true ? nodeSlots : (task.entity.requiredSlots ?? 1);
+    },
+    start(task, _job, slots) {
+      const lease = { poolId, nodeId, token: `${nodeId}:${task.entity.id}` };
       return {
         ...task,
         entity: { ...task.entity, state: 'running' },
-        internal: { ...task.internal, lease: { poolId, nodeId, token: `${nodeId}:${task.entity.id}` } },
+        internal: {
+          ...task.internal,
+          lease: slots === (task.entity.requiredSlots ?? 1) ? lease : { ...lease, slots },
+        },
       };
     },
   };

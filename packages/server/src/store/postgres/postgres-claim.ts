@@ -25,8 +25,9 @@ export interface StartedTask {
   task: TaskDoc;
 }
 
+/** Slots a started task holds (its lease says when it took more than it asked for). */
 function slotsOf(task: TaskDoc): number {
-  return task.entity.requiredSlots ?? 1;
+  return task.internal.lease?.slots ?? task.entity.requiredSlots ?? 1;
 }
 
 /** Claims for one node; the caller stamps and writes the started tasks in the same transaction. */
@@ -43,7 +44,8 @@ export async function claimInTransaction(
     const job = await lockJob(client, JSON.parse(row.doc) as JobDoc, poolKey, policy);
     if (job === undefined) continue;
     const jobKey = idKey(job.entity.id);
-    for (const task of await claimFromJob(client, job, free, request.now, policy)) {
+    const slots = { free, node: request.nodeSlots ?? request.freeSlots };
+    for (const task of await claimFromJob(client, job, slots, request.now, policy)) {
       started.push({ jobKey, task });
       free -= slotsOf(task);
     }
@@ -68,14 +70,14 @@ async function lockJob(
 async function claimFromJob(
   client: PoolClient,
   job: JobDoc,
-  freeSlots: number,
+  slots: { free: number; node: number },
   now: number,
   policy: ClaimPolicy,
 ): Promise<TaskDoc[]> {
   const jobKey = idKey(job.entity.id);
   const [count] = await rowsOf<{ n: number }>(client, SQL.runningCount, [jobKey]);
   let allowance = policy.jobAllowance(job, count?.n ?? 0);
-  let free = freeSlots;
+  let free = slots.free;
   const lookup = new TaskLookup(client, jobKey);
   const started: TaskDoc[] = [];
   let afterSeq = '0';
@@ -98,8 +100,9 @@ async function claimFromJob(
       afterSeq = row.seq;
       scanned++;
       const task = JSON.parse(row.doc) as TaskDoc;
-      if (slotsOf(task) > free || !(await lookup.runnable(policy, task, job))) continue;
-      const next = policy.start(task, job);
+      const needed = policy.slotsOn(task, slots.node);
+      if (needed > free || !(await lookup.runnable(policy, task, job))) continue;
+      const next = policy.start(task, job, needed);
       lookup.remember(next);
       started.push(next);
       free -= slotsOf(next);

@@ -91,7 +91,8 @@ export async function claimForNodeInTransaction(
   if (locked === undefined) return undefined;
   const before = node.account(locked.doc, await held(client, node));
   const freeSlots = request.freeSlots(before ?? locked.doc);
-  const claim = { poolId: node.poolId, nodeId: node.nodeId, freeSlots, now: request.now };
+  const nodeSlots = (before ?? locked.doc).internal.slots;
+  const claim = { poolId: node.poolId, nodeId: node.nodeId, freeSlots, nodeSlots, now: request.now };
   const started = freeSlots > 0 ? await claimInTransaction(client, claim, policy) : [];
   const tasks = await writeStarted(client, writer, started);
   const after = tasks.length === 0 ? before : node.account(locked.doc, await held(client, node));

@@ -235,8 +235,16 @@ export class PostgresStore implements Store, WorkNotifications {
     await rowsOf(this.pool, SQL.removeNode, [idKey(poolId), idKey(nodeId)]);
   }
 
-  insertJob(job: JobDoc): Promise<JobDoc | undefined> {
-    return this.insert(job, SQL.insertJob, (doc) => jobValues(doc));
+  async insertJob(job: JobDoc, tasks: readonly TaskDoc[] = []): Promise<JobDoc | undefined> {
+    if (tasks.length === 0) return this.insert(job, SQL.insertJob, (doc) => jobValues(doc));
+    const stamped = this.stamp(job, await this.nextEtag());
+    return inTransaction(this.pool, async (client) => {
+      if ((await rowsOf(client, SQL.insertJob, jobValues(stamped))).length === 0) return undefined;
+      const jobKey = idKey(job.entity.id);
+      await insertTaskRows(client, jobKey, tasks, (doc, etag) => this.stamp(doc, etag));
+      await this.notifyIn(client);
+      return stamped;
+    });
   }
 
   getJob(jobId: string): Promise<JobDoc | undefined> {

@@ -30,6 +30,7 @@ export function claimInTransaction(
 ): StartedTask[] {
   const claimed: StartedTask[] = [];
   let free = request.freeSlots;
+  const nodeSlots = request.nodeSlots ?? request.freeSlots;
   if (free <= 0) return claimed;
   for (const jobRow of statements.activePoolJobs.iterate(idKey(request.poolId))) {
     const job = JSON.parse(jobRow.doc) as JobDoc;
@@ -43,11 +44,12 @@ export function claimInTransaction(
     const range = memoizedRanges((start, end) => rangeIsSatisfied(statements.ranges, jobKey, start, end));
     for (const row of statements.runnableTasks.iterate(jobKey, request.now, CLAIM_SCAN_LIMIT)) {
       const task = JSON.parse(row.doc) as TaskDoc;
-      if ((task.entity.requiredSlots ?? 1) > free || !policy.runnable(task, job, lookup, range)) continue;
-      const next = policy.start(task, job);
+      const slots = policy.slotsOn(task, nodeSlots);
+      if (slots > free || !policy.runnable(task, job, lookup, range)) continue;
+      const next = policy.start(task, job, slots);
       started.set(idKey(next.entity.id), next);
       claimed.push({ jobKey, task: next });
-      free -= next.entity.requiredSlots ?? 1;
+      free -= slots;
       if (started.size >= allowance || free <= 0) break;
     }
     if (free <= 0) break;

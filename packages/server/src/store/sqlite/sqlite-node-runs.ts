@@ -69,7 +69,8 @@ export function claimForNodeInTransaction(
   if (current === undefined) return undefined;
   const before = node.account(current, held(writer, node));
   const freeSlots = request.freeSlots(before ?? current);
-  const claim = { poolId: node.poolId, nodeId: node.nodeId, freeSlots, now: request.now };
+  const nodeSlots = (before ?? current).internal.slots;
+  const claim = { poolId: node.poolId, nodeId: node.nodeId, freeSlots, nodeSlots, now: request.now };
   const started = freeSlots > 0 ? claimInTransaction(writer.statements, claim, policy) : [];
   if (started.length === 0) {
     if (before === undefined) return { node: current, tasks: [] };

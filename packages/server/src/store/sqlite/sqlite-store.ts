@@ -205,8 +205,12 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
-  insertJob(job: JobDoc): Promise<JobDoc | undefined> {
-    return this.insert(job, (doc) => this.statements.insertJob.run(jobColumns(doc)).changes);
+  insertJob(job: JobDoc, tasks: readonly TaskDoc[] = []): Promise<JobDoc | undefined> {
+    return this.insert(job, (doc) => {
+      const changes = this.statements.insertJob.run(jobColumns(doc)).changes;
+      if (changes > 0 && tasks.length > 0) this.writeTasks(idKey(doc.entity.id), tasks);
+      return changes;
+    });
   }
 
   getJob(jobId: string): Promise<JobDoc | undefined> {
@@ -255,16 +259,21 @@ export class SqliteStore implements Store {
       const job = parse<JobDoc>(this.statements.getJob.get(jobKey));
       if (job === undefined) throw new JobMissing();
       check(job);
-      const lastSeq = this.statements.nextTaskSeq.get(tasks.length)?.value ?? tasks.length;
-      const stamp = this.stamps(tasks.length);
-      return tasks.map((task, index) => {
-        const doc = stamp(task);
-        const seq = lastSeq - tasks.length + index + 1;
-        const info = this.statements.insertTask.run({ ...taskColumns(jobKey, doc), seq });
-        return info.changes === 0 ? undefined : doc;
-      });
+      return this.writeTasks(jobKey, tasks);
     });
     return settle(run);
+  }
+
+  /** Inserts tasks in input order (inside the caller's transaction); undefined where the id is taken. */
+  private writeTasks(jobKey: string, tasks: readonly TaskDoc[]): (TaskDoc | undefined)[] {
+    const lastSeq = this.statements.nextTaskSeq.get(tasks.length)?.value ?? tasks.length;
+    const stamp = this.stamps(tasks.length);
+    return tasks.map((task, index) => {
+      const doc = stamp(task);
+      const seq = lastSeq - tasks.length + index + 1;
+      const info = this.statements.insertTask.run({ ...taskColumns(jobKey, doc), seq });
+      return info.changes === 0 ? undefined : doc;
+    });
   }
 
   getTask(jobId: string, taskId: string): Promise<TaskDoc | undefined> {
