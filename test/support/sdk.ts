@@ -2,6 +2,7 @@
 import { BatchServiceClient, BatchSharedKeyCredentials } from '@azure/batch';
 import {
   RequestPolicyOptions,
+  TokenCredentials,
   exponentialRetryPolicy,
   type RequestPolicy,
   type RequestPolicyFactory,
@@ -36,6 +37,11 @@ export interface SdkClientOptions {
   accountName?: string;
   /** Every request the SDK actually sends is appended here (innermost policy, so retries are counted). */
   sent?: SentRequest[];
+  /**
+   * Authenticate with this bearer token (`TokenCredentials`, as a job manager uses its
+   * AZ_BATCH_AUTHENTICATION_TOKEN) instead of Shared Key.
+   */
+  bearerToken?: string;
 }
 
 const PROBE_POLICY: RequestPolicy = {
@@ -73,9 +79,12 @@ export function sdkClient(endpoint: Endpoint, options: SdkClientOptions = {}): B
       return factories;
     },
   };
-  const credentials = new BatchSharedKeyCredentials(
-    options.accountName ?? endpoint.accountName,
-    options.accountKey ?? endpoint.accountKey,
-  );
+  const credentials =
+    options.bearerToken === undefined
+      ? new BatchSharedKeyCredentials(
+          options.accountName ?? endpoint.accountName,
+          options.accountKey ?? endpoint.accountKey,
+        )
+      : new TokenCredentials(options.bearerToken);
   return new BatchServiceClient(credentials, endpoint.url, clientOptions);
 }

@@ -6,3 +6,4 @@ export type { LaunchedNode, NodeLauncher, NodeLaunchRequest } from './services/n
 export type { LocalPoolOptions } from './services/local-pool.js';
 export type { LeaseSettings } from './services/service-context.js';
 export { DEFAULT_NODE_QUOTA, defaultMaxNodes } from './services/node-quota.js';
+export { issueJobToken, type JobTokenClaims } from './http/job-token.js';
