@@ -7,6 +7,7 @@ import { FakeClock } from '@batchite/retry';
 import type { Store } from '../../src/store/store.js';
 import { claimCases } from './cases-claims.js';
 import { documentCases } from './cases-documents.js';
+import { jobManagerCases } from './cases-job-manager.js';
 import { nodeRunCases } from './cases-node-runs.js';
 import { rangeCases } from './cases-ranges.js';
 import { taskCases } from './cases-tasks.js';
@@ -56,5 +57,6 @@ export function storeConformance(backend: StoreBackend): void {
     claimCases(ctx);
     nodeRunCases(ctx);
     rangeCases(ctx);
+    jobManagerCases(ctx);
   });
 }
