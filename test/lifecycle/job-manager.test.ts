@@ -147,7 +147,7 @@ void describe('job manager task', () => {
       const refused = await refusal(
         runner.client.job.add({ id: jobId, poolInfo: { poolId: runner.poolId }, jobManagerTask }),
       );
-      assert.deepEqual(refused, { statusCode: 400, code: 'InvalidPropertyValue' }, property);
+      assert.deepEqual(refused, { statusCode: 400, code: 'UnsupportedProperty' }, property);
       assert.equal((await refusal(runner.client.job.get(jobId))).code, 'JobNotFound');
     }
   });

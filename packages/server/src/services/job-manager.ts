@@ -25,7 +25,7 @@ function refuseUnsupported(manager: JobManagerTask): void {
   for (const property of UNSUPPORTED) {
     const value = manager[property];
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-    throw apiError('InvalidPropertyValue', {
+    throw apiError('UnsupportedProperty', {
       values: propertyValues(
         `jobManagerTask.${property}`,
         undefined,
