@@ -149,8 +149,9 @@ void describe('task files after a real run (scenario 17)', () => {
 
   void describe('path traversal through raw signed requests', () => {
     const dbPath = () => join(runner.server.dataDir, 'batchite.db');
-    // The task directory is <dataDir>/workitems/<job>/job-1/<task>: four levels below the database.
+    // The task directory is <dataDir>/nodes/<node>/workitems/<job>/job-1/<task>: six levels below the database.
     const escapes = () => [
+      '..%2F..%2F..%2F..%2F..%2F..%2Fbatchite.db',
       '..%2F..%2F..%2F..%2Fbatchite.db',
       '..%2F..%2Fbatchite.db',
       '..%2F..%2F..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd',

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BatchServiceClient } from '@azure/batch';
 import { startAgent, type RunningAgent } from '@batchite/agent';
+import { localNodeRoot, nodeIdOf } from '../support/node-roots.js';
 import { rawRequest } from '../support/raw.js';
 import { sdkClient } from '../support/sdk.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -57,8 +58,9 @@ describe('task files of a remote node', () => {
   });
 
   it('lists, reads, ranges and deletes files that live only on the node', async () => {
+    const nodeId = nodeIdOf(await client.task.get('rj', 't'));
     assert.equal(
-      existsSync(join(server.dataDir, 'workitems', 'rj')),
+      existsSync(join(localNodeRoot(server.dataDir, nodeId), 'workitems', 'rj')),
       false,
       'nothing was written on the server side',
     );

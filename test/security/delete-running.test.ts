@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RestError } from '@azure/ms-rest-js';
 import { uniqueId } from '../support/ids.js';
+import { localNodeIds, localNodeRoot, localTaskDir, nodeIdOf } from '../support/node-roots.js';
 import { sdkClient } from '../support/sdk.js';
 import { makeDataDir, startTestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
@@ -59,7 +60,8 @@ void describe('deleting work that is running (issue 12, point 9)', () => {
     for (const id of ids) pids.push(await runner.scratch.pid(id));
     // Writing for real: each log has grown (the removal will race with these writers).
     for (const id of ids) {
-      const log = join(runner.server.dataDir, 'workitems', jobId, 'job-1', id, 'wd', 'log');
+      const task = await runner.client.task.get(jobId, id);
+      const log = join(localTaskDir(runner.server.dataDir, nodeIdOf(task), jobId, id), 'wd', 'log');
       await waitFor(() => exists(log), { timeoutMs: RUN_TIMEOUT_MS, what: `${id} writing` });
     }
     return pids;
@@ -82,9 +84,13 @@ void describe('deleting work that is running (issue 12, point 9)', () => {
     });
     assert.equal(await codeOf(runner.client.job.deleteMethod(jobId)), 'JobNotFound', 'a second delete');
     await allDead(pids);
-    const jobDir = join(runner.server.dataDir, 'workitems', jobId);
+    const jobDirs = (await localNodeIds(runner.server.dataDir)).map((nodeId) =>
+      join(localNodeRoot(runner.server.dataDir, nodeId), 'workitems', jobId),
+    );
+    assert.ok(jobDirs.length > 0, 'the local nodes have roots');
+    const anyLeft = async () => (await Promise.all(jobDirs.map(exists))).some(Boolean);
     await waitFor(
-      async () => !(await exists(jobDir)) && (await pendingDeletes(runner.server.dataDir)).length === 0,
+      async () => !(await anyLeft()) && (await pendingDeletes(runner.server.dataDir)).length === 0,
       {
         timeoutMs: RUN_TIMEOUT_MS,
         what: 'the job directory to be removed',
@@ -101,7 +107,7 @@ void describe('deleting work that is running (issue 12, point 9)', () => {
     assert.equal(await statusOf(runner.client.task.deleteMethod(jobId, task.id)), 200);
     assert.equal(await codeOf(runner.client.task.get(jobId, task.id)), 'TaskNotFound');
     await allDead([pid]);
-    const taskDir = join(runner.server.dataDir, 'workitems', jobId, 'job-1', task.id);
+    const taskDir = localTaskDir(runner.server.dataDir, nodeIdOf(task), jobId, task.id);
     await waitFor(
       async () => !(await exists(taskDir)) && (await pendingDeletes(runner.server.dataDir)).length === 0,
       {

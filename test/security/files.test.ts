@@ -9,9 +9,11 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { CloudTask } from '@azure/batch';
 import type { RunningAgent } from '@batchite/agent';
 import { addPool } from '../support/fixtures.js';
 import { uniqueId } from '../support/ids.js';
+import { localNodeRoot, nodeIdOf } from '../support/node-roots.js';
 import {
   addRunJob,
   sh,
@@ -37,7 +39,8 @@ interface Where {
   /** Pool the job runs on. */
   poolId: string;
   /** Node root of the node that runs the tasks. */
-  rootDir: string;
+  /** The root of node `nodeId`, where its task directories are. */
+  rootOf: (nodeId: string) => string;
 }
 
 interface Attack {
@@ -54,16 +57,15 @@ async function runAttack(runner: Runner, where: Where, scratch: string): Promise
   const jobId = await addRunJob(runner, { poolInfo: { poolId: where.poolId } });
   const otherTaskId = uniqueId('other');
   const taskId = uniqueId('attacker');
-  const dirOf = (id: string) => join(where.rootDir, 'workitems', jobId, 'job-1', id);
+  const dirOf = (task: CloudTask, id: string) =>
+    join(where.rootOf(nodeIdOf(task)), 'workitems', jobId, 'job-1', id);
   await runner.client.task.add(jobId, { id: otherTaskId, commandLine: sh('echo secret > secret.txt') });
-  await taskInState(runner, jobId, otherTaskId, 'completed');
-  await runner.client.task.add(jobId, {
-    id: taskId,
-    commandLine: sh(attackScript(victim, dirOf(otherTaskId))),
-  });
+  const other = await taskInState(runner, jobId, otherTaskId, 'completed');
+  const otherTaskDir = dirOf(other, otherTaskId);
+  await runner.client.task.add(jobId, { id: taskId, commandLine: sh(attackScript(victim, otherTaskDir)) });
   const task = await taskInState(runner, jobId, taskId, 'completed');
   assert.equal(task.executionInfo?.exitCode, 0, 'the attack script ran');
-  return { jobId, taskId, otherTaskId, taskDir: dirOf(taskId), otherTaskDir: dirOf(otherTaskId), victim };
+  return { jobId, taskId, otherTaskId, taskDir: dirOf(task, taskId), otherTaskDir, victim };
 }
 
 function errorCode(json: unknown): unknown {
@@ -170,13 +172,17 @@ void describe('task files never leave the task directory (issue 12, point 1)', (
   });
   const runner = withRunner({ slots: 1 });
   attackSuite('through a local node (files read by the server)', runner, () =>
-    Promise.resolve({ poolId: runner.poolId, rootDir: runner.server.dataDir }),
+    Promise.resolve({
+      poolId: runner.poolId,
+      rootOf: (nodeId: string) => localNodeRoot(runner.server.dataDir, nodeId),
+    }),
   );
   attackSuite('through a remote agent (files read by its file server)', runner, async () => {
     remoteRoot = await makeTempDir('batchite-remote-node-');
     const poolId = await addPool(runner.client, { targetDedicatedNodes: 0, taskSlotsPerNode: 1 });
     agent = await startRemoteAgent(runner.server, poolId, remoteRoot);
     await waitForIdleNodes(runner.client, poolId, 1);
-    return { poolId, rootDir: remoteRoot };
+    const root = remoteRoot;
+    return { poolId, rootOf: () => root };
   });
 });

@@ -10,6 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchClient } from '@batchite/client';
 import type { TaskAddParameter } from '@batchite/protocol';
+import { localTaskDir, nodeIdOf } from '../support/node-roots.js';
 import { freePort, startServeProcess } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 
@@ -60,9 +61,10 @@ export interface TaskResult {
   stderr: string;
 }
 
-/** The task directory on this machine (local nodes keep it in the server's data directory). */
-export function taskDir(dataDir: string, jobId: string, taskId: string): string {
-  return join(dataDir, 'workitems', jobId, 'job-1', taskId);
+/** The task directory on this machine: in the root of the local node that runs or ran it. */
+export async function taskDir(serve: ServeProcess, jobId: string, taskId: string): Promise<string> {
+  const task = await serve.client.getTask(jobId, taskId);
+  return localTaskDir(serve.dataDir, nodeIdOf(task), jobId, taskId);
 }
 
 /** Adds a task, waits until it completes and returns its exit code and output. */
@@ -79,7 +81,7 @@ export async function runToCompletion(
     },
     { timeoutMs: 60_000, what: `task ${task.id} to complete` },
   );
-  const dir = taskDir(serve.dataDir, jobId, task.id);
+  const dir = await taskDir(serve, jobId, task.id);
   return {
     exitCode: done.executionInfo?.exitCode,
     stdout: await readFile(join(dir, 'stdout.txt'), 'utf8'),

@@ -93,7 +93,9 @@ describe('task identity (userIdentity, pool userAccounts)', () => {
         async () => {
           const texts = await Promise.all(
             ['who1', 'who2'].map((id) =>
-              readFile(join(taskDir(serve.dataDir, 'ids', id), 'stdout.txt'), 'utf8').catch(() => ''),
+              taskDir(serve, 'ids', id)
+                .then((dir) => readFile(join(dir, 'stdout.txt'), 'utf8'))
+                .catch(() => ''),
             ),
           );
           return texts.every((text) => text.split('\n').length > 3) ? texts : undefined;
@@ -106,7 +108,7 @@ describe('task identity (userIdentity, pool userAccounts)', () => {
       assert.match(a.name, /^_azbt_[0-9a-f]{10}_\d+$/, 'a named task auto-user (whoami works)');
       assert.notEqual(a.uid, b.uid, 'task-scope users differ between running tasks');
       assert.notEqual(a.name, b.name);
-      assert.equal(a.home, join(taskDir(serve.dataDir, 'ids', 'who1'), 'wd'), 'HOME is inside its own dirs');
+      assert.equal(a.home, join(await taskDir(serve, 'ids', 'who1'), 'wd'), 'HOME is inside its own dirs');
     },
   );
 
@@ -159,7 +161,7 @@ describe('task identity (userIdentity, pool userAccounts)', () => {
       commandLine: `/bin/sh -c 'echo ${secret}; echo ${secret} > kept.txt'`,
     });
     assert.equal(victim.exitCode, 0);
-    const victimDir = taskDir(serve.dataDir, 'ids', 'victim');
+    const victimDir = await taskDir(serve, 'ids', 'victim');
     const thief = await runToCompletion(serve, 'ids', {
       id: 'thief',
       commandLine: `/bin/sh -c 'cat ${victimDir}/stdout.txt; cat ${victimDir}/wd/kept.txt; ls ${dirname(victimDir)}'`,
@@ -182,15 +184,19 @@ describe('task identity (userIdentity, pool userAccounts)', () => {
       const [uid, dirMode, fileMode] = result.stdout.trim().split('\n');
       assert.equal(dirMode, `700 ${uid}`, "while it runs, the task directory is its user's alone");
       assert.equal(fileMode, `600 ${uid}`, 'and so is its stdout.txt');
+      const modesDir = await taskDir(serve, 'ids', 'modes');
+      const nodeRoot = dirname(dirname(dirname(dirname(modesDir))));
       for (const above of [
-        dirname(taskDir(serve.dataDir, 'ids', 'modes')),
-        join(serve.dataDir, 'workitems'),
+        dirname(modesDir),
+        join(nodeRoot, 'workitems'),
+        nodeRoot,
+        dirname(nodeRoot),
         serve.dataDir,
       ]) {
         assert.equal((await stat(above)).mode & 0o777, 0o711, `${above} is 0711`);
       }
       // After the run the directory is root's, so the next task lent the same user cannot enter it.
-      const after = await stat(taskDir(serve.dataDir, 'ids', 'modes'));
+      const after = await stat(modesDir);
       assert.deepEqual([after.mode & 0o777, after.uid], [0o700, 0]);
     },
   );

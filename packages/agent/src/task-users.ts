@@ -23,6 +23,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { Clock } from '@batchite/retry';
 import type { TaskRunAs } from './node-api.js';
@@ -57,6 +58,15 @@ export interface TaskUsersOptions {
   clock: Clock;
   /** Whether this process may switch users. @defaultValue running as root */
   canSwitch?: boolean;
+}
+
+/**
+ * What the pool's auto-user name derives from: the data directory for nodes the server launched
+ * (`<dataDir>/nodes/<nodeId>`), so all nodes of one pool on this machine share it as all nodes of a Batch pool
+ * share its pool auto-user; the node root otherwise.
+ */
+export function poolUserSeed(rootDir: string): string {
+  return basename(dirname(rootDir)) === 'nodes' ? dirname(dirname(rootDir)) : rootDir;
 }
 
 function shortHash(...parts: string[]): string {
@@ -102,7 +112,7 @@ export class TaskUsers {
       return { name: runAs.userName, ...ids, identity: runAs.userName };
     }
     if (runAs.scope === 'task') return this.#idle.pop() ?? (await this.#newTaskUser());
-    const name = `_azbp_${shortHash(this.#o.rootDir, this.#o.poolId.toLowerCase())}`;
+    const name = `_azbp_${shortHash(poolUserSeed(this.#o.rootDir), this.#o.poolId.toLowerCase())}`;
     return { name, ...(await this.#ensureAuto(name)), identity: 'PoolNonAdmin' };
   }
 

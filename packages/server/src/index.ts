@@ -7,3 +7,4 @@ export type { LocalPoolOptions } from './services/local-pool.js';
 export type { LeaseSettings } from './services/service-context.js';
 export { DEFAULT_NODE_QUOTA, defaultMaxNodes } from './services/node-quota.js';
 export { issueJobToken, type JobTokenClaims } from './http/job-token.js';
+export { localNodeRoot } from './services/local-node-roots.js';

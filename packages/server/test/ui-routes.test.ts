@@ -9,6 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { taskDirectory } from '@batchite/protocol/task-files';
 import { authorizationHeader } from '@batchite/protocol';
+import { localNodeRoot } from '../src/services/local-node-roots.js';
 import { batch, ScriptedNode, testServer, type TestServer } from './support.js';
 
 let server: TestServer;
@@ -64,7 +65,7 @@ async function setUpRun(): Promise<{ node: ScriptedNode }> {
     ['run', 'run2'],
   );
   // What an agent would have written for the failed task.
-  const dir = taskDirectory(server.dataDir, 'j', 'bad');
+  const dir = taskDirectory(localNodeRoot(server.dataDir, node.nodeId), 'j', 'bad');
   await mkdir(dir, { recursive: true });
   await writeFile(`${dir}/stderr.txt`, 'line 1\nboom: input.csv is malformed\n');
   await writeFile(`${dir}/stdout.txt`, '');

@@ -10,11 +10,15 @@
  * directory of a run it killed for that reason. A process may re-create its directory by absolute path until it
  * is killed: a deleted job's entry carries the job id, and once it is removed, a `workitems/<job>` that came
  * back while no such job exists is moved out again, until none comes back.
+ *
+ * A job's or task's directories live in the root of every local node that ran it (local-node-roots.ts), so a
+ * deletion retires the path below each node root there is.
  */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moveTree, removeTree } from '@batchite/protocol/task-files';
+import { localNodeIds, localNodeRoot, underLocalNode } from './local-node-roots.js';
 import type { ServiceContext } from './service-context.js';
 
 /** Where deleted directories wait for their removal, inside the data directory (same file system). */
@@ -83,12 +87,25 @@ async function purgeOnce(context: ServiceContext): Promise<void> {
   }
 }
 
+/** Retires `<node root>/<below…>` of every local node (a task may have run on several). */
+export async function retireOnLocalNodes(
+  context: ServiceContext,
+  below: readonly string[],
+  deletedJobId?: string,
+): Promise<void> {
+  for (const nodeId of await localNodeIds(context.dataDir)) {
+    await retireDirectory(context, underLocalNode(nodeId, below), deletedJobId);
+  }
+}
+
 /** A deleted job's directory that a process not yet killed re-created goes the same way. */
 async function retireAgain(context: ServiceContext, jobId: string): Promise<void> {
-  const exists = await lstat(join(context.dataDir, 'workitems', jobId)).then(
-    () => true,
-    () => false,
-  );
-  if (!exists || (await context.store.getJob(jobId)) !== undefined) return;
-  await retireDirectory(context, ['workitems', jobId], jobId);
+  for (const nodeId of await localNodeIds(context.dataDir)) {
+    const exists = await lstat(join(localNodeRoot(context.dataDir, nodeId), 'workitems', jobId)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists || (await context.store.getJob(jobId)) !== undefined) continue;
+    await retireDirectory(context, underLocalNode(nodeId, ['workitems', jobId]), jobId);
+  }
 }

@@ -18,7 +18,7 @@ import {
   assertJobWritable,
   jobStateConflict,
 } from './job-states.js';
-import { retireDirectory } from './directory-removal.js';
+import { retireOnLocalNodes } from './directory-removal.js';
 import { jobManagerTasks, withJobManagerDefaults } from './job-manager.js';
 import { newTokenNonce } from '../http/job-token.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
@@ -321,7 +321,7 @@ export function finishJobDeletion(context: ServiceContext, jobId: string): Promi
   const current = under.get(jobId);
   if (current !== undefined) return current;
   const work = (async () => {
-    await retireDirectory(context, ['workitems', jobId], jobId);
+    await retireOnLocalNodes(context, ['workitems', jobId], jobId);
     await context.store.removeJob(jobId);
   })().finally(() => under.delete(jobId));
   under.set(jobId, work);

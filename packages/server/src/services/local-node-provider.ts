@@ -14,6 +14,7 @@
 import { idKey } from '@batchite/protocol';
 import type { NodeDoc, PoolDoc } from '../store/documents.js';
 import type { LaunchedNode, NodeLauncher } from './node-launcher.js';
+import { localNodeRoot, prepareLocalNodesDir } from './local-node-roots.js';
 import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
 import { poolTarget, recordQuota } from './node-quota.js';
 import { endRunningTasks } from './pool-updates.js';
@@ -23,6 +24,7 @@ export interface LocalNodeProviderOptions {
   serverUrl: string;
   /** The join token of a pool (the account key itself never reaches an agent). */
   joinToken: (poolId: string) => string;
+  /** The data directory: each node's root is `<rootDir>/nodes/<nodeId>/` (local-node-roots.ts). */
   rootDir: string;
   /** Pause before an agent that exited on its own is started again. @defaultValue 1000 */
   restartDelayMs?: number;
@@ -49,6 +51,7 @@ export class LocalNodeProvider {
   /** Forgets nodes left over from a previous run (their agents died with it) and starts every pool's nodes. */
   async start(): Promise<void> {
     for (const node of await this.context.store.listAllNodes()) await removeNodeFromPool(this.context, node);
+    await prepareLocalNodesDir(this.options.rootDir);
     this.context.events.on('poolChanged', this.onPoolChanged);
     for (const pool of await this.context.store.listPools({ limit: 100_000 })) this.schedule(pool.entity.id);
     await Promise.all([...this.pending.values()]);
@@ -110,7 +113,7 @@ export class LocalNodeProvider {
       slots: pool.entity.taskSlotsPerNode ?? 1,
       serverUrl: this.options.serverUrl,
       joinToken: this.options.joinToken(pool.entity.id),
-      rootDir: this.options.rootDir,
+      rootDir: localNodeRoot(this.options.rootDir, nodeId),
     });
     nodes.set(nodeId, launched);
     void launched.exited.then(async () => {

@@ -9,7 +9,7 @@ export interface NodeLaunchRequest {
    * an inherited fd, never in the environment or argv (a task could read `/proc/<agent>/environ` or `ps`).
    */
   joinToken: string;
-  /** Root of the node's task directories (the server's data directory for local nodes). */
+  /** The node's root directory (`AZ_BATCH_NODE_ROOT_DIR`): `<dataDir>/nodes/<nodeId>` for local nodes. */
   rootDir: string;
 }
 

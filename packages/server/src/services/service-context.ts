@@ -22,7 +22,7 @@ export interface ServiceContext {
   clock: Clock;
   /** Injected randomness (jitter of the task retry backoff extension). */
   random: Random;
-  /** Root of task directories (`<dataDir>/workitems/<job>/job-1/<task>`). */
+  /** The data directory; local nodes keep their files in `<dataDir>/nodes/<nodeId>/` (local-node-roots.ts). */
   dataDir: string;
   /** Runs work after the response (e.g. finishing a delete); errors are logged, never thrown. */
   background(label: string, work: () => Promise<void>): void;

@@ -1,6 +1,6 @@
 /**
- * Where a task's files are read from. Nodes on this machine (the local pool) write into the server's data
- * directory, which is read directly. Nodes on other machines serve their task directories themselves; the server
+ * Where a task's files are read from. Nodes on this machine (local pools) write into their roots below the
+ * server's data directory (`<dataDir>/nodes/<nodeId>/`), which are read directly. Nodes on other machines serve their task directories themselves; the server
  * forwards file requests to the node that ran the task, with the secret it issued to that node.
  */
 import { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import {
 } from '@batchite/protocol/task-files';
 import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
+import { isSafeNodeId, underLocalNode } from './local-node-roots.js';
 import type { ServiceContext } from './service-context.js';
 
 export interface FileInfo {
@@ -130,5 +131,10 @@ export async function taskFilesFor(context: ServiceContext, task: TaskDoc): Prom
     const node = await context.store.getNode(where.poolId, where.nodeId);
     if (node?.internal.fileUrl !== undefined) return remoteFiles(node, task);
   }
-  return localFiles(taskDirectoryRef(context.dataDir, task.jobId, task.entity.id));
+  const below = taskDirectoryRef('', task.jobId, task.entity.id).below;
+  const nodeId = where?.nodeId;
+  // A task that never ran (or whose node id could not be a directory) has no files: an empty path is read.
+  if (nodeId === undefined || !isSafeNodeId(nodeId))
+    return localFiles({ base: context.dataDir, below: [...below] });
+  return localFiles({ base: context.dataDir, below: underLocalNode(nodeId, below) });
 }

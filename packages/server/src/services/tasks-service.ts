@@ -14,7 +14,7 @@ import { JobMissing } from '../store/store-errors.js';
 import { assertJobAcceptsTasks, jobStateConflict } from './job-states.js';
 import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityCheck } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
-import { retireDirectory } from './directory-removal.js';
+import { retireOnLocalNodes } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
 import { refuseMultiInstance } from './multi-instance-support.js';
 import { checkUserNames } from './user-identity.js';
@@ -219,6 +219,6 @@ export async function deleteTask(
   const task = await getTask(context, jobId, taskId);
   check(task.entity);
   await context.store.removeTask(jobId, taskId);
-  await retireDirectory(context, ['workitems', task.jobId, 'job-1', task.entity.id]);
+  await retireOnLocalNodes(context, ['workitems', task.jobId, 'job-1', task.entity.id]);
   await settleJobState(context, jobId);
 }
