@@ -48,8 +48,10 @@ const PASS_THROUGH_MODE = 0o711;
 /** Cancels the wall-clock timer of a finished run (a shared reason: `abort()` alone builds a DOMException). */
 const RUN_OVER = Object.freeze(new Error('the run is over'));
 
-/** Why the agent kills a process: `terminate` is reported to the server, the others are not (docs/node-api.md). */
-/** `fault`: a fault rule killed the run; it is reported like an OS kill (exit −9). */
+/**
+ * Why the agent kills a process: `terminate` is reported to the server, the others are not (docs/node-api.md),
+ * except `fault` — a fault rule killed the run — which is reported like an OS kill (exit −9).
+ */
 export type KillReason = 'terminate' | 'requeued' | 'deleted' | 'leaseLost' | 'shutdown' | 'fault';
 
 /** What the runner needs from a claim. */

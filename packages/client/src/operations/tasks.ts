@@ -1,10 +1,11 @@
 /** Task operations (the Azure Batch REST reference "Tasks"); the bulk `createTasks` lives in create-tasks.ts. */
-import type {
-  CloudTask,
-  SubtaskInformation,
-  TaskAddCollectionResult,
-  TaskAddParameter,
-  TaskUpdateParameter,
+import {
+  MAX_TASKS_PER_COLLECTION,
+  type CloudTask,
+  type SubtaskInformation,
+  type TaskAddCollectionResult,
+  type TaskAddParameter,
+  type TaskUpdateParameter,
 } from '@batchite/protocol';
 import type { OperationName } from '../operation-policies.js';
 import type { CallOptions, ConditionalOptions, GetOptions, ListOptions } from '../options.js';
@@ -22,8 +23,7 @@ import {
 } from './common.js';
 import { createWithReconciliation } from './create.js';
 
-/** Most tasks one add-task-collection request may carry. */
-export const MAX_TASKS_PER_COLLECTION = 100;
+export { MAX_TASKS_PER_COLLECTION };
 
 export const taskPath = (jobId: string, taskId: string): string => `/jobs/${seg(jobId)}/tasks/${seg(taskId)}`;
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   filterEquals,
   idKey,
+  MAX_TASKS_PER_COLLECTION,
   TASK_FILTER_SCHEMA,
   validateTaskAdd,
   validateTaskUpdate,
@@ -27,9 +28,6 @@ import {
   type JobParams,
   type TaskParams,
 } from './route-helpers.js';
-
-/** Most tasks one addtaskcollection call may carry (Azure Batch REST reference). */
-export const MAX_TASKS_PER_COLLECTION = 100;
 
 export function taskUrl(request: FastifyRequest, jobId: string, taskId: string): string {
   return resourceUrl(request, `/jobs/${jobId}/tasks/${taskId}`);

@@ -84,7 +84,3 @@ export interface TaskInternal {
   /** Takes a whole node when it runs (the job manager's runExclusive). */
   exclusive?: boolean;
 }
-
-export function cloneDoc<D>(doc: D): D {
-  return structuredClone(doc);
-}
