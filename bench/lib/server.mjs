@@ -12,7 +12,7 @@ import { authorizationHeader } from '@batchite/protocol';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'packages/cli/dist/src/bin.js');
-/** The well-known development account (docs: DESIGN.md). */
+/** The well-known development account (packages/protocol/src/well-known-account.ts). */
 export const ACCOUNT = Object.freeze({
   name: 'batchite',
   key: 'Y1dLo/hJxuVMb17X4ToLH2WtcDkvrJZ32NJexlLWhDvgq8iQHk+UCXtsKQQi/7TwdQSp+v9QRJTzehHb2qXnCw==',

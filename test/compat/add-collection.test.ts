@@ -1,4 +1,4 @@
-/** Reference §6 scenarios 5 and 6: addtaskcollection limits (SDK side) and partial results. */
+/** addtaskcollection limits (SDK side) and partial results. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addIdleJob, addTask } from '../support/fixtures.js';

@@ -1,4 +1,4 @@
-/** Reference §6 scenario 1: Shared Key accepted with the right key, 403 AuthenticationFailed otherwise. */
+/** Shared Key accepted with the right key, 403 AuthenticationFailed otherwise. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectBatchError } from '../support/errors.js';

@@ -1,4 +1,4 @@
-/** Reference §6 scenario 20 and §1.2: client-request-id echo, request-id on every response. */
+/** client-request-id echo, request-id on every response. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';

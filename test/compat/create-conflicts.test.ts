@@ -1,4 +1,4 @@
-/** Reference §6 scenario 2: adding an existing id (also differing only in case) → 409 …Exists, nothing changed. */
+/** adding an existing id (also differing only in case) → 409 …Exists, nothing changed. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectBatchError } from '../support/errors.js';

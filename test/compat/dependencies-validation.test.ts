@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 16 (validation part) and §2.6, plus scenario 15's validation rule (§2.5): task add is
+ * Task add is
  * checked against the job's settings.
  */
 import assert from 'node:assert/strict';

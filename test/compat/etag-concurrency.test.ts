@@ -1,4 +1,4 @@
-/** Reference §6 scenario 12 and §1.5: If-Match / If-None-Match on jobs (412 ConditionNotMet on writes, 304 on reads). */
+/** If-Match / If-None-Match on jobs (412 ConditionNotMet on writes, 304 on reads). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectBatchError, expectRestStatus } from '../support/errors.js';

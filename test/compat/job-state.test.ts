@@ -1,5 +1,6 @@
 /**
- * Job state transitions (the Azure Batch REST reference jobs, §2.7, §6 scenarios 9 (job part), 13 (no running tasks), 14 (job part)).
+ * Job state transitions (the Azure Batch REST API reference, Job operations): terminate, disable with no running
+ * tasks, and the end of a job once all its tasks complete.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -140,7 +141,7 @@ void describe('job state', () => {
     const job = await waitForState(() => client.job.get(id), 'completed');
     assert.equal(job.executionInfo?.terminateReason, 'NightlyCutoff');
     assert.ok(job.executionInfo?.endTime instanceof Date, 'executionInfo.endTime set on completion');
-    assert.equal((await client.task.get(id, activeTask)).state, 'active', 'active tasks stay active (§2.3)');
+    assert.equal((await client.task.get(id, activeTask)).state, 'active', 'active tasks stay active');
     await expectBatchError(client.task.add(id, { id: 'late', commandLine: 'true' }), {
       statusCode: 409,
       code: 'JobCompleted',

@@ -1,4 +1,4 @@
-/** Reference §6 scenario 3 (+ pool.exists): missing resources → 404 with the resource's own code. */
+/** missing resources → 404 with the resource's own code. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectBatchError, expectRestStatus } from '../support/errors.js';

@@ -1,4 +1,4 @@
-/** Reference §6 scenario 11 and §1.4: $filter / $select on lists, bad filters → 400 InvalidQueryParameterValue. */
+/** $filter / $select on lists, bad filters → 400 InvalidQueryParameterValue. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { BatchServiceClient } from '@azure/batch';

@@ -1,4 +1,4 @@
-/** Reference §6 scenario 10 and §1.4: maxresults pages with an absolute odata.nextLink followed by listNext. */
+/** maxresults pages with an absolute odata.nextLink followed by listNext. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { BatchServiceClient } from '@azure/batch';

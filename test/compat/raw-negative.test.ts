@@ -1,7 +1,7 @@
 /**
- * Raw signed HTTP with bad input (the Azure Batch REST reference, §3, §4; DESIGN "bad input always gets the right Batch 4xx error
- * and never loses or corrupts stored data"). Every case checks the error body and request-id, that stored data is
- * unchanged afterwards, and that the server still answers a valid request.
+ * Raw signed HTTP with bad input (the Azure Batch REST API reference: request headers, Shared Key authentication):
+ * bad input always gets the right Batch 4xx error and never loses or corrupts stored data. Every case checks the
+ * error body and request-id, that stored data is unchanged afterwards, and that the server still answers a valid request.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -307,7 +307,7 @@ void describe('raw negative requests', () => {
       );
     });
 
-    void it('a Date header instead of ocp-date is a valid timestamp (§4.1)', async () => {
+    void it('a Date header instead of ocp-date is a valid timestamp', async () => {
       const res = await rawRequest(ctx.server, {
         method: 'GET',
         path: `/jobs/${SEED_JOB}`,

@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 4: each operation answers its exact documented success status (any other 2xx makes the
+ * each operation answers its exact documented success status (any other 2xx makes the
  * SDK reject), plus deletes: pool/job delete 202 (passing through `deleting`), task delete 200, then 404.
  */
 import assert from 'node:assert/strict';

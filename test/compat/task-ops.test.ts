@@ -1,6 +1,6 @@
 /**
  * Task operations on tasks that never run (their job's pool does not exist): terminate, reactivate, update,
- * defaults, taskcounts, subtasksinfo, files (the Azure Batch REST reference tasks and task files, §2.2–2.3, §6 scenarios 8–9).
+ * defaults, taskcounts, subtasksinfo, files (the Azure Batch REST API reference, Task and File operations).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

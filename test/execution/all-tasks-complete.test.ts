@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 14 and §2.7: the recommended pattern — create the job with `onAllTasksComplete: noaction`,
+ * the recommended pattern — create the job with `onAllTasksComplete: noaction`,
  * add the tasks, then patch to `terminatejob`. The job completes with `AllTasksComplete` only once the tasks (here
  * really running, held by a gate) have finished; `terminatejob` cannot be patched back to `noaction`.
  */

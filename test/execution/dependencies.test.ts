@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 16 and §2.6: a dependant task stays `active` until every parent has succeeded; a failed
+ * a dependant task stays `active` until every parent has succeeded; a failed
  * parent blocks it for good unless the parent's exit options say `dependencyAction: satisfy`; `taskIdRanges`
  * name parents by numeric id range.
  *

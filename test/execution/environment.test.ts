@@ -1,5 +1,5 @@
 /**
- * What a real task process sees (reference azure-batch-node-env.md §1–§3, docs/task-semantics.md "On the node"):
+ * What a real task process sees (the Azure Batch docs "Azure Batch runtime environment variables", docs/task-semantics.md "On the node"):
  * the `AZ_BATCH_*` variables, the job's `commonEnvironmentSettings` overlaid by the task's `environmentSettings`,
  * its working directory as cwd, none of the agent's own environment, and a command line that is split into words
  * but never given to a shell.

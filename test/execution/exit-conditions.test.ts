@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 15 and §2.5: a failing task's exit options decide the job's fate when the job's
+ * a failing task's exit options decide the job's fate when the job's
  * `onTaskFailure` is `performexitoptionsjobaction`: `exitCodes` and `exitCodeRanges` select them, `terminate`
  * completes the job with `TaskFailed`, `disable` disables it. A `jobAction` on a `noaction` job is refused (400).
  */

@@ -271,7 +271,7 @@ export async function refusal(promise: Promise<unknown>): Promise<Refusal> {
 
 /**
  * Awaits a call that must be refused with `statusCode` and a Batch error body; returns the error code so a test
- * can report it where the reference does not pin it down.
+ * can report it where the Batch docs do not pin it down.
  */
 export async function refusedWith(
   promise: Promise<unknown>,

@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 13 and §2.4/§2.7: job disable with each `disableTasks` option while a task really runs,
+ * job disable with each `disableTasks` option while a task really runs,
  * then job enable. `requeue` puts the running task back to active (requeueCount + 1, retryCount unchanged) and kills
  * its process; `terminate` ends it with `TaskEnded`; `wait` lets it finish while the job stays `disabling`.
  */

@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 8 and §1.3 task reactivate: a completed, failed task goes back to `active` with
+ * a completed, failed task goes back to `active` with
  * `retryCount` 0 and its exit code and failureInfo cleared, then really runs again; a succeeded task and a
  * running task are refused with 409.
  *

@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 7 and §2.1/§2.2: a task that exits non-zero is retried `maxTaskRetryCount` times by the
+ * a task that exits non-zero is retried `maxTaskRetryCount` times by the
  * service, counted for real (each run appends a line to a file outside the task directory, whose wd/ is wiped
  * between runs). Also: job-level constraints are inherited, and a program that is not there is not retried.
  */

@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 17 and §1.3 task files: after a real run the task directory holds `stdout.txt`,
+ * after a real run the task directory holds `stdout.txt`,
  * `stderr.txt` and `wd/…`, listed, read (whole and by `ocp-range`), described by HEAD and deleted through the
  * official SDK, which sends `wd/x` as `wd%2Fx`. Raw signed requests then try to leave the task directory.
  */

@@ -1,5 +1,5 @@
 /**
- * Reference §6 scenario 9 and §1.3: task terminate ends a running task (failureInfo `TaskEnded`) and its process
+ * task terminate ends a running task (failureInfo `TaskEnded`) and its process
  * really goes away; a second terminate is 409 `TaskCompleted`. Job terminate completes the job with the caller's
  * reason (default `UserTerminate`), ends its running tasks, and later task adds are 409 `JobCompleted`.
  */

@@ -2,7 +2,7 @@
 import type { BatchServiceClient, BatchServiceModels } from '@azure/batch';
 import { NO_SUCH_POOL, uniqueId } from './ids.js';
 
-/** A pool body the reference lists as valid (vmSize + virtualMachineConfiguration). */
+/** A pool body the Batch REST API accepts (vmSize + virtualMachineConfiguration). */
 export function poolBody(
   id: string,
   extra: Partial<BatchServiceModels.PoolAddParameter> = {},

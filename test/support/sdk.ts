@@ -48,7 +48,7 @@ const PROBE_POLICY: RequestPolicy = {
   sendRequest: () => Promise.reject(new Error('probe policy: never sends')),
 };
 
-/** Reference §5.1: find the default ExponentialRetryPolicy by its class name and swap in a fast one. */
+/** Find the default ExponentialRetryPolicy by its class name and swap in a fast one. */
 function fastRetries(defaults: RequestPolicyFactory[]): RequestPolicyFactory[] {
   return defaults.map((factory) =>
     factory.create(PROBE_POLICY, new RequestPolicyOptions()).constructor.name === 'ExponentialRetryPolicy'

@@ -1,6 +1,7 @@
 /**
  * Splits a task's `commandLine` into argv the way the Batch Linux agent does: POSIX-shell-like word splitting
- * with quote removal and NO expansion (reference azure-batch-node-env.md §3.1; Python `shlex.split` semantics).
+ * with quote removal and NO expansion (Python `shlex.split` semantics). Batch does not run a command line under a
+ * shell (Azure Batch docs, "Jobs and tasks in Azure Batch", Command line).
  *
  * - Spaces, tabs, CR and LF separate words; runs of them count as one separator.
  * - `'…'` groups everything literally (no escapes inside).

@@ -1,6 +1,6 @@
 /**
  * The node's directory layout and the environment a task process sees, as on a real Batch Linux node
- * (reference azure-batch-node-env.md §1 and §2):
+ * (the Azure Batch docs "Azure Batch runtime environment variables", https://learn.microsoft.com/azure/batch/batch-compute-node-environment-variables):
  *
  *   <root>/shared                                  AZ_BATCH_NODE_SHARED_DIR
  *   <root>/startup[/wd]                            AZ_BATCH_NODE_STARTUP_DIR (and _WORKING_DIR)
@@ -13,7 +13,7 @@
  * A run's kind (`RunKind`) picks its task directory: an ordinary task gets its own, the pool's start task runs in
  * `startup/`, a job's preparation and release tasks in `jobpreparation/` and `jobrelease/` of the job.
  *
- * Precedence (the reference leaves it unverified; this is our choice): the agent's base variables (PATH, HOME,
+ * Precedence (the Batch docs do not say; this is our choice): the agent's base variables (PATH, HOME,
  * PWD, USER) < the claim's `environment` (job common settings, task settings, server-side AZ_BATCH_*) < the
  * node-directory AZ_BATCH_* variables, which only the agent knows. The agent's own environment is NOT inherited:
  * a task must never see the agent's account key or other secrets.

@@ -4,7 +4,7 @@ import { CommandLineError, splitCommandLine } from '../src/command-line.js';
 
 /** Every expectation below was checked against Python's `shlex.split` (posix mode). */
 const CASES: ReadonlyArray<readonly [string, string[]]> = [
-  // The reference's examples (azure-batch-node-env.md §3.1).
+  // Command lines as Batch users write them.
   ['/bin/sh -c "echo $X"', ['/bin/sh', '-c', 'echo $X']],
   ["/bin/bash -c 'set -e; cmd1; cmd2'", ['/bin/bash', '-c', 'set -e; cmd1; cmd2']],
   [`/usr/bin/env -S "\${A}/x -i '<url>'"`, ['/usr/bin/env', '-S', "${A}/x -i '<url>'"]],

@@ -6,7 +6,7 @@
 import { isBatchError, type BatchError } from '@batchite/client';
 import type { Style } from './style.js';
 
-/** Documented exit codes (ux-why-anchors §5(b)); also printed by `batchite --help`. */
+/** Documented exit codes (docs/cli.md); also printed by `batchite --help`. */
 export const EXIT = Object.freeze({
   ok: 0,
   /** The operation failed, or for `run`, at least one task failed. */

@@ -2,7 +2,7 @@
  * The Batch error catalog: every error code Batchite's operations can produce, with its HTTP status, retry class,
  * error family and the default English message (the Azure Batch REST reference; messages in the style of the real service).
  *
- * Retry classes follow the reference's table: `transient` (R: the same request may succeed later, SDKs retry it),
+ * Retry classes: `transient` (R: the same request may succeed later, SDKs retry it),
  * `state` ((R): a state conflict that may clear, retried only by the application), `never` (permanent).
  */
 

@@ -125,7 +125,7 @@ function unescapeApostrophes(pathAndQuery: string): string {
 
 /**
  * Every string-to-sign a legitimate client may have signed for this request as received; the first is
- * `stringToSign(request)`. Variants cover what the reference (§4.2, §4.3) and our SDK tests found:
+ * `stringToSign(request)`. Variants cover what the Shared Key documentation ("Authorize with Shared Key", Azure Storage REST docs, which Batch follows) and our SDK tests found:
  * - Content-Length `0` signed as empty (JS SDK on body-less non-POST requests, which node-fetch sends with `0`);
  * - query names kept in their case, first value wins (JS SDK, Python) instead of lower-cased (doc, .NET);
  * - `'` in the path signed raw by the JS SDK but sent as `%27` by node-fetch (file names with apostrophes).

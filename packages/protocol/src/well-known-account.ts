@@ -1,5 +1,5 @@
 /**
- * The well-known development account, like Azurite's (DESIGN.md "Public interfaces"). Here rather than in the
+ * The well-known development account, like Azurite's (README, the table after the quick start). Here rather than in the
  * server so the agent and the CLI can default to it without loading the server (Fastify, SQLite) — an agent
  * that carries the server's modules forks every task from a bigger process.
  */

@@ -76,7 +76,7 @@ void test('every required code is in the catalog with a message ending in a full
   }
 });
 
-void test('statuses and retry classes follow the reference table', () => {
+void test('statuses and retry classes follow the catalog table', () => {
   const expected: Record<string, [number, string, string]> = {
     ConditionNotMet: [412, 'never', 'conditionNotMet'],
     InvalidRequestBody: [400, 'never', 'badRequest'],

@@ -1,6 +1,6 @@
 /**
  * Service api-versions Batchite accepts. `@azure/batch` 10.x always sends the first one; the others are the newer
- * versions named in the reference (§ headline facts). All share the wire shapes of this package's subset.
+ * versions the Azure Batch REST API reference documents. All share the wire shapes of this package's subset.
  */
 export const API_VERSIONS = [
   '2022-10-01.16.0',

@@ -1,6 +1,6 @@
 /**
  * Request-body schemas of the Batch operations Batchite serves, as tables (see `schema.ts` for the DSL).
- * Limits come from the reference (§1.3, §2): priority -1000..1000, maxTaskRetryCount ≥ -1, requiredSlots ≥ 1,
+ * Limits come from the Azure Batch REST API reference (Job - Add, Task - Add): priority -1000..1000, maxTaskRetryCount ≥ -1, requiredSlots ≥ 1,
  * maxParallelTasks -1 or ≥ 1, node counts ≥ 0, taskSlotsPerNode 1..256, resizeTimeout ≥ 5 minutes.
  *
  * Batchite leniency: a pool needs no `virtualMachineConfiguration`/`cloudServiceConfiguration` (local nodes have no

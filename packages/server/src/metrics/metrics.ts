@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics (prom-client), one registry per server so several servers can share a process (tests).
- * Names follow ux-why-anchors §5(d): prefix `batchite_`, base units, no job or task ids in labels, every
+ * Names follow the Prometheus naming practices (https://prometheus.io/docs/practices/naming/): prefix `batchite_`, base units, no job or task ids in labels, every
  * state/result series exported at 0 from the start so rates and alerts work before the first event.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
