@@ -23,6 +23,7 @@ import { jobManagerTasks, withJobManagerDefaults } from './job-manager.js';
 import { newTokenNonce } from '../http/job-token.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { endedByUser, requeuedByUser } from './task-lifecycle.js';
+import { refuseJobProperties } from './unsupported-properties.js';
 
 /** Runs inside a mutation against the current entity, e.g. conditional headers. */
 export type EntityCheck<E> = (entity: E) => void;
@@ -48,6 +49,8 @@ export function jobNotFound() {
 }
 
 export async function addJob(context: ServiceContext, param: JobAddParameter): Promise<JobDoc> {
+  const refusal = refuseJobProperties(param);
+  if (refusal !== undefined) throw refusal;
   if (param.poolInfo.autoPoolSpecification !== undefined && param.poolInfo.poolId === undefined) {
     throw apiError('InvalidPropertyValue', {
       values: propertyValues(

@@ -26,6 +26,7 @@ import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
 import { DEFAULT_RESIZE_TIMEOUT, getPool, poolNotFound } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { endedByUser, requeuedByUser } from './task-lifecycle.js';
+import { refusePoolUpdatable } from './unsupported-properties.js';
 
 type PoolEntity = CloudPool & { id: string };
 
@@ -59,6 +60,8 @@ export async function patchPool(
   param: PoolPatchParameter,
   check: EntityCheck<CloudPool>,
 ): Promise<PoolDoc> {
+  const refusal = refusePoolUpdatable(param);
+  if (refusal !== undefined) throw refusal;
   return changePool(context, poolId, (pool) => {
     check(pool.entity);
     notDeleting(pool);
@@ -72,6 +75,8 @@ export async function updatePoolProperties(
   param: PoolUpdatePropertiesParameter,
   check: EntityCheck<CloudPool>,
 ): Promise<PoolDoc> {
+  const refusal = refusePoolUpdatable(param);
+  if (refusal !== undefined) throw refusal;
   return changePool(context, poolId, (pool) => {
     check(pool.entity);
     notDeleting(pool);

@@ -10,6 +10,7 @@ import type { EntityCheck } from './jobs-service.js';
 import { canonicalDuration } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { requeuedByUser } from './task-lifecycle.js';
+import { refusePoolProperties } from './unsupported-properties.js';
 
 export const DEFAULT_RESIZE_TIMEOUT = 'PT15M';
 
@@ -18,6 +19,8 @@ export function poolNotFound() {
 }
 
 export async function addPool(context: ServiceContext, param: PoolAddParameter): Promise<PoolDoc> {
+  const refusal = refusePoolProperties(param);
+  if (refusal !== undefined) throw refusal;
   const now = isoNow(context);
   const entity: CloudPool & { id: string } = {
     ...param,

@@ -17,6 +17,7 @@ import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { retireOnLocalNodes } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
 import { refuseMultiInstance } from './multi-instance-support.js';
+import { refuseTaskProperties } from './unsupported-properties.js';
 import { checkUserNames } from './user-identity.js';
 import { afterJobManagerCompleted } from './job-manager.js';
 
@@ -103,7 +104,11 @@ export async function addTasks(
   const now = isoNow(context);
   const userErrors = await checkUserNames(context, job, params);
   const outcomes: AddTaskOutcome[] = params.map((param, index) => {
-    const error = refuseMultiInstance(param) ?? checkAgainstJob(job, param) ?? userErrors[index];
+    const error =
+      refuseMultiInstance(param) ??
+      refuseTaskProperties(param) ??
+      checkAgainstJob(job, param) ??
+      userErrors[index];
     return error === undefined ? { taskId: param.id } : { taskId: param.id, error };
   });
   const accepted = params.filter((_param, index) => outcomes[index]?.error === undefined);
