@@ -146,7 +146,8 @@ void describe('removeNodes with real nodes', () => {
     );
     assert.ok(!ids.includes(victim), `${victim} is gone: ${ids.join(', ')}`);
     assert.deepEqual([pool.targetDedicatedNodes, pool.currentDedicatedNodes], [2, 2]);
-    await scratch.waitForRuns('t1', 2);
+    // The first run on that node creates its task user first: slow on a loaded machine.
+    await scratch.waitForRuns('t1', 2, { timeoutMs: 2 * RUN_TIMEOUT_MS });
     const again = await taskInState(runner, jobId, 't1', 'running');
     assert.notEqual(again.nodeInfo?.nodeId, victim);
     assert.equal(again.executionInfo?.requeueCount, 1);
