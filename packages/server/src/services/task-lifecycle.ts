@@ -1,5 +1,5 @@
 /**
- * The task state machine (the Azure Batch REST reference–2.5). Every transition here is a pure function from the stored task to
+ * The task state machine (task states as the Azure Batch REST API reference describes them). Every transition here is a pure function from the stored task to
  * the next one; the callers apply it in one store mutation that checks the lease token.
  *
  *   add ─► active ─claim─► running ─┬─ exit 0 ──────────────────────────────► completed (success)
