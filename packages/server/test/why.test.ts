@@ -115,6 +115,30 @@ describe('why', () => {
     await expectCode('urgent', 'u', 'NotYetEvaluated', 'will-resolve');
   });
 
+  it('names a job manager that needs a whole node, and the tasks that wait for it', async () => {
+    await post('/pools', { id: 'excl', vmSize: 'local', taskSlotsPerNode: 2 });
+    const node = await ScriptedNode.join(server, 'excl');
+    await post('/jobs', { id: 'busy', poolInfo: { poolId: 'excl' } });
+    await post('/jobs/busy/tasks', { id: 'b', commandLine: 'x' });
+    const [busy] = await node.claim(1);
+    assert.equal(busy?.taskId, 'b');
+    await post('/jobs', {
+      id: 'managed',
+      poolInfo: { poolId: 'excl' },
+      jobManagerTask: { id: 'm', commandLine: 'x' },
+    });
+    await post('/jobs/managed/tasks', { id: 'w', commandLine: 'x' });
+    // One slot is free, but the manager runs exclusively and the job's other task waits for the manager.
+    assert.deepEqual(await node.claim(1), []);
+    await expectCode('managed', 'm', 'ExclusiveNodeBusy', 'will-resolve');
+    await expectCode('managed', 'w', 'WaitingOnJobManager', 'will-resolve');
+    await node.complete(busy, { exitCode: 0 });
+    const [manager] = await node.claim(2);
+    assert.equal(manager?.taskId, 'm');
+    assert.equal(manager?.requiredSlots, 2, 'the manager holds every slot of its node');
+    await post('/jobs/managed/terminate', {});
+  });
+
   it('names offline nodes and retry backoff, and explains running and completed tasks', async () => {
     await post('/pools', { id: 'off', vmSize: 'local' });
     const node = await ScriptedNode.join(server, 'off');
