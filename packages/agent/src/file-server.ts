@@ -7,6 +7,7 @@
  *   GET    /files/{jobId}/{taskId}/{path}           → bytes (`range: bytes=a-b` honoured)
  *   HEAD   /files/{jobId}/{taskId}/{path}           → properties in headers
  *   DELETE /files/{jobId}/{taskId}/{path}[?recursive=true]
+ *   …      /nodefiles[/{path}]                       the same over the node root's startup/, shared/, workitems/
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,8 @@ import {
   parseOcpRange,
   statTaskFile,
   taskDirectoryRef,
+  isNodeFilePath,
+  type TaskDir,
   TaskFileError,
 } from '@batchite/protocol/task-files';
 
@@ -70,6 +73,8 @@ function authorized(request: IncomingMessage, token: string | undefined): boolea
 async function handle(request: IncomingMessage, response: ServerResponse, root: string): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://agent');
   const [, files, jobId, taskId, ...rest] = url.pathname.split('/');
+  if (files === 'nodefiles')
+    return serveFiles(request, response, root, url, url.pathname.split('/').slice(2), true);
   if (
     files !== 'files' ||
     jobId === undefined ||
@@ -79,11 +84,26 @@ async function handle(request: IncomingMessage, response: ServerResponse, root: 
   ) {
     return send(response, 404, { code: 'FileNotFound' });
   }
-  const taskRoot = taskDirectoryRef(root, jobId, taskId);
+  return serveFiles(request, response, taskDirectoryRef(root, jobId, taskId), url, rest, false);
+}
+
+/**
+ * Serves one directory tree: a task's, or (`nodeAreas`) the node root limited to its `NODE_FILE_AREAS` (the
+ * node files API), so the agent's own bookkeeping is never served.
+ */
+async function serveFiles(
+  request: IncomingMessage,
+  response: ServerResponse,
+  taskRoot: TaskDir,
+  url: URL,
+  rest: string[],
+  nodeAreas: boolean,
+): Promise<void> {
   const recursive = url.searchParams.get('recursive') === 'true';
   if (rest.length === 0) {
     if (request.method !== 'GET') return send(response, 405, { code: 'UnsupportedHttpVerb' });
-    const entries = await listTaskFiles(taskRoot, recursive);
+    const all = await listTaskFiles(taskRoot, recursive);
+    const entries = nodeAreas ? all.filter((entry) => isNodeFilePath(entry.name)) : all;
     return send(
       response,
       200,
@@ -98,7 +118,11 @@ async function handle(request: IncomingMessage, response: ServerResponse, root: 
     );
   }
   const name = decodeURIComponent(rest.join('/'));
+  if (nodeAreas && !isNodeFilePath(name)) return send(response, 404, { code: 'FileNotFound' });
   if (request.method === 'DELETE') {
+    // The areas themselves stay: only what is in them may be deleted.
+    if (nodeAreas && name.split('/').filter((part) => part !== '').length < 2)
+      return send(response, 409, { code: 'OperationNotValidOnNode' });
     await deleteTaskFile(taskRoot, name, recursive);
     return send(response, 200);
   }

@@ -285,3 +285,12 @@ export async function moveTree(
     await parent.close();
   }
 }
+
+/** The parts of a node's root that the node files API shows, as on a Batch node (not the agent's bookkeeping). */
+export const NODE_FILE_AREAS: readonly string[] = Object.freeze(['shared', 'startup', 'workitems']);
+
+/** True when a node file path lies in one of the `NODE_FILE_AREAS`. */
+export function isNodeFilePath(filePath: string): boolean {
+  const first = filePath.split('/').find((part) => part !== '');
+  return first !== undefined && NODE_FILE_AREAS.includes(first);
+}

@@ -31,6 +31,10 @@ const OPERATIONS: Readonly<Record<string, string>> = {
   'GET /jobs/:jobId/tasks/:taskId/files/*': 'File_GetFromTask',
   'HEAD /jobs/:jobId/tasks/:taskId/files/*': 'File_GetPropertiesFromTask',
   'DELETE /jobs/:jobId/tasks/:taskId/files/*': 'File_DeleteFromTask',
+  'GET /pools/:poolId/nodes/:nodeId/files': 'File_ListFromComputeNode',
+  'GET /pools/:poolId/nodes/:nodeId/files/*': 'File_GetFromComputeNode',
+  'HEAD /pools/:poolId/nodes/:nodeId/files/*': 'File_GetPropertiesFromComputeNode',
+  'DELETE /pools/:poolId/nodes/:nodeId/files/*': 'File_DeleteFromComputeNode',
 };
 
 /** The operation id, or `other` (unknown paths must not create unbounded label values). */

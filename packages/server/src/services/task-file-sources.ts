@@ -40,7 +40,7 @@ export interface TaskFiles {
   remove(name: string, recursive: boolean): Promise<void>;
 }
 
-function localFiles(root: TaskDirectoryRef): TaskFiles {
+export function localFiles(root: TaskDirectoryRef): TaskFiles {
   const info = (stats: Awaited<ReturnType<typeof statTaskFile>>): FileInfo => ({
     isDirectory: stats.isDirectory(),
     size: stats.isDirectory() ? 0 : stats.size,
@@ -58,9 +58,10 @@ function localFiles(root: TaskDirectoryRef): TaskFiles {
 }
 
 const TASK_FILE_CODES = new Set(['FileNotFound', 'InvalidRange', 'DirectoryNotEmpty']);
+const NODE_CODES = new Set(['OperationNotValidOnNode']);
 
-function remoteFiles(node: NodeDoc, task: TaskDoc): TaskFiles {
-  const base = `${node.internal.fileUrl ?? ''}/files/${task.jobId}/${task.entity.id}`;
+export function remoteFiles(node: NodeDoc, path: string): TaskFiles {
+  const base = `${node.internal.fileUrl ?? ''}${path}`;
   const headers = { authorization: `BatchiteFiles ${node.internal.fileToken ?? ''}` };
   const call = async (path: string, init: RequestInit = {}): Promise<Response> => {
     let response: Response;
@@ -77,6 +78,8 @@ function remoteFiles(node: NodeDoc, task: TaskDoc): TaskFiles {
     if (response.ok) return response;
     const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
     const code = response.headers.get('x-batchite-error-code') ?? body.code;
+    if (code !== null && code !== undefined && NODE_CODES.has(code))
+      throw apiError('OperationNotValidOnNode');
     if (code !== null && code !== undefined && TASK_FILE_CODES.has(code)) {
       throw new TaskFileError(code as TaskFileError['code'], body.message ?? code);
     }
@@ -129,7 +132,8 @@ export async function taskFilesFor(context: ServiceContext, task: TaskDoc): Prom
   const where = task.entity.nodeInfo;
   if (where?.poolId !== undefined && where.nodeId !== undefined) {
     const node = await context.store.getNode(where.poolId, where.nodeId);
-    if (node?.internal.fileUrl !== undefined) return remoteFiles(node, task);
+    if (node?.internal.fileUrl !== undefined)
+      return remoteFiles(node, `/files/${task.jobId}/${task.entity.id}`);
   }
   const below = taskDirectoryRef('', task.jobId, task.entity.id).below;
   const nodeId = where?.nodeId;
