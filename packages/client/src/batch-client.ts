@@ -4,6 +4,9 @@
  * behaviour comes from operation-policies.ts. Method names follow the current official Azure SDK.
  */
 import type {
+  NodeRemoveParameter,
+  PoolPatchParameter,
+  PoolUpdatePropertiesParameter,
   CloudJob,
   CloudPool,
   CloudTask,
@@ -30,6 +33,7 @@ import * as batchite from './operations/batchite.js';
 import type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
 import * as files from './operations/files.js';
 import * as jobs from './operations/jobs.js';
+import * as poolUpdates from './operations/pool-updates.js';
 import * as pools from './operations/pools.js';
 import * as tasks from './operations/tasks.js';
 import {
@@ -99,6 +103,30 @@ export class BatchClient {
     options: ConditionalOptions = {},
   ): Promise<WriteResult> {
     return pools.resizePool(this.#pipeline, poolId, resize, options);
+  }
+  patchPool(
+    poolId: string,
+    patch: PoolPatchParameter,
+    options: ConditionalOptions = {},
+  ): Promise<WriteResult> {
+    return poolUpdates.patchPool(this.#pipeline, poolId, patch, options);
+  }
+  updatePoolProperties(
+    poolId: string,
+    properties: PoolUpdatePropertiesParameter,
+    options: ConditionalOptions = {},
+  ): Promise<WriteResult> {
+    return poolUpdates.updatePoolProperties(this.#pipeline, poolId, properties, options);
+  }
+  stopPoolResize(poolId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return poolUpdates.stopPoolResize(this.#pipeline, poolId, options);
+  }
+  removeNodes(
+    poolId: string,
+    removal: NodeRemoveParameter,
+    options: ConditionalOptions = {},
+  ): Promise<WriteResult> {
+    return poolUpdates.removeNodes(this.#pipeline, poolId, removal, options);
   }
   listNodes(poolId: string, options: ListOptions = {}): PagedAsyncIterable<ComputeNode> {
     return pools.listNodes(this.#pipeline, poolId, options);
