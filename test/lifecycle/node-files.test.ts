@@ -9,6 +9,7 @@ import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '@batchite/agent';
+import { BatchClient } from '@batchite/client';
 import { addPool } from '../support/fixtures.js';
 import { expectRestStatus } from '../support/errors.js';
 import { uniqueId } from '../support/ids.js';
@@ -127,6 +128,26 @@ function nodeFilesSuite(name: string, runner: Runner, poolOf: () => Promise<stri
       assertBatchErrorResponse(wipe, { status: 409, code: 'OperationNotValidOnNode' });
       const still = await runner.client.file.getFromComputeNode(ran.poolId, ran.nodeId, `${dir}/stderr.txt`);
       assert.equal(still._response.status, 200);
+    });
+
+    void it('the Batchite client: listNodeFiles, getNodeFile, getNodeFileProperties, deleteNodeFile', async () => {
+      const { url, accountName, accountKey } = runner.server;
+      const client = new BatchClient({ endpoint: url, accountName, accountKey });
+      const names: string[] = [];
+      for await (const file of client.listNodeFiles(ran.poolId, ran.nodeId, { recursive: true }))
+        names.push(file.name ?? '');
+      assert.ok(names.includes(`${dir}/stderr.txt`), names.join(', '));
+      const read = await client.getNodeFile(ran.poolId, ran.nodeId, `${dir}/stdout.txt`, {
+        range: { start: 0, end: 3 },
+      });
+      assert.equal(Buffer.from(read.content).toString('utf8'), 'node');
+      const props = await client.getNodeFileProperties(ran.poolId, ran.nodeId, `${dir}/stderr.txt`);
+      assert.equal(props.isDirectory, false);
+      await client.deleteNodeFile(ran.poolId, ran.nodeId, `${dir}/stderr.txt`);
+      await assert.rejects(client.getNodeFile(ran.poolId, ran.nodeId, `${dir}/stderr.txt`), {
+        code: 'FileNotFound',
+        statusCode: 404,
+      });
     });
 
     void it('answers NodeNotFound for a node the pool does not have', async () => {

@@ -33,6 +33,7 @@ import * as batchite from './operations/batchite.js';
 import type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
 import * as files from './operations/files.js';
 import * as jobs from './operations/jobs.js';
+import * as nodeFiles from './operations/node-files.js';
 import * as poolUpdates from './operations/pool-updates.js';
 import * as pools from './operations/pools.js';
 import * as tasks from './operations/tasks.js';
@@ -272,6 +273,42 @@ export class BatchClient {
     options: CallOptions & { recursive?: boolean } = {},
   ): Promise<WriteResult> {
     return files.deleteTaskFile(this.#pipeline, jobId, taskId, filePath, options);
+  }
+
+  // Node files (the node's startup/, shared/ and workitems/).
+  listNodeFiles(
+    poolId: string,
+    nodeId: string,
+    options: ListOptions & { recursive?: boolean } = {},
+  ): PagedAsyncIterable<NodeFile> {
+    return nodeFiles.listNodeFiles(this.#pipeline, poolId, nodeId, options);
+  }
+  /** Reads a node file as bytes (`range` reads part of it). */
+  getNodeFile(
+    poolId: string,
+    nodeId: string,
+    filePath: string,
+    options: files.GetTaskFileOptions & { stream?: false } = {},
+  ): Promise<files.TaskFile<Uint8Array>> {
+    return nodeFiles.getNodeFile(this.#pipeline, poolId, nodeId, filePath, options) as Promise<
+      files.TaskFile<Uint8Array>
+    >;
+  }
+  getNodeFileProperties(
+    poolId: string,
+    nodeId: string,
+    filePath: string,
+    options: files.FileConditionalOptions = {},
+  ): Promise<files.TaskFileProperties> {
+    return nodeFiles.getNodeFileProperties(this.#pipeline, poolId, nodeId, filePath, options);
+  }
+  deleteNodeFile(
+    poolId: string,
+    nodeId: string,
+    filePath: string,
+    options: CallOptions & { recursive?: boolean } = {},
+  ): Promise<WriteResult> {
+    return nodeFiles.deleteNodeFile(this.#pipeline, poolId, nodeId, filePath, options);
   }
 
   // Waiting for work to finish (polls through the retry engine; see wait.ts).

@@ -251,6 +251,18 @@ export const OPERATION_POLICIES = Object.freeze({
     verb: 'delete',
     convergedOn: ['FileNotFound'],
   },
+  listNodeFiles: read('GET', '/pools/{poolId}/nodes/{nodeId}/files', 'file'),
+  getNodeFile: read('GET', '/pools/{poolId}/nodes/{nodeId}/files/{filePath}', 'file'),
+  getNodeFileProperties: read('HEAD', '/pools/{poolId}/nodes/{nodeId}/files/{filePath}', 'file'),
+  deleteNodeFile: {
+    method: 'DELETE',
+    path: '/pools/{poolId}/nodes/{nodeId}/files/{filePath}',
+    success: [200],
+    class: 'idempotent',
+    resource: 'file',
+    verb: 'delete',
+    convergedOn: ['FileNotFound'],
+  },
 } as const satisfies Record<string, OperationPolicy>);
 
 export type OperationName = keyof typeof OPERATION_POLICIES;

@@ -52,7 +52,7 @@ function httpDate(value: Date | string | undefined): string | undefined {
   return (typeof value === 'string' ? new Date(value) : value).toUTCString();
 }
 
-function fileHeaders(options: GetTaskFileOptions): Record<string, string | undefined> {
+export function fileHeaders(options: GetTaskFileOptions): Record<string, string | undefined> {
   const range = options.range;
   return {
     'if-modified-since': httpDate(options.ifModifiedSince),
