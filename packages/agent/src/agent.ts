@@ -35,6 +35,7 @@ import { RetryPolicy, isRetryError } from '@batchite/retry';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import type { CancelOrder, ClaimedTask, CompletionReport, LeaseRef } from './node-api.js';
 import { startFileServer } from './file-server.js';
+import { gatedRun, JobTasks } from './job-tasks.js';
 import { ProcessRecords, processRecordsDir } from './process-records.js';
 import { ServerLink } from './server-link.js';
 import { nodeDirectories } from './task-environment.js';
@@ -119,6 +120,7 @@ class Agent implements RunningAgent {
   #exit: AgentExit = { reason: 'closed' };
   readonly #held = new Map<string, HeldTask>();
   readonly #users: TaskUsers;
+  readonly #jobTasks: JobTasks;
   #usedSlots = 0;
   #waiters: Array<() => void> = [];
   readonly #claimAbort = new AbortController();
@@ -137,6 +139,12 @@ class Agent implements RunningAgent {
       poolId: o.poolId,
       nodeId: () => this.nodeId,
       clock: o.clock,
+    });
+    this.#jobTasks = new JobTasks({
+      ...{ rootDir: o.rootDir, poolId: o.poolId, clock: o.clock, systemPath: o.systemPath },
+      ...{ users: this.#users, processes, logger: o.logger },
+      nodeId: () => this.nodeId,
+      report: (report, signal) => link.jobTask(report, signal),
     });
   }
 
@@ -167,6 +175,7 @@ class Agent implements RunningAgent {
       this.link.stopRegistering();
       this.#claimAbort.abort();
       for (const task of this.#held.values()) task.run.kill('shutdown');
+      this.#jobTasks.close();
       this.#changed();
       const timer = new AbortController();
       const expired = this.o.clock.sleep(this.o.closeTimeoutMs, timer.signal).then(
@@ -253,7 +262,7 @@ class Agent implements RunningAgent {
     const slots = Math.max(1, claim.requiredSlots);
     this.#usedSlots += slots;
     this.o.logger.info('task claimed', { jobId: claim.jobId, taskId: claim.taskId, attempt: claim.attempt });
-    const start = (): RunningTask =>
+    const run = (): RunningTask =>
       runTask(
         {
           jobId: claim.jobId,
@@ -262,6 +271,7 @@ class Agent implements RunningAgent {
           environment: claim.environment,
           maxWallClockTimeMs: claim.maxWallClockTimeMs,
           runAs: claim.runAs,
+          hasJobPreparation: claim.jobPreparation !== undefined,
         },
         {
           rootDir: this.o.rootDir,
@@ -273,8 +283,13 @@ class Agent implements RunningAgent {
           processes: this.processes,
         },
       );
+    // A `preparing` task starts once the job's preparation succeeded on this node (job-tasks.ts).
+    const start = (): RunningTask =>
+      claim.jobPreparation?.run === true
+        ? gatedRun(claim, this.#jobTasks.prepared(claim), run, this.o.clock)
+        : run();
     // Same task directory: a new run waits until the old process has gone (and a deleted run's directory).
-    const run =
+    const running =
       previous === undefined
         ? start()
         : deferredRun(
@@ -282,9 +297,9 @@ class Agent implements RunningAgent {
             previous.run.done.then(() => previous.cleanup),
             start,
           );
-    const task: HeldTask = { claim, run, reportAbort: new AbortController(), phase: 'running' };
+    const task: HeldTask = { claim, run: running, reportAbort: new AbortController(), phase: 'running' };
     this.#held.set(key, task);
-    void run.done.then((outcome) => this.#onExit(key, task, slots, outcome));
+    void running.done.then((outcome) => this.#onExit(key, task, slots, outcome));
   }
 
   async #onExit(key: string, task: HeldTask, slots: number, outcome: TaskOutcome): Promise<void> {
@@ -298,8 +313,11 @@ class Agent implements RunningAgent {
       killedBy,
       launchError: outcome.launchError?.code,
     });
+    // `requeued` without an order: its job's preparation failed here, and the server took the task back.
     const dropped =
-      (task.cancel !== undefined && !REPORTED_CANCELS.has(task.cancel)) || outcome.killedBy === 'shutdown';
+      (task.cancel !== undefined && !REPORTED_CANCELS.has(task.cancel)) ||
+      outcome.killedBy === 'shutdown' ||
+      outcome.killedBy === 'requeued';
     // Set before any await: a new claim of the same task id (deferredRun) waits for it.
     if (task.cancel === 'deleted') task.cleanup = this.#removeDeleted(task.claim);
     // A reported run keeps its slots until the answer, which brings the tasks that fill them (the server claims
@@ -368,6 +386,11 @@ class Agent implements RunningAgent {
     if (task.phase === 'running') task.run.kill(KILL_REASON[reason]);
   }
 
+  #holdsJob(jobId: string): boolean {
+    for (const task of this.#held.values()) if (task.claim.jobId === jobId) return true;
+    return false;
+  }
+
   #leases(): LeaseRef[] {
     return [...this.#held.values()].map(({ claim }) => ({
       jobId: claim.jobId,
@@ -408,6 +431,9 @@ class Agent implements RunningAgent {
         // Retried for up to a lease: a slow answer still renews, and giving up sooner gains nothing.
         const answer = await this.link.heartbeat(sent, this.link.session?.leaseMs ?? 2 * interval, signal);
         this.#applyCancels(answer.cancel);
+        for (const order of answer.jobReleases ?? []) {
+          this.#jobTasks.release(order, () => this.#until(() => !this.#holdsJob(order.jobId)));
+        }
       } catch (error) {
         if (signal.aborted) return;
         // While closing, a lost session is final (no new registration): the heartbeats simply end.

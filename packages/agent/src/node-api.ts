@@ -10,6 +10,8 @@ export type {
   CompletionReport,
   HeartbeatRequest,
   HeartbeatResponse,
+  JobTaskOrder,
+  JobTaskReport,
   LeaseRef,
   RegisterRequest,
   RegisterResponse,

@@ -18,6 +18,7 @@ import {
   type CompleteResponse,
   type CompletionReport,
   type HeartbeatResponse,
+  type JobTaskReport,
   type LeaseRef,
   type RegisterRequest,
   type RegisterResponse,
@@ -152,6 +153,7 @@ export class ServerLink {
     return {
       leaseExpiresAt: answer?.leaseExpiresAt ?? 0,
       cancel: Array.isArray(answer?.cancel) ? answer.cancel : [],
+      ...(Array.isArray(answer?.jobReleases) ? { jobReleases: answer.jobReleases } : {}),
     };
   }
 
@@ -172,6 +174,17 @@ export class ServerLink {
       attemptTimeoutMs: this.#o.requestTimeoutMs,
     });
     return { accepted: answer?.accepted === true, tasks: Array.isArray(answer?.tasks) ? answer.tasks : [] };
+  }
+
+  /** Reports an attempt of a job preparation or release task; retried until answered (or `signal` aborts). */
+  async jobTask(report: JobTaskReport, signal: AbortSignal): Promise<boolean> {
+    const answer = await this.#call<{ accepted?: boolean }>('jobtask', report, {
+      signal,
+      maxAttempts: Number.POSITIVE_INFINITY,
+      deadlineMs: Number.POSITIVE_INFINITY,
+      attemptTimeoutMs: this.#o.requestTimeoutMs,
+    });
+    return answer?.accepted === true;
   }
 
   /** Leaves the pool (the server requeues what the node still holds). No-op when never registered. */

@@ -66,6 +66,8 @@ export interface TaskSpec {
   maxWallClockTimeMs?: number | undefined;
   /** Who the process runs as. Default `DEFAULT_RUN_AS`. */
   runAs?: TaskRunAs | undefined;
+  /** The job has a preparation task: the run sees AZ_BATCH_JOB_PREP_DIR/_WORKING_DIR. Default false. */
+  hasJobPreparation?: boolean | undefined;
 }
 
 /** Node-level facts every run needs. */
@@ -267,9 +269,9 @@ class TaskRun implements RunningTask {
       });
     }
     const { rootDir, nodeId, poolId, systemPath } = this.context;
-    const { jobId, taskId, kind, environment: claimed } = this.spec;
+    const { jobId, taskId, kind, environment: claimed, hasJobPreparation } = this.spec;
     const env = buildTaskEnvironment({
-      ...{ rootDir, nodeId, poolId, jobId, taskId, kind, claimed, systemPath },
+      ...{ rootDir, nodeId, poolId, jobId, taskId, kind, claimed, systemPath, hasJobPreparation },
       ...(user === undefined ? {} : { user: user.name, userIdentity: user.identity }),
     });
     const found = lookupProgram(program, env.PATH ?? '', dirs.workingDir);

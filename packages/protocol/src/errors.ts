@@ -225,6 +225,14 @@ export const ERROR_CATALOG = {
   ActiveJobAndScheduleQuotaReached: conflict('The quota of active jobs and job schedules has been reached.'),
   PoolQuotaReached: conflict('The pool quota for this account has been reached.'),
   OperationNotValidOnNode: conflict('The specified operation is not valid on the compute node.'),
+  JobPreparationTaskNotSpecified: conflict('The specified job does not have a job preparation task.'),
+  JobReleaseTaskNotSpecified: conflict('The specified job does not have a job release task.'),
+  TaskIdSameAsJobPreparationTask: conflict(
+    'The specified task id is the same as the id of the job preparation task of the job.',
+  ),
+  TaskIdSameAsJobReleaseTask: conflict(
+    'The specified task id is the same as the id of the job release task of the job.',
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type BatchErrorCode = keyof typeof ERROR_CATALOG;

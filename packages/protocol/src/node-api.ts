@@ -46,6 +46,49 @@ export interface ClaimedTask {
   attempt: number;
   /** Who the process runs as, resolved by the server from the task's `userIdentity` and the pool's accounts. */
   runAs: TaskRunAs;
+  /**
+   * The job's preparation task, present whenever the job has one (the run then sees AZ_BATCH_JOB_PREP_DIR).
+   * With `run: true` the task is `preparing`: the agent runs the preparation first (once per job and boot,
+   * shared by every task of the job that waits for it) and starts the task only after it succeeded.
+   */
+  jobPreparation?: JobTaskOrder;
+}
+
+/** A job preparation or release task for the agent to run (docs/node-api.md "Job preparation and release"). */
+export interface JobTaskOrder {
+  jobId: string;
+  kind: 'jobPreparation' | 'jobRelease';
+  /** The job's id for the task (`jobpreparation` / `jobrelease` unless the job names it). */
+  taskId: string;
+  commandLine: string;
+  environment: Record<string, string>;
+  /** Kill the process this many ms after its start (absent = unlimited). */
+  maxWallClockTimeMs?: number;
+  runAs: TaskRunAs;
+  /** Preparation: retries after a non-zero exit (−1 = unlimited). */
+  maxTaskRetryCount?: number;
+  /** Preparation: whether the job's tasks wait for it to succeed (Batch `waitForSuccess`). */
+  waitForSuccess?: boolean;
+  /** Preparation: whether it must run before the task it came with (false: it already ran on this boot). */
+  run?: boolean;
+}
+
+/**
+ * `POST /.batchite/nodes/{nodeId}/jobtask`: one attempt of a preparation or release task started (`running`)
+ * or ended (`completed`). `retryCount` is the attempt's number of retries before it.
+ */
+export interface JobTaskReport {
+  jobId: string;
+  kind: 'jobPreparation' | 'jobRelease';
+  state: 'running' | 'completed';
+  startTime: string;
+  endTime?: string;
+  exitCode?: number;
+  launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
+  killedBy?: 'wallClock';
+  retryCount: number;
+  /** Completed preparation: no retry follows (succeeded, or retries used up). */
+  final?: boolean;
 }
 
 /**
@@ -100,6 +143,8 @@ export interface CancelOrder {
 export interface HeartbeatResponse {
   leaseExpiresAt: number;
   cancel: CancelOrder[];
+  /** Release tasks of ended jobs to run on this node (repeated until the node reports them started). */
+  jobReleases?: JobTaskOrder[];
 }
 
 export interface CompletionReport extends LeaseRef {

@@ -83,3 +83,15 @@ export const NODE_FILTER_SCHEMA: FilterSchema = {
 export const FILE_FILTER_SCHEMA: FilterSchema = {
   name: { type: 'string', operators: ['startswith'] },
 };
+
+/** Job preparation and release task status items: the node and each execution's state, result and exit code. */
+export const JOB_PREP_RELEASE_FILTER_SCHEMA: FilterSchema = {
+  nodeId: id,
+  poolId: id,
+  'jobPreparationTaskExecutionInfo/state': stateEq(START_TASK_STATES),
+  'jobPreparationTaskExecutionInfo/result': result,
+  'jobPreparationTaskExecutionInfo/exitCode': exitCode,
+  'jobReleaseTaskExecutionInfo/state': stateEq(START_TASK_STATES),
+  'jobReleaseTaskExecutionInfo/result': result,
+  'jobReleaseTaskExecutionInfo/exitCode': exitCode,
+};

@@ -14,6 +14,7 @@ export { evaluateFilter, filterEquals } from './odata-filter-eval.js';
 export {
   FILE_FILTER_SCHEMA,
   JOB_FILTER_SCHEMA,
+  JOB_PREP_RELEASE_FILTER_SCHEMA,
   NODE_FILTER_SCHEMA,
   POOL_FILTER_SCHEMA,
   TASK_FILTER_SCHEMA,

@@ -10,6 +10,7 @@ import type {
   OutputFile,
   ResourceFile,
   TaskContainerSettings,
+  TaskFailureInformation,
   UserIdentity,
 } from './common.js';
 import type {
@@ -19,6 +20,7 @@ import type {
   OnAllTasksComplete,
   OnTaskFailure,
   PoolLifetimeOption,
+  TaskExecutionResult,
 } from './enums.js';
 import type { PoolAddParameter } from './pool.js';
 import type { TaskConstraints } from './task.js';
@@ -209,4 +211,39 @@ export interface CloudJob {
   metadata?: MetadataItem[];
   executionInfo?: JobExecutionInformation;
   stats?: JobStatistics;
+}
+
+/** One node's run of the job preparation task (JobPreparationTaskExecutionInformation). */
+export interface JobPreparationTaskExecutionInformation {
+  startTime: DateTimeString;
+  endTime?: DateTimeString;
+  state: 'running' | 'completed';
+  taskRootDirectory?: string;
+  taskRootDirectoryUrl?: string;
+  exitCode?: number;
+  failureInfo?: TaskFailureInformation;
+  retryCount: number;
+  lastRetryTime?: DateTimeString;
+  result?: TaskExecutionResult;
+}
+
+/** One node's run of the job release task (JobReleaseTaskExecutionInformation). */
+export interface JobReleaseTaskExecutionInformation {
+  startTime: DateTimeString;
+  endTime?: DateTimeString;
+  state: 'running' | 'completed';
+  taskRootDirectory?: string;
+  taskRootDirectoryUrl?: string;
+  exitCode?: number;
+  failureInfo?: TaskFailureInformation;
+  result?: TaskExecutionResult;
+}
+
+/** An item of `GET /jobs/{jobId}/jobpreparationandreleasetaskstatus`. */
+export interface JobPreparationAndReleaseTaskExecutionInformation {
+  poolId?: string;
+  nodeId?: string;
+  nodeUrl?: string;
+  jobPreparationTaskExecutionInfo?: JobPreparationTaskExecutionInformation;
+  jobReleaseTaskExecutionInfo?: JobReleaseTaskExecutionInformation;
 }

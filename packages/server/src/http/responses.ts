@@ -6,7 +6,15 @@ import { baseUrl, queryParams, setJsonHeaders } from './request-context.js';
 
 /** Entity sets as they appear in `odata.metadata` and resource URLs. */
 export type EntitySet =
-  'pools' | 'nodes' | 'jobs' | 'tasks' | 'files' | 'subtasksinfo' | 'taskcounts' | 'taskaddresult';
+  | 'pools'
+  | 'nodes'
+  | 'jobs'
+  | 'tasks'
+  | 'files'
+  | 'subtasksinfo'
+  | 'taskcounts'
+  | 'taskaddresult'
+  | 'jobpreparationandreleasetaskstatuslist';
 
 export function metadataUrl(request: FastifyRequest, set: EntitySet, element: boolean): string {
   return `${baseUrl(request)}/$metadata#${set}${element ? '/@Element' : ''}`;

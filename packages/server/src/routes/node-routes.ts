@@ -15,6 +15,8 @@ import { authenticate } from '../http/authentication.js';
 import { readJson } from '../http/body.js';
 import { baseUrl, header } from '../http/request-context.js';
 import { toClaimedTask } from '../services/claimed-task.js';
+import { recordJobTask } from '../services/job-task-service.js';
+import { continueJobEnd } from '../services/job-end.js';
 import { checkJoinToken, joinTokenFor } from '../services/node-credentials.js';
 import { getPool } from '../services/pools-service.js';
 import {
@@ -32,6 +34,7 @@ import {
 } from '../services/nodes-service.js';
 import type { ServiceContext } from '../services/service-context.js';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
+import { toJobTaskReport } from './job-task-report.js';
 
 interface NodePath {
   nodeId: string;
@@ -284,6 +287,13 @@ function nodeScope(app: FastifyInstance, context: ServiceContext, account: Accou
       accountUrl: baseUrl(request),
     }).finally(() => context.work.notify());
     return { accepted, ...(await claimAnswer(context, account, request, current, tasks)) };
+  });
+
+  // One attempt of a job preparation or release task started or ended (docs/node-api.md).
+  app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/jobtask', async (request) => {
+    const report = toJobTaskReport(objectBody(request));
+    const done = (jobId: string) => continueJobEnd(context, jobId);
+    return { accepted: await recordJobTask(context, nodeOf(request), report, baseUrl(request), done) };
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/leave', async (request, reply) => {

@@ -3,6 +3,7 @@ import type { FaultEngine } from '../faults/fault-engine.js';
 import type { Account } from '../http/authentication.js';
 import { issueJobToken, JOB_TOKEN_LIFETIME_MS } from '../http/job-token.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
+import { preparationOrder } from './job-task-service.js';
 import { DEFAULT_RUN_AS, resolveRunAs } from './user-identity.js';
 
 /** What the claim answer knows about the account: names, URL, pool users, and the key that signs job tokens. */
@@ -98,5 +99,12 @@ export function toClaimedTask(
   };
   const wallClock = parseDuration(task.entity.constraints?.maxWallClockTime ?? '');
   if (wallClock !== undefined && !isUnlimitedDuration(wallClock)) claimed.maxWallClockTimeMs = wallClock;
+  // A `preparing` task waits for the preparation; with waitForSuccess false the agent starts it beside the task.
+  const waits = job?.entity.jobPreparationTask?.waitForSuccess !== false;
+  const preparation =
+    job === undefined
+      ? undefined
+      : preparationOrder(job, account, !waits || task.entity.state === 'preparing');
+  if (preparation !== undefined) claimed.jobPreparation = preparation;
   return claimed;
 }

@@ -2,17 +2,20 @@
  * What happens between a node and its tasks: claims (long poll), heartbeats (lease renewal and cancels) and
  * completions (the task state machine in task-lifecycle.ts, then the job's reaction).
  */
-import type { CancelOrder, CancelReason, LeaseRef } from '@batchite/protocol';
+import type { CancelOrder, CancelReason, JobTaskOrder, LeaseRef } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { Mutation } from '../store/store.js';
 import { claimPolicy } from './scheduler-policy.js';
+import { nodeBoot } from './job-node-tasks.js';
+import { releaseOrdersFor } from './job-task-service.js';
 import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
 import { afterJobManagerCompleted } from './job-manager.js';
 import { nodeAccounting, refreshNode } from './nodes-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
 import {
   applyCompletion,
+  onNode,
   recoveredFromLostNode,
   type CompletionOutcome,
   type CompletionReport,
@@ -44,7 +47,7 @@ export async function claimForNode(
       accounting,
       { now: context.clock.now(), freeSlots: (current) => freeSlotsOf(current, round, options.freeSlots) },
       claimPolicy(
-        { poolId: node.poolId, nodeId: node.entity.id, accountUrl: options.accountUrl },
+        { poolId: node.poolId, nodeId: node.entity.id, accountUrl: options.accountUrl, boot: nodeBoot(node) },
         isoNow(context),
       ),
     );
@@ -90,6 +93,7 @@ function waitedMs(task: TaskDoc): number {
 }
 
 export type RunningLease = LeaseRef;
+
 export type Cancel = CancelOrder;
 
 function cancelReason(
@@ -130,7 +134,7 @@ async function recoverUnlisted(
     const started = Date.parse(task.entity.executionInfo?.startTime ?? '');
     if (token === undefined || listed.has(token) || !(started < startedBefore)) continue;
     const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
-      current.internal.lease?.token === token && current.entity.state === 'running'
+      current.internal.lease?.token === token && onNode(current)
         ? { next: recoveredFromLostNode(current, isoNow(context)), result: undefined }
         : { next: undefined, result: undefined },
     );
@@ -145,8 +149,9 @@ export async function heartbeat(
   node: NodeDoc,
   running: readonly RunningLease[],
   accountUrl: string,
-): Promise<{ leaseExpiresAt: number; cancel: Cancel[] }> {
+): Promise<{ leaseExpiresAt: number; cancel: Cancel[]; jobReleases?: JobTaskOrder[] }> {
   const refreshed = await refreshNode(context, node, { renew: true }, accountUrl);
+  const jobReleases = await releaseOrdersFor(context, node, `${accountUrl}/`);
   const cancel: Cancel[] = [];
   for (const lease of running) {
     const task = await context.store.getTask(lease.jobId, lease.taskId);
@@ -155,7 +160,8 @@ export async function heartbeat(
       cancel.push({ jobId: lease.jobId, taskId: lease.taskId, leaseToken: lease.leaseToken, reason });
   }
   await recoverUnlisted(context, node, running);
-  return { leaseExpiresAt: refreshed.internal.leaseExpiresAt ?? 0, cancel };
+  const leaseExpiresAt = refreshed.internal.leaseExpiresAt ?? 0;
+  return jobReleases.length === 0 ? { leaseExpiresAt, cancel } : { leaseExpiresAt, cancel, jobReleases };
 }
 
 export interface CompletionRequest extends CompletionReport {
@@ -178,11 +184,8 @@ export async function completeOnNode(
   const accounting = nodeAccounting(context, node, {}, accountUrl);
   const mutator = (task: TaskDoc): Mutation<TaskDoc, CompletionOutcome | undefined> => {
     const lease = task.internal.lease;
-    if (
-      task.entity.state !== 'running' ||
-      lease?.token !== report.leaseToken ||
-      lease.nodeId !== node.entity.id
-    ) {
+    // `preparing` too: a task claimed while its node reported the preparation's success may miss the move on.
+    if (!onNode(task) || lease?.token !== report.leaseToken || lease.nodeId !== node.entity.id) {
       return { next: undefined, result: undefined };
     }
     const outcome = applyCompletion(task, report, isoNow(context));

@@ -21,6 +21,8 @@ import {
 import { retireOnLocalNodes } from './directory-removal.js';
 import { jobManagerTasks, withJobManagerDefaults } from './job-manager.js';
 import { newTokenNonce } from '../http/job-token.js';
+import { awaitReleases } from './job-task-service.js';
+import { jobTaskSpecs } from './job-task-specs.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { endedByUser, requeuedByUser } from './task-lifecycle.js';
 import { refuseJobProperties } from './unsupported-properties.js';
@@ -63,6 +65,7 @@ export async function addJob(context: ServiceContext, param: JobAddParameter): P
   const now = isoNow(context);
   const entity: CloudJob & { id: string } = {
     ...param,
+    ...jobTaskSpecs(param, canonicalDuration),
     creationTime: now,
     state: 'active',
     stateTransitionTime: now,
@@ -274,11 +277,14 @@ async function changeRunningTasks(
 ): Promise<number> {
   let changed = 0;
   for (;;) {
-    const running = await context.store.listTasks(jobId, { state: 'running', limit: 500 });
+    const running = [
+      ...(await context.store.listTasks(jobId, { state: 'running', limit: 500 })),
+      ...(await context.store.listTasks(jobId, { state: 'preparing', limit: 500 })),
+    ];
     if (running.length === 0) return changed;
     for (const task of running) {
       const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
-        current.entity.state === 'running'
+        current.entity.state === 'running' || current.entity.state === 'preparing'
           ? { next: change(current, isoNow(context)), result: undefined }
           : { next: undefined, result: undefined },
       );
@@ -324,6 +330,10 @@ export function finishJobDeletion(context: ServiceContext, jobId: string): Promi
   const current = under.get(jobId);
   if (current !== undefined) return current;
   const work = (async () => {
+    // Release tasks run first, in the job's directory: its running tasks end, then the releases are awaited
+    // (the last one to complete comes back here).
+    await changeRunningTasks(context, jobId, endedByUser);
+    if (await awaitReleases(context, jobId)) return;
     await retireOnLocalNodes(context, ['workitems', jobId], jobId);
     await context.store.removeJob(jobId);
   })().finally(() => under.delete(jobId));
@@ -361,6 +371,11 @@ export async function settleJobState(context: ServiceContext, jobId: string): Pr
   const job = await context.store.getJob(jobId);
   if (job === undefined || !needsSettling(job)) return undefined;
   const counts = await jobActivity(context, job);
+  // A job that ends waits in `terminating` for its release tasks (ordered here, at most once per node).
+  if (endsNow(job, counts) && (await awaitReleases(context, jobId))) {
+    if (job.entity.state === 'active') await terminateJobFor(context, jobId, 'AllTasksComplete');
+    return context.store.getJob(jobId);
+  }
   const mutation = await context.store.mutateJob(jobId, (current) => ({
     next: settledJob(current, counts, isoNow(context)),
     result: current.entity.state,
@@ -369,6 +384,13 @@ export async function settleJobState(context: ServiceContext, jobId: string): Pr
   if (next?.state === 'completed' && mutation?.result !== 'completed')
     context.events.emit('jobCompleted', next.id, next.executionInfo?.terminateReason);
   return mutation?.next;
+}
+
+function endsNow(job: JobDoc, counts: JobActivity): boolean {
+  if (job.entity.state === 'terminating') return !counts.running;
+  return (
+    job.entity.state === 'active' && job.entity.onAllTasksComplete === 'terminatejob' && nothingLeft(counts)
+  );
 }
 
 /** Only transitional jobs and jobs that end when their tasks do can change here; others skip the count. */

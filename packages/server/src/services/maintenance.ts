@@ -3,11 +3,13 @@
  * - nodes whose lease expired go offline and their tasks are requeued (no retry spent);
  * - jobs past their `maxWallClockTime` (measured from creation) are terminated with MaxWallClockTimeExpiry;
  * - deletes left unfinished (a crash, a directory still written into) are finished: every `deleting` job is
- *   removed again and deleted directories are removed until none is left (directory-removal.ts).
+ *   removed again and deleted directories are removed until none is left (directory-removal.ts);
+ * - terminating jobs that wait for release tasks are settled again, so a node that never runs its release
+ *   holds the job only until the wait is given up (job-task-service.ts).
  */
 import { isUnlimitedDuration, parseDuration } from '@batchite/protocol';
 import { purgeDeleted } from './directory-removal.js';
-import { finishJobDeletion, terminateJobFor } from './jobs-service.js';
+import { finishJobDeletion, settleJobState, terminateJobFor } from './jobs-service.js';
 import { reapLostNodes } from './nodes-service.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -25,6 +27,13 @@ export async function expireJobs(context: ServiceContext): Promise<void> {
   }
 }
 
+/** Jobs waiting for release tasks complete once the last release ended or its wait was given up. */
+export async function settleReleasingJobs(context: ServiceContext): Promise<void> {
+  for (const job of await context.store.listJobsInStates(['terminating'])) {
+    if (job.internal.nodeTasks !== undefined) await settleJobState(context, job.entity.id);
+  }
+}
+
 /** Deletes that did not finish are retried until they do. */
 export async function finishDeletes(context: ServiceContext): Promise<void> {
   for (const job of await context.store.listJobsInStates(['deleting'])) {
@@ -39,6 +48,7 @@ const finishingDeletes = new WeakSet<ServiceContext>();
 export async function maintainOnce(context: ServiceContext): Promise<void> {
   await reapLostNodes(context);
   await expireJobs(context);
+  await settleReleasingJobs(context);
   // Not awaited: file-system work must not stretch the round, whose timing is the (possibly fake) clock's.
   if (!finishingDeletes.has(context)) {
     finishingDeletes.add(context);

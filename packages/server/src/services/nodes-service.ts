@@ -13,7 +13,7 @@ import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { HeldTasks, NodeAccounting } from '../store/store.js';
 import { getPool, recordPoolNodes } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
-import { recoveredFromLostNode } from './task-lifecycle.js';
+import { onNode, recoveredFromLostNode } from './task-lifecycle.js';
 
 export interface RegisterRequest {
   nodeId?: string;
@@ -235,8 +235,7 @@ export async function recoverNodeTasks(context: ServiceContext, node: NodeDoc): 
   for (const task of await context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
     const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) => {
       const lease = current.internal.lease;
-      if (current.entity.state !== 'running' || lease?.nodeId !== node.entity.id)
-        return { next: undefined, result: false };
+      if (!onNode(current) || lease?.nodeId !== node.entity.id) return { next: undefined, result: false };
       return { next: recoveredFromLostNode(current, isoNow(context)), result: true };
     });
     if (mutation?.result === true) {

@@ -25,7 +25,7 @@ import { canonicalDuration } from './jobs-service.js';
 import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
 import { DEFAULT_RESIZE_TIMEOUT, getPool, poolNotFound } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
-import { endedByUser, requeuedByUser } from './task-lifecycle.js';
+import { endedByUser, onNode, requeuedByUser } from './task-lifecycle.js';
 import { refusePoolUpdatable } from './unsupported-properties.js';
 
 type PoolEntity = CloudPool & { id: string };
@@ -214,7 +214,7 @@ export async function endRunningTasks(
   let changed = 0;
   for (const task of await context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
     const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
-      current.entity.state === 'running' && current.internal.lease?.nodeId === node.entity.id
+      onNode(current) && current.internal.lease?.nodeId === node.entity.id
         ? {
             next: (terminate ? endedByUser : requeuedByUser)(current, isoNow(context)),
             result: undefined,

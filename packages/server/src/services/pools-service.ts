@@ -9,7 +9,7 @@ import type { PoolDoc } from '../store/documents.js';
 import type { EntityCheck } from './jobs-service.js';
 import { canonicalDuration } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
-import { requeuedByUser } from './task-lifecycle.js';
+import { onNode, requeuedByUser } from './task-lifecycle.js';
 import { refusePoolProperties } from './unsupported-properties.js';
 
 export const DEFAULT_RESIZE_TIMEOUT = 'PT15M';
@@ -157,7 +157,7 @@ export async function finishPoolDeletion(context: ServiceContext, poolId: string
     for (const node of nodes) {
       for (const task of await context.store.listTasksHeldBy(poolId, node.entity.id)) {
         const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
-          current.entity.state === 'running' && current.internal.lease?.nodeId === node.entity.id
+          onNode(current) && current.internal.lease?.nodeId === node.entity.id
             ? { next: requeuedByUser(current, isoNow(context)), result: undefined }
             : { next: undefined, result: undefined },
         );

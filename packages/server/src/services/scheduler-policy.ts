@@ -7,13 +7,16 @@
  *   `dependencyAction: satisfy`; a missing parent keeps it waiting. A range (start..end, numeric ids) is asked
  *   of the store as one indexed count, never walked id by id: its width may be 2^31;
  * - a job's manager task starts before its other tasks, and with runExclusive takes a whole idle node
- *   (job-manager-scheduling.ts).
+ *   (job-manager-scheduling.ts);
+ * - a job whose preparation task failed on the node runs none of its tasks there; a task that needs the
+ *   preparation first starts `preparing` (job-node-tasks.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { TaskIdRange } from '@batchite/protocol';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import type { ClaimPolicy } from '../store/store.js';
 import { slotsOn, waitsForJobManager } from './job-manager-scheduling.js';
+import { prepStatus, waitsForPreparation } from './job-node-tasks.js';
 import { transition } from './service-context.js';
 
 export interface NodeIdentity {
@@ -21,6 +24,8 @@ export interface NodeIdentity {
   nodeId: string;
   /** Base URL of the account, without trailing slash. */
   accountUrl: string;
+  /** The node's registration (job-node-tasks.ts `nodeBoot`): a job's preparation reruns after a new one. */
+  boot?: string;
 }
 
 export function parentSatisfied(parent: TaskDoc | undefined): boolean {
@@ -58,12 +63,14 @@ export function newLeaseToken(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/** The task as it starts running on a node, holding `slots` there (more than requiredSlots when exclusive). */
+/** The task as it starts on a node, holding `slots` there (more than requiredSlots when exclusive):
+ * `running`, or `preparing` while the job's preparation runs there first. */
 export function startedTask(
   task: TaskDoc,
   node: NodeIdentity,
   now: string,
   slots = task.entity.requiredSlots ?? 1,
+  state: 'running' | 'preparing' = 'running',
 ): TaskDoc {
   const previous = task.entity.executionInfo ?? { retryCount: 0, requeueCount: 0 };
   const executionInfo = {
@@ -80,7 +87,7 @@ export function startedTask(
   return {
     ...task,
     entity: {
-      ...transition(task.entity, 'running', now),
+      ...transition(task.entity, state, now),
       executionInfo,
       nodeInfo: {
         affinityId: `TVM:${node.nodeId}`,
@@ -111,8 +118,13 @@ export function claimPolicy(node: NodeIdentity, now: string): ClaimPolicy {
       return max === -1 ? Number.POSITIVE_INFINITY : max - running;
     },
     runnable: (task, job, lookup, range) =>
-      !waitsForJobManager(task, job, lookup) && dependenciesMet(task, lookup, range),
+      !waitsForJobManager(task, job, lookup) &&
+      prepStatus(job, node.nodeId, node.boot ?? '') !== 'blocked' &&
+      dependenciesMet(task, lookup, range),
     slotsOn: (task, nodeSlots) => slotsOn(task, nodeSlots),
-    start: (task, _job, slots) => startedTask(task, node, now, slots),
+    start: (task, job, slots) => {
+      const waits = waitsForPreparation(job, prepStatus(job, node.nodeId, node.boot ?? ''));
+      return startedTask(task, node, now, slots, waits ? 'preparing' : 'running');
+    },
   };
 }

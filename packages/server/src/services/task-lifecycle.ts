@@ -84,6 +84,11 @@ function retriesLeft(entity: CloudTask): boolean {
   return max === -1 || used < max;
 }
 
+/** Running, or `preparing`: held by a node (that runs the job's preparation task first). */
+export function onNode(task: TaskDoc): boolean {
+  return task.entity.state === 'running' || task.entity.state === 'preparing';
+}
+
 /** Applies an agent's report to the running task. */
 export function applyCompletion(task: TaskDoc, report: CompletionReport, now: string): CompletionOutcome {
   const conditions = task.entity.exitConditions;

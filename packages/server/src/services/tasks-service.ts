@@ -13,6 +13,7 @@ import type { JobDoc, TaskDoc } from '../store/documents.js';
 import { JobMissing } from '../store/store-errors.js';
 import { assertJobAcceptsTasks, jobStateConflict } from './job-states.js';
 import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityCheck } from './jobs-service.js';
+import { taskIdConflict } from './job-task-specs.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { retireOnLocalNodes } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
@@ -56,6 +57,8 @@ function hasJobAction(exitConditions: ExitConditions | undefined): boolean {
 
 /** Rules that depend on the job's settings rather than on the task alone. */
 function checkAgainstJob(job: JobDoc, param: TaskAddParameter): ApiError | undefined {
+  const idTaken = taskIdConflict(job, param.id);
+  if (idTaken !== undefined) return idTaken;
   if (param.dependsOn !== undefined && job.entity.usesTaskDependencies !== true) {
     return apiError('TaskDependenciesNotSpecifiedOnJob');
   }

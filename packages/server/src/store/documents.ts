@@ -2,7 +2,14 @@
  * What the store keeps: the wire entity as the API returns it (minus `url` and `odata.metadata`, which depend on
  * the URL the client used) plus internal fields that never reach the wire.
  */
-import type { CloudJob, CloudPool, CloudTask, ComputeNode } from '@batchite/protocol';
+import type {
+  CloudJob,
+  CloudPool,
+  CloudTask,
+  ComputeNode,
+  JobPreparationTaskExecutionInformation,
+  JobReleaseTaskExecutionInformation,
+} from '@batchite/protocol';
 
 export interface PoolDoc {
   entity: CloudPool & { id: string };
@@ -49,6 +56,21 @@ export interface JobInternal {
   disableTasks?: string;
   /** Random per job: binds job-scoped tokens to this job, not to a later job with the same id. */
   tokenNonce?: string;
+  /** Per node id: the job preparation and release tasks that ran there (services/job-node-tasks.ts). */
+  nodeTasks?: Record<string, JobNodeTasks>;
+}
+
+/** What the job's preparation and release tasks did on one node. */
+export interface JobNodeTasks {
+  poolId: string;
+  /** The node registration (boot) the preparation last ran under: after a reboot it may have to run again. */
+  boot?: string;
+  prep?: JobPreparationTaskExecutionInformation;
+  /** The job ended and the node owes it its release task (cleared when the node reports it started). */
+  releaseOrdered?: boolean;
+  /** When the release was ordered (ms, injected clock), to bound the wait for a node that never runs it. */
+  releaseOrderedAt?: number;
+  release?: JobReleaseTaskExecutionInformation;
 }
 
 export interface TaskDoc {

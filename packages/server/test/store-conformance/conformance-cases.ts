@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/store.js';
 import { claimCases } from './cases-claims.js';
 import { documentCases } from './cases-documents.js';
 import { jobManagerCases } from './cases-job-manager.js';
+import { jobNodeTaskCases } from './cases-job-node-tasks.js';
 import { nodeRunCases } from './cases-node-runs.js';
 import { rangeCases } from './cases-ranges.js';
 import { taskCases } from './cases-tasks.js';
@@ -58,5 +59,6 @@ export function storeConformance(backend: StoreBackend): void {
     nodeRunCases(ctx);
     rangeCases(ctx);
     jobManagerCases(ctx);
+    jobNodeTaskCases(ctx);
   });
 }
