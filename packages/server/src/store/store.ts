@@ -111,6 +111,30 @@ export interface NodeClaim {
   tasks: TaskDoc[];
 }
 
+export interface GangRequest {
+  poolId: string;
+  /** Injected clock, ms. */
+  now: number;
+}
+
+/** A gang task (a Batch multi-instance task) placed on its nodes. */
+export interface GangPlacement {
+  /** The task as written: started, held by `nodes[0]` (its primary). */
+  task: TaskDoc;
+  /** The nodes it took, as written at the end of the transaction; `nodes[i]` runs instance i. */
+  nodes: NodeDoc[];
+}
+
+/** Scheduler rules for placing gang tasks (`placeGangTasks`). All synchronous and free of I/O. */
+export interface GangPolicy extends Pick<ClaimPolicy, 'jobAllowance' | 'runnable'> {
+  /** Distinct nodes the task needs at once (its numberOfInstances). */
+  instances(task: TaskDoc): number;
+  /** Whether the node can take one instance now, as this transaction has written it so far. */
+  canHost(node: NodeDoc): boolean;
+  /** The started task and each of `nodes` with its instance taken, in the same order. */
+  place(task: TaskDoc, job: JobDoc, nodes: readonly NodeDoc[]): { task: TaskDoc; nodes: NodeDoc[] };
+}
+
 export interface RunCompletion<R> extends Mutation<TaskDoc, R> {
   /** The node after its accounting; undefined when the node is gone or the task was not written. */
   node?: NodeDoc;
@@ -216,6 +240,15 @@ export interface Store {
     mutator: Mutator<TaskDoc, R>,
     node: NodeAccounting,
   ): Promise<RunCompletion<R> | undefined>;
+  /**
+   * Places gang tasks — active tasks with `multiInstanceSettings`, which the scheduler's claims pass over — of
+   * the pool's active jobs in one transaction, by job priority then insertion order. A task is placed only when
+   * `instances(task)` distinct nodes of the pool `canHost` it (the first ones in id order); then the task and
+   * all of those nodes are written together, never some of them. A task that does not fit is passed over. The
+   * pool's node rows are taken first, in id order, so two placements take turns instead of deadlocking and a
+   * claim or completion on one of the nodes sees it as placed.
+   */
+  placeGangTasks(request: GangRequest, policy: GangPolicy): Promise<GangPlacement[]>;
   /** Whether any task of the job is in one of the states (cheaper than counting them all). */
   hasTasksInStates(jobId: string, states: readonly string[]): Promise<boolean>;
   /** Tasks whose lease is held by the node. */

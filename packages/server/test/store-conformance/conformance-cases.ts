@@ -7,6 +7,7 @@ import { FakeClock } from '@batchite/retry';
 import type { Store } from '../../src/store/store.js';
 import { claimCases } from './cases-claims.js';
 import { documentCases } from './cases-documents.js';
+import { gangCases } from './cases-gangs.js';
 import { jobManagerCases } from './cases-job-manager.js';
 import { jobNodeTaskCases } from './cases-job-node-tasks.js';
 import { nodeRunCases } from './cases-node-runs.js';
@@ -57,6 +58,7 @@ export function storeConformance(backend: StoreBackend): void {
     taskCases(ctx);
     claimCases(ctx);
     nodeRunCases(ctx);
+    gangCases(ctx);
     rangeCases(ctx);
     jobManagerCases(ctx);
     jobNodeTaskCases(ctx);

@@ -54,11 +54,11 @@ export async function claimInTransaction(
 }
 
 /** Locks the job row and returns its current document; undefined when it stopped being claimable. */
-async function lockJob(
+export async function lockJob(
   client: PoolClient,
   listed: JobDoc,
   poolKey: string,
-  policy: ClaimPolicy,
+  policy: Pick<ClaimPolicy, 'jobAllowance'>,
 ): Promise<JobDoc | undefined> {
   const limited = Number.isFinite(policy.jobAllowance(listed, 0));
   const statement = limited ? SQL.lockClaimJob : SQL.shareClaimJob;

@@ -2,8 +2,9 @@
  * Every statement the PostgreSQL adapter runs, named so each connection prepares it once. Time is always a
  * parameter (the injected clock), never `now()`. Locking: `mutate*` and `addTasks` lock their row `FOR UPDATE`;
  * claims lock candidate tasks `FOR UPDATE SKIP LOCKED`, so concurrent claims never wait for, or take, the same
- * task. Locks are always taken node row first (claims and completions account their node in the same
- * transaction), then job row, then task rows, so transactions cannot deadlock on each other.
+ * task. Locks are always taken node rows first (claims and completions account their node in the same
+ * transaction; a gang placement takes all of its pool's node rows, in key order), then job row, then task rows,
+ * so transactions cannot deadlock on each other.
  */
 import type { Statement } from './postgres-transaction.js';
 
@@ -174,6 +175,17 @@ export const SQL = Object.freeze({
   runningCount: statement(
     'running_count',
     `SELECT count(*)::int AS n FROM tasks WHERE job_key = $1 AND state IN ('running', 'preparing')`,
+  ),
+  /** Every node of a pool, locked in key order (gang placements take turns on them, never deadlock). */
+  lockPoolNodes: statement(
+    'lock_pool_nodes',
+    `SELECT doc, nextval('batchite_etag_seq') AS etag FROM nodes WHERE pool_key = $1 ORDER BY key FOR UPDATE`,
+  ),
+  lockGangCandidates: statement(
+    'lock_gang_candidates',
+    `SELECT doc FROM tasks WHERE job_key = $1 AND state = 'active' AND (not_before IS NULL OR not_before <= $2)
+       AND (doc::jsonb -> 'entity') ? 'multiInstanceSettings'
+     ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED`,
   ),
   lockRunnableTasks: statement(
     'lock_runnable_tasks',

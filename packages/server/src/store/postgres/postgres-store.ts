@@ -13,6 +13,9 @@ import { jobColumns, leaseNodeKey } from '../columns.js';
 import type {
   ClaimPolicy,
   ClaimRequest,
+  GangPlacement,
+  GangPolicy,
+  GangRequest,
   Mutation,
   Mutator,
   NodeAccounting,
@@ -34,6 +37,7 @@ import {
   writeStarted,
   type PostgresWriter,
 } from './postgres-node-runs.js';
+import { placeGangsInTransaction } from './postgres-gang.js';
 import { migrate } from './postgres-migrations.js';
 import { WorkListener, type WorkNotifications } from './postgres-notifications.js';
 import { SQL, type DocRow, type LockedRow } from './postgres-sql.js';
@@ -380,6 +384,12 @@ export class PostgresStore implements Store, WorkNotifications {
       this.pool,
       (client) => claimForNodeInTransaction(client, this.writer, node, request, policy),
       EXECUTION_PROGRESS,
+    );
+  }
+
+  placeGangTasks(request: GangRequest, policy: GangPolicy): Promise<GangPlacement[]> {
+    return inTransaction(this.pool, (client) =>
+      placeGangsInTransaction(client, this.writer, request, policy),
     );
   }
 

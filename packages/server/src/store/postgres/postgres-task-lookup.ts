@@ -38,7 +38,7 @@ export class TaskLookup {
     this.cache.set(idKey(task.entity.id), task);
   }
 
-  async runnable(policy: ClaimPolicy, task: TaskDoc, job: JobDoc): Promise<boolean> {
+  async runnable(policy: Pick<ClaimPolicy, 'runnable'>, task: TaskDoc, job: JobDoc): Promise<boolean> {
     const hints = dependencyKeys(task);
     for (;;) {
       const missing = new Set<string>();

@@ -90,6 +90,10 @@ export function prepareStatements(db: Database.Database) {
       `SELECT doc FROM tasks WHERE job_key = ? AND state = 'active'
        AND (not_before IS NULL OR not_before <= ?) ORDER BY seq LIMIT ?`,
     ),
+    gangCandidates: query<[string, number, number], DocRow>(
+      `SELECT doc FROM tasks WHERE job_key = ? AND state = 'active' AND (not_before IS NULL OR not_before <= ?)
+       AND json_extract(doc, '$.entity.multiInstanceSettings') IS NOT NULL ORDER BY seq LIMIT ?`,
+    ),
     tasksHeldBy: query<[string], DocRow>(`SELECT doc FROM tasks WHERE lease_node = ?`),
     heldCounts: query<[string], { tasks: number; slots: number }>(
       `SELECT COUNT(*) AS tasks, COALESCE(SUM(slots), 0) AS slots FROM tasks WHERE lease_node = ?`,

@@ -13,6 +13,9 @@ import { stampRange, type Stamp } from '../etag.js';
 import type {
   ClaimPolicy,
   ClaimRequest,
+  GangPlacement,
+  GangPolicy,
+  GangRequest,
   Mutation,
   Mutator,
   NodeAccounting,
@@ -27,6 +30,7 @@ import type {
 import { JobMissing } from '../store-errors.js';
 import { addCounts, emptyTaskCounts } from '../task-counts.js';
 import { claimInTransaction } from './sqlite-claim.js';
+import { placeGangsInTransaction } from './sqlite-gang.js';
 import {
   claimForNodeInTransaction,
   completeInTransaction,
@@ -356,6 +360,11 @@ export class SqliteStore implements Store {
   ): Promise<NodeClaim | undefined> {
     const claim = this.db.transaction(() => claimForNodeInTransaction(this.writer, node, request, policy));
     return settle(() => this.withoutFsync(claim));
+  }
+
+  placeGangTasks(request: GangRequest, policy: GangPolicy): Promise<GangPlacement[]> {
+    const place = this.db.transaction(() => placeGangsInTransaction(this.writer, request, policy));
+    return settle(place);
   }
 
   completeTask<R>(
