@@ -32,9 +32,7 @@ const PACKAGE_INTEGRATION = [
   '.pg.test.js',
 ];
 
-const PG_URL = new URL(
-  process.env.BATCHITE_TEST_PG_URL ?? process.env.BATCHITE_TEST_PG ?? 'postgres://127.0.0.1:5432',
-);
+const PG_URL = new URL(process.env.BATCHITE_TEST_PG_URL ?? 'postgres://127.0.0.1:5432');
 
 /** What some suites need besides node_modules: how to tell it is there, and how to get it. */
 const REQUIREMENTS = [

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 
-export const PG_ADMIN_URL = process.env.BATCHITE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_ADMIN_URL = process.env.BATCHITE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export function usePostgres(): boolean {
   return process.env.BATCHITE_TEST_STORE === 'postgres';
