@@ -145,11 +145,9 @@ describe('BatchClient request retries', () => {
   });
 
   it('a refused connection rides until the deadline: kind network, ECONNREFUSED, giveUpReason deadline', async () => {
-    // A port that was just free: nothing listens there.
-    server = await startScriptedServer(jobOk);
-    const endpoint = server.url;
-    await server.close();
-    server = undefined;
+    // Port 2: privileged, outside the ephemeral range and not a port fetch blocks. No suite's server (all
+    // listen on port 0) can take it while this runs, as one could take a port that was just freed.
+    const endpoint = 'http://127.0.0.1:2';
     const client = new BatchClient({
       endpoint,
       accountName: ACCOUNT,
