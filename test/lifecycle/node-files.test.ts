@@ -141,6 +141,18 @@ function nodeFilesSuite(name: string, runner: Runner, poolOf: () => Promise<stri
         range: { start: 0, end: 3 },
       });
       assert.equal(Buffer.from(read.content).toString('utf8'), 'node');
+      const streamed = await client.getNodeFile(ran.poolId, ran.nodeId, `${dir}/stdout.txt`, {
+        stream: true,
+      });
+      const whole = Buffer.from(await new Response(streamed.content).arrayBuffer()).toString('utf8');
+      assert.equal(
+        whole,
+        Buffer.from((await client.getNodeFile(ran.poolId, ran.nodeId, `${dir}/stdout.txt`)).content).toString(
+          'utf8',
+        ),
+      );
+      assert.ok(whole.startsWith('node'), whole);
+      assert.equal(streamed.properties.contentLength, Buffer.byteLength(whole));
       const props = await client.getNodeFileProperties(ran.poolId, ran.nodeId, `${dir}/stderr.txt`);
       assert.equal(props.isDirectory, false);
       await client.deleteNodeFile(ran.poolId, ran.nodeId, `${dir}/stderr.txt`);

@@ -33,7 +33,6 @@ import * as batchite from './operations/batchite.js';
 import type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
 import * as files from './operations/files.js';
 import * as jobs from './operations/jobs.js';
-import * as nodeFiles from './operations/node-files.js';
 import * as poolUpdates from './operations/pool-updates.js';
 import * as pools from './operations/pools.js';
 import * as tasks from './operations/tasks.js';
@@ -235,7 +234,7 @@ export class BatchClient {
     taskId: string,
     options: ListOptions & { recursive?: boolean } = {},
   ): PagedAsyncIterable<NodeFile> {
-    return files.listTaskFiles(this.#pipeline, jobId, taskId, options);
+    return files.listFiles(this.#pipeline, files.taskFileOwner(jobId, taskId), options);
   }
   /** Reads a task file: bytes by default, a stream with `{ stream: true }`; `range` reads part of it. */
   getTaskFile(
@@ -256,7 +255,7 @@ export class BatchClient {
     filePath: string,
     options: files.GetTaskFileOptions = {},
   ): Promise<files.TaskFile<Uint8Array | ReadableStream<Uint8Array>>> {
-    return files.getTaskFile(this.#pipeline, jobId, taskId, filePath, options);
+    return files.getFile(this.#pipeline, files.taskFileOwner(jobId, taskId), filePath, options);
   }
   getTaskFileProperties(
     jobId: string,
@@ -264,7 +263,7 @@ export class BatchClient {
     filePath: string,
     options: files.FileConditionalOptions = {},
   ): Promise<files.TaskFileProperties> {
-    return files.getTaskFileProperties(this.#pipeline, jobId, taskId, filePath, options);
+    return files.getFileProperties(this.#pipeline, files.taskFileOwner(jobId, taskId), filePath, options);
   }
   deleteTaskFile(
     jobId: string,
@@ -272,7 +271,7 @@ export class BatchClient {
     filePath: string,
     options: CallOptions & { recursive?: boolean } = {},
   ): Promise<WriteResult> {
-    return files.deleteTaskFile(this.#pipeline, jobId, taskId, filePath, options);
+    return files.deleteFile(this.#pipeline, files.taskFileOwner(jobId, taskId), filePath, options);
   }
 
   // Node files (the node's startup/, shared/ and workitems/).
@@ -281,18 +280,28 @@ export class BatchClient {
     nodeId: string,
     options: ListOptions & { recursive?: boolean } = {},
   ): PagedAsyncIterable<NodeFile> {
-    return nodeFiles.listNodeFiles(this.#pipeline, poolId, nodeId, options);
+    return files.listFiles(this.#pipeline, files.nodeFileOwner(poolId, nodeId), options);
   }
-  /** Reads a node file as bytes (`range` reads part of it). */
+  /** Reads a node file: bytes by default, a stream with `{ stream: true }`; `range` reads part of it. */
   getNodeFile(
     poolId: string,
     nodeId: string,
     filePath: string,
-    options: files.GetTaskFileOptions & { stream?: false } = {},
-  ): Promise<files.TaskFile<Uint8Array>> {
-    return nodeFiles.getNodeFile(this.#pipeline, poolId, nodeId, filePath, options) as Promise<
-      files.TaskFile<Uint8Array>
-    >;
+    options: files.GetTaskFileOptions & { stream: true },
+  ): Promise<files.TaskFile<ReadableStream<Uint8Array>>>;
+  getNodeFile(
+    poolId: string,
+    nodeId: string,
+    filePath: string,
+    options?: files.GetTaskFileOptions & { stream?: false },
+  ): Promise<files.TaskFile<Uint8Array>>;
+  getNodeFile(
+    poolId: string,
+    nodeId: string,
+    filePath: string,
+    options: files.GetTaskFileOptions = {},
+  ): Promise<files.TaskFile<Uint8Array | ReadableStream<Uint8Array>>> {
+    return files.getFile(this.#pipeline, files.nodeFileOwner(poolId, nodeId), filePath, options);
   }
   getNodeFileProperties(
     poolId: string,
@@ -300,7 +309,7 @@ export class BatchClient {
     filePath: string,
     options: files.FileConditionalOptions = {},
   ): Promise<files.TaskFileProperties> {
-    return nodeFiles.getNodeFileProperties(this.#pipeline, poolId, nodeId, filePath, options);
+    return files.getFileProperties(this.#pipeline, files.nodeFileOwner(poolId, nodeId), filePath, options);
   }
   deleteNodeFile(
     poolId: string,
@@ -308,7 +317,7 @@ export class BatchClient {
     filePath: string,
     options: CallOptions & { recursive?: boolean } = {},
   ): Promise<WriteResult> {
-    return nodeFiles.deleteNodeFile(this.#pipeline, poolId, nodeId, filePath, options);
+    return files.deleteFile(this.#pipeline, files.nodeFileOwner(poolId, nodeId), filePath, options);
   }
 
   // Waiting for work to finish (polls through the retry engine; see wait.ts).

@@ -1,10 +1,15 @@
-/** Task file operations (Azure Batch REST API, "File" operations); file paths are one encoded segment (`wd%2Fout.txt`). */
+/**
+ * File operations on a task's or a node's files (Azure Batch REST API, "File" operations); file paths are one
+ * encoded segment (`wd%2Fout.txt`).
+ */
 import type { NodeFile } from '@batchite/protocol';
 import { headerDate } from '../http/headers.js';
 import type { WireResponse } from '../http/transport.js';
 import type { CallOptions, ListOptions } from '../options.js';
 import { pagedList, type PagedAsyncIterable } from '../paging.js';
+import type { OperationName } from '../operation-policies.js';
 import type { Pipeline } from '../pipeline.js';
+import type { ResourceIds } from '../state-explanations.js';
 import { seg, writeResult, type WriteResult } from './common.js';
 import { taskPath } from './tasks.js';
 
@@ -44,9 +49,6 @@ export interface TaskFile<C> {
   attempts: number;
 }
 
-const filePath = (jobId: string, taskId: string, path: string): string =>
-  `${taskPath(jobId, taskId)}/files/${seg(path)}`;
-
 function httpDate(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return (typeof value === 'string' ? new Date(value) : value).toUTCString();
@@ -84,43 +86,81 @@ export function fileProperties(response: WireResponse): TaskFileProperties {
   return props;
 }
 
-export function listTaskFiles(
+/**
+ * Whose files a call reads: a task's (its directory on the node) or a compute node's (startup/, shared/,
+ * workitems/). The same four operations serve both; only the path, the ids and the operation names differ.
+ */
+export interface FileOwner {
+  path: string;
+  ids: ResourceIds;
+  operations: { list: OperationName; get: OperationName; head: OperationName; delete: OperationName };
+}
+
+export function taskFileOwner(jobId: string, taskId: string): FileOwner {
+  return {
+    path: taskPath(jobId, taskId),
+    ids: { jobId, taskId },
+    operations: {
+      list: 'listTaskFiles',
+      get: 'getTaskFile',
+      head: 'getTaskFileProperties',
+      delete: 'deleteTaskFile',
+    },
+  };
+}
+
+export function nodeFileOwner(poolId: string, nodeId: string): FileOwner {
+  return {
+    path: `/pools/${seg(poolId)}/nodes/${seg(nodeId)}`,
+    ids: { poolId, nodeId },
+    operations: {
+      list: 'listNodeFiles',
+      get: 'getNodeFile',
+      head: 'getNodeFileProperties',
+      delete: 'deleteNodeFile',
+    },
+  };
+}
+
+const filePath = (owner: FileOwner, path: string): string => `${owner.path}/files/${seg(path)}`;
+
+function recursiveQuery(recursive: boolean | undefined): [string, string][] {
+  return recursive === undefined ? [] : [['recursive', String(recursive)]];
+}
+
+export function listFiles(
   pipeline: Pipeline,
-  jobId: string,
-  taskId: string,
+  owner: FileOwner,
   options: ListOptions & { recursive?: boolean },
 ): PagedAsyncIterable<NodeFile> {
   // The official SDK puts `recursive` before the OData parameters; same here.
-  const extra: [string, string][] =
-    options.recursive === undefined ? [] : [['recursive', String(options.recursive)]];
   return pagedList<NodeFile>(
     pipeline,
-    'listTaskFiles',
-    `${taskPath(jobId, taskId)}/files`,
+    owner.operations.list,
+    `${owner.path}/files`,
     options,
-    { jobId, taskId },
-    extra,
+    owner.ids,
+    recursiveQuery(options.recursive),
   );
 }
 
-export async function getTaskFile(
+export async function getFile(
   pipeline: Pipeline,
-  jobId: string,
-  taskId: string,
+  owner: FileOwner,
   path: string,
   options: GetTaskFileOptions,
 ): Promise<TaskFile<Uint8Array | ReadableStream<Uint8Array>>> {
   const { response, attempts } = await pipeline.send(
-    'getTaskFile',
+    owner.operations.get,
     {
       method: 'GET',
-      path: filePath(jobId, taskId, path),
+      path: filePath(owner, path),
       headers: fileHeaders(options),
       expect: [200],
       read: options.stream === true ? 'stream' : 'bytes',
     },
     options,
-    { jobId, taskId, filePath: path },
+    { ...owner.ids, filePath: path },
   );
   const wire = response as WireResponse;
   return {
@@ -130,42 +170,44 @@ export async function getTaskFile(
   };
 }
 
-export async function getTaskFileProperties(
+export async function getFileProperties(
   pipeline: Pipeline,
-  jobId: string,
-  taskId: string,
+  owner: FileOwner,
   path: string,
   options: FileConditionalOptions,
 ): Promise<TaskFileProperties> {
   const { response } = await pipeline.send(
-    'getTaskFileProperties',
+    owner.operations.head,
     {
       method: 'HEAD',
-      path: filePath(jobId, taskId, path),
+      path: filePath(owner, path),
       headers: fileHeaders(options),
       expect: [200],
       read: 'none',
     },
     options,
-    { jobId, taskId, filePath: path },
+    { ...owner.ids, filePath: path },
   );
   return fileProperties(response as WireResponse);
 }
 
-export async function deleteTaskFile(
+export async function deleteFile(
   pipeline: Pipeline,
-  jobId: string,
-  taskId: string,
+  owner: FileOwner,
   path: string,
   options: CallOptions & { recursive?: boolean },
 ): Promise<WriteResult> {
-  const query: [string, string][] =
-    options.recursive === undefined ? [] : [['recursive', String(options.recursive)]];
   const { response, attempts } = await pipeline.send(
-    'deleteTaskFile',
-    { method: 'DELETE', path: filePath(jobId, taskId, path), query, expect: [200], read: 'none' },
+    owner.operations.delete,
+    {
+      method: 'DELETE',
+      path: filePath(owner, path),
+      query: recursiveQuery(options.recursive),
+      expect: [200],
+      read: 'none',
+    },
     options,
-    { jobId, taskId, filePath: path },
+    { ...owner.ids, filePath: path },
   );
   return writeResult(response, attempts);
 }
