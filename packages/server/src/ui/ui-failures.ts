@@ -45,6 +45,14 @@ export interface UiFailures {
   truncated: boolean;
 }
 
+/** Reads one task run's first stderr line; undefined when it has none, a rejection when it cannot tell now. */
+export type HeadReader = (task: TaskDoc) => Promise<string | undefined>;
+
+/** The head reader of the running server: a small byte range of the run's stderr.txt, wherever its node is. */
+export function stderrHeadReader(context: ServiceContext): HeadReader {
+  return (task) => readHead(context, task);
+}
+
 async function readHead(context: ServiceContext, task: TaskDoc): Promise<string | undefined> {
   const files = await taskFilesFor(context, task);
   let size: number;
@@ -64,8 +72,11 @@ async function readHead(context: ServiceContext, task: TaskDoc): Promise<string 
 /** First stderr lines of failed task runs, cached (LRU by Map order). One per server. */
 export class StderrHeads {
   readonly #cache = new Map<string, string | undefined>();
+  readonly #read: HeadReader;
 
-  constructor(private readonly context: ServiceContext) {}
+  constructor(read: HeadReader) {
+    this.#read = read;
+  }
 
   async firstLine(task: TaskDoc): Promise<string | undefined> {
     const info = task.entity.executionInfo;
@@ -78,7 +89,7 @@ export class StderrHeads {
     }
     let line: string | undefined;
     try {
-      line = await readHead(this.context, task);
+      line = await this.#read(task);
     } catch {
       return undefined; // A node that cannot answer now may later: not cached.
     }

@@ -29,7 +29,7 @@ import type { ServiceContext } from '../services/service-context.js';
 import { reactivateTask, terminateTask } from '../services/tasks-service.js';
 import { UI_ACTION_HEADER } from './ui-access.js';
 import { UiEventHub, type UiEventOptions } from './ui-events.js';
-import { buildFailures, StderrHeads } from './ui-failures.js';
+import { buildFailures, StderrHeads, stderrHeadReader } from './ui-failures.js';
 import { JOB_ACTIONS, NO_JOB_ACTIONS, rerunFailedTasks, runJobAction } from './ui-job-actions.js';
 import { buildJobView, buildTaskPage, parseTaskFilter, TASK_PAGE } from './ui-jobs.js';
 import { buildMetrics } from './ui-metrics.js';
@@ -89,7 +89,7 @@ function registerReads(
   hub: UiEventHub,
   options: UiOptions,
 ) {
-  const heads = new StderrHeads(context);
+  const heads = new StderrHeads(stderrHeadReader(context));
   app.get('/ui/api/overview', () => buildOverview(context));
   app.get('/ui/api/metrics', () => buildMetrics(metrics, context.clock.now()));
   app.get('/ui/api/events', (_request, reply) => {
