@@ -198,11 +198,15 @@ export const ERROR_CATALOG = {
   PoolNotFound: notFound('The specified pool does not exist.'),
   NodeNotFound: notFound('The specified node does not exist.'),
   JobNotFound: notFound('The specified job does not exist.'),
+  JobScheduleNotFound: notFound('The specified job schedule does not exist.'),
   TaskNotFound: notFound('The specified task does not exist.'),
   FileNotFound: notFound('The specified file does not exist.'),
 
   PoolExists: exists('The specified pool already exists.'),
   JobExists: exists('The specified job already exists.'),
+  JobScheduleExists: exists('The specified job schedule already exists.'),
+  JobScheduleWithSameIdExists: exists('A job schedule with the same id as the specified job already exists.'),
+  JobWithSameIdExists: exists('A job with the same id as the specified job schedule already exists.'),
   TaskExists: exists('The specified task already exists.'),
 
   OperationInvalidForCurrentState: conflict(
@@ -217,6 +221,12 @@ export const ERROR_CATALOG = {
   JobDisabled: conflict('The specified job is disabled.'),
   JobCompleted: conflict('The specified job is already in a completed state.'),
   JobNotActive: conflict('The specified job is not in an active state.'),
+  JobScheduleBeingTerminated: conflict('The specified job schedule is being terminated.'),
+  JobScheduleBeingDeleted: conflict(
+    'The specified job schedule has been marked for deletion and is being garbage collected.',
+  ),
+  JobScheduleDisabled: conflict('The specified job schedule is disabled.'),
+  JobScheduleCompleted: conflict('The specified job schedule is already in a completed state.'),
   TaskCompleted: conflict('The specified task is already completed.'),
   TaskNotCompleted: conflict('The specified task is not in a completed state.'),
   TaskSucceeded: conflict('The specified task has already completed successfully.'),

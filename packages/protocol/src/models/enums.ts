@@ -44,6 +44,9 @@ export const JOB_STATES = [
 ] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
+export const JOB_SCHEDULE_STATES = ['active', 'completed', 'disabled', 'terminating', 'deleting'] as const;
+export type JobScheduleState = (typeof JOB_SCHEDULE_STATES)[number];
+
 export const TASK_STATES = ['active', 'preparing', 'running', 'completed'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 

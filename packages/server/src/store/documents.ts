@@ -4,6 +4,7 @@
  */
 import type {
   CloudJob,
+  CloudJobSchedule,
   CloudPool,
   CloudTask,
   ComputeNode,
@@ -105,4 +106,16 @@ export interface TaskInternal {
   jobManager?: boolean;
   /** Takes a whole node when it runs (the job manager's runExclusive). */
   exclusive?: boolean;
+}
+
+export interface JobScheduleDoc {
+  entity: CloudJobSchedule & { id: string };
+  internal: JobScheduleInternal;
+}
+
+export interface JobScheduleInternal {
+  /** Jobs created so far; the next one is `<id>:job-<jobCount + 1>`. */
+  jobCount: number;
+  /** When the next job is due (ms, injected clock); absent when the schedule creates no more jobs. */
+  nextDueAt?: number;
 }

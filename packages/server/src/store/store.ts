@@ -11,7 +11,7 @@
  *   Callbacks must be synchronous and free of I/O.
  * - Lists are ordered by id key; `afterKey` continues after the last key of the previous page.
  */
-import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from './documents.js';
+import type { JobDoc, JobScheduleDoc, NodeDoc, PoolDoc, TaskDoc } from './documents.js';
 import type { TaskRangeSelection, TaskRangeSummary } from './task-ranges.js';
 
 export interface Mutation<D, R> {
@@ -174,6 +174,17 @@ export interface Store {
   mutateJob<R>(jobId: string, mutator: Mutator<JobDoc, R>): Promise<Mutation<JobDoc, R> | undefined>;
   /** Removes the job and all its tasks. */
   removeJob(jobId: string): Promise<void>;
+
+  /** Undefined when a schedule with the id (case-insensitive) exists. */
+  insertJobSchedule(schedule: JobScheduleDoc): Promise<JobScheduleDoc | undefined>;
+  getJobSchedule(scheduleId: string): Promise<JobScheduleDoc | undefined>;
+  listJobSchedules(query: PageQuery): Promise<JobScheduleDoc[]>;
+  mutateJobSchedule<R>(
+    scheduleId: string,
+    mutator: Mutator<JobScheduleDoc, R>,
+  ): Promise<Mutation<JobScheduleDoc, R> | undefined>;
+  /** Removes the schedule record only (its jobs are deleted by the service first). */
+  removeJobSchedule(scheduleId: string): Promise<void>;
 
   /**
    * Adds tasks to a job in one transaction. Returns, per input task, the stored document, or `undefined` when

@@ -9,6 +9,7 @@ import { claimCases } from './cases-claims.js';
 import { documentCases } from './cases-documents.js';
 import { gangCases } from './cases-gangs.js';
 import { jobManagerCases } from './cases-job-manager.js';
+import { jobScheduleCases } from './cases-job-schedules.js';
 import { jobNodeTaskCases } from './cases-job-node-tasks.js';
 import { nodeRunCases } from './cases-node-runs.js';
 import { rangeCases } from './cases-ranges.js';
@@ -62,5 +63,6 @@ export function storeConformance(backend: StoreBackend): void {
     rangeCases(ctx);
     jobManagerCases(ctx);
     jobNodeTaskCases(ctx);
+    jobScheduleCases(ctx);
   });
 }

@@ -150,7 +150,9 @@ async function createDatabase(label: string, template: '' | `TEMPLATE ${string}`
         resetter = new Client({ connectionString: url });
         await resetter.connect();
       }
-      await resetter.query('DELETE FROM tasks; DELETE FROM jobs; DELETE FROM nodes; DELETE FROM pools');
+      await resetter.query(
+        'DELETE FROM tasks; DELETE FROM jobs; DELETE FROM nodes; DELETE FROM pools; DELETE FROM job_schedules',
+      );
     },
     async drop() {
       await resetter?.end();

@@ -69,6 +69,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = Object.freeze([
     description: 'tasks by the number their id stands for (dependency ranges)',
     sql: `CREATE INDEX tasks_by_number ON tasks (job_key, ${POSTGRES_TASK_NUMBER}, state, result);`,
   },
+  {
+    version: 3,
+    description: 'job schedules (their jobs live in jobs with ids <scheduleId>:job-<n>)',
+    sql: `CREATE TABLE job_schedules (key TEXT COLLATE "C" PRIMARY KEY, doc TEXT NOT NULL);`,
+  },
 ]);
 
 /** Any constant shared by every Batchite server: advisory lock keys are per database. ('btch' in ASCII.) */

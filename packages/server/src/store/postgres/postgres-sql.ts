@@ -48,6 +48,22 @@ export const SQL = Object.freeze({
   removePool: statement('remove_pool', `DELETE FROM pools WHERE key = $1`),
   removePoolNodes: statement('remove_pool_nodes', `DELETE FROM nodes WHERE pool_key = $1`),
 
+  insertJobSchedule: statement(
+    'insert_job_schedule',
+    `INSERT INTO job_schedules (key, doc) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING key`,
+  ),
+  getJobSchedule: statement('get_job_schedule', `SELECT doc FROM job_schedules WHERE key = $1`),
+  lockJobSchedule: statement(
+    'lock_job_schedule',
+    `SELECT doc, nextval('batchite_etag_seq') AS etag FROM job_schedules WHERE key = $1 FOR UPDATE`,
+  ),
+  listJobSchedules: statement(
+    'list_job_schedules',
+    `SELECT doc FROM job_schedules WHERE key > $1 ORDER BY key LIMIT $2`,
+  ),
+  updateJobSchedule: statement('update_job_schedule', `UPDATE job_schedules SET doc = $2 WHERE key = $1`),
+  removeJobSchedule: statement('remove_job_schedule', `DELETE FROM job_schedules WHERE key = $1`),
+
   insertNode: statement(
     'insert_node',
     `INSERT INTO nodes (pool_key, key, lease_expires, doc) VALUES ($1, $2, $3, $4)

@@ -7,7 +7,7 @@
 import { idKey } from '@batchite/protocol';
 import type { Clock, RetryOptions } from '@batchite/retry';
 import { Pool, type PoolClient } from 'pg';
-import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../documents.js';
+import type { JobDoc, JobScheduleDoc, NodeDoc, PoolDoc, TaskDoc } from '../documents.js';
 import { formatEtag, stampDoc } from '../etag.js';
 import { jobColumns, leaseNodeKey } from '../columns.js';
 import type {
@@ -193,6 +193,32 @@ export class PostgresStore implements Store, WorkNotifications {
       await rowsOf(client, SQL.removePoolNodes, [key]);
       await rowsOf(client, SQL.removePool, [key]);
     });
+  }
+
+  insertJobSchedule(schedule: JobScheduleDoc): Promise<JobScheduleDoc | undefined> {
+    return this.insert(schedule, SQL.insertJobSchedule, (doc) => [idKey(doc.entity.id), JSON.stringify(doc)]);
+  }
+
+  getJobSchedule(scheduleId: string): Promise<JobScheduleDoc | undefined> {
+    return this.one(SQL.getJobSchedule, [idKey(scheduleId)]);
+  }
+
+  listJobSchedules(query: PageQuery): Promise<JobScheduleDoc[]> {
+    return this.list(SQL.listJobSchedules, [query.afterKey ?? '', query.limit]);
+  }
+
+  mutateJobSchedule<R>(
+    scheduleId: string,
+    mutator: Mutator<JobScheduleDoc, R>,
+  ): Promise<Mutation<JobScheduleDoc, R> | undefined> {
+    const key = idKey(scheduleId);
+    return this.mutate<JobScheduleDoc, R>(SQL.lockJobSchedule, [key], mutator, async (client, doc) => {
+      await rowsOf(client, SQL.updateJobSchedule, [key, JSON.stringify(doc)]);
+    });
+  }
+
+  async removeJobSchedule(scheduleId: string): Promise<void> {
+    await rowsOf(this.pool, SQL.removeJobSchedule, [idKey(scheduleId)]);
   }
 
   insertNode(node: NodeDoc): Promise<NodeDoc | undefined> {

@@ -49,4 +49,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX tasks_by_number ON tasks (job_key, ${SQLITE_TASK_NUMBER}, state, result);
   `,
+  // Job schedules (their jobs live in `jobs` with ids `<scheduleId>:job-<n>`).
+  `
+  CREATE TABLE job_schedules (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
+  `,
 ];

@@ -37,6 +37,16 @@ export function prepareStatements(db: Database.Database) {
     updatePool: command<[string, string]>(`UPDATE pools SET doc = ? WHERE key = ?`),
     removePool: command<[string]>(`DELETE FROM pools WHERE key = ?`),
 
+    insertJobSchedule: command<[string, string]>(
+      `INSERT OR IGNORE INTO job_schedules (key, doc) VALUES (?, ?)`,
+    ),
+    getJobSchedule: query<[string], DocRow>(`SELECT doc FROM job_schedules WHERE key = ?`),
+    listJobSchedules: query<[string, number], DocRow>(
+      `SELECT doc FROM job_schedules WHERE key > ? ORDER BY key LIMIT ?`,
+    ),
+    updateJobSchedule: command<[string, string]>(`UPDATE job_schedules SET doc = ? WHERE key = ?`),
+    removeJobSchedule: command<[string]>(`DELETE FROM job_schedules WHERE key = ?`),
+
     insertNode: command<[ReturnType<typeof nodeColumns>]>(
       `INSERT OR IGNORE INTO nodes (pool_key, key, lease_expires, doc) VALUES (@pool_key, @key, @lease_expires, @doc)`,
     ),

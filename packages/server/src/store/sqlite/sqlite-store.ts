@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { idKey } from '@batchite/protocol';
 import type { Clock } from '@batchite/retry';
-import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../documents.js';
+import type { JobDoc, JobScheduleDoc, NodeDoc, PoolDoc, TaskDoc } from '../documents.js';
 import { stampRange, type Stamp } from '../etag.js';
 import type {
   ClaimPolicy,
@@ -251,6 +251,38 @@ export class SqliteStore implements Store {
         this.statements.removeJob.run(key);
       }),
     );
+  }
+
+  insertJobSchedule(schedule: JobScheduleDoc): Promise<JobScheduleDoc | undefined> {
+    const write = (doc: JobScheduleDoc) =>
+      this.statements.insertJobSchedule.run(idKey(doc.entity.id), JSON.stringify(doc)).changes;
+    return this.insert(schedule, write);
+  }
+
+  getJobSchedule(scheduleId: string): Promise<JobScheduleDoc | undefined> {
+    return Promise.resolve(parse<JobScheduleDoc>(this.statements.getJobSchedule.get(idKey(scheduleId))));
+  }
+
+  listJobSchedules(query: PageQuery): Promise<JobScheduleDoc[]> {
+    const rows = this.statements.listJobSchedules.all(query.afterKey ?? '', query.limit);
+    return Promise.resolve(parseAll<JobScheduleDoc>(rows));
+  }
+
+  mutateJobSchedule<R>(
+    scheduleId: string,
+    mutator: Mutator<JobScheduleDoc, R>,
+  ): Promise<Mutation<JobScheduleDoc, R> | undefined> {
+    const key = idKey(scheduleId);
+    return this.mutate<JobScheduleDoc, R>(
+      () => this.statements.getJobSchedule.get(key),
+      (doc) => this.statements.updateJobSchedule.run(JSON.stringify(doc), key),
+      mutator,
+    );
+  }
+
+  removeJobSchedule(scheduleId: string): Promise<void> {
+    this.statements.removeJobSchedule.run(idKey(scheduleId));
+    return Promise.resolve();
   }
 
   addTasks(
