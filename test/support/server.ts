@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { childProcessNodeLauncher } from '@batchite/cli';
+import type { Clock } from '@batchite/retry';
 import { startServer, type RunningServer } from '@batchite/server';
 import { dropPostgresStore, postgresStoreFor, usePostgres } from './pg-store.js';
 
@@ -31,6 +32,8 @@ export interface TestServerOptions {
    * Without it pools keep their targets but get no nodes. @defaultValue false
    */
   nodes?: boolean;
+  /** The server's clock (a FakeClock in tests of time-driven behaviour). @defaultValue the system clock */
+  clock?: Clock;
 }
 
 /** Creates a fresh temporary data directory under the OS temp dir. */
@@ -52,6 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       port: 0,
       dataDir,
       logLevel: false,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(usePostgres() ? { store: await postgresStoreFor(dataDir) } : {}),
       ...(options.nodes === true ? { nodeLauncher: childProcessNodeLauncher({ stdio: 'ignore' }) } : {}),
     });

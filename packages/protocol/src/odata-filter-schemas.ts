@@ -6,6 +6,7 @@
 import {
   ALLOCATION_STATES,
   COMPUTE_NODE_STATES,
+  JOB_SCHEDULE_STATES,
   JOB_STATES,
   POOL_STATES,
   START_TASK_STATES,
@@ -52,6 +53,16 @@ export const JOB_FILTER_SCHEMA: FilterSchema = {
   'executionInfo/startTime': time(),
   'executionInfo/endTime': time(),
   'executionInfo/poolId': { type: 'string', operators: COMPARISON_OPERATORS, caseInsensitive: true },
+};
+
+export const JOB_SCHEDULE_FILTER_SCHEMA: FilterSchema = {
+  id,
+  state: stateEq(JOB_SCHEDULE_STATES),
+  stateTransitionTime: time(),
+  creationTime: time(),
+  lastModified: time(),
+  'executionInfo/nextRunTime': time(),
+  'executionInfo/endTime': time(),
 };
 
 export const POOL_FILTER_SCHEMA: FilterSchema = {

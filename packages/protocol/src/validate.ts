@@ -9,6 +9,9 @@ import type {
   JobAddParameter,
   JobDisableParameter,
   JobPatchParameter,
+  JobScheduleAddParameter,
+  JobSchedulePatchParameter,
+  JobScheduleUpdateParameter,
   JobTerminateParameter,
   JobUpdateParameter,
   NodeRemoveParameter,
@@ -39,6 +42,11 @@ import {
   POOL_PATCH_FIELDS,
   POOL_UPDATE_PROPERTIES_FIELDS,
 } from './validators/pool-update-bodies.js';
+import {
+  JOB_SCHEDULE_ADD_FIELDS,
+  JOB_SCHEDULE_PATCH_FIELDS,
+  JOB_SCHEDULE_UPDATE_FIELDS,
+} from './validators/job-schedule-bodies.js';
 import { isPlainObject, validateBody } from './validators/schema.js';
 import type { ValidationResult } from './validators/schema.js';
 
@@ -70,6 +78,18 @@ export function validateJobDisable(body: unknown): ValidationResult<JobDisablePa
 export function validateJobTerminate(body: unknown): ValidationResult<JobTerminateParameter> {
   if (body === undefined || body === null || body === '') return { ok: true, value: {} };
   return validateBody(JOB_TERMINATE_FIELDS, body);
+}
+
+export function validateJobScheduleAdd(body: unknown): ValidationResult<JobScheduleAddParameter> {
+  return validateBody(JOB_SCHEDULE_ADD_FIELDS, body);
+}
+
+export function validateJobSchedulePatch(body: unknown): ValidationResult<JobSchedulePatchParameter> {
+  return validateBody(JOB_SCHEDULE_PATCH_FIELDS, body);
+}
+
+export function validateJobScheduleUpdate(body: unknown): ValidationResult<JobScheduleUpdateParameter> {
+  return validateBody(JOB_SCHEDULE_UPDATE_FIELDS, body);
 }
 
 export function validatePoolAdd(body: unknown): ValidationResult<PoolAddParameter> {

@@ -11,6 +11,7 @@ import { countApiRequests, recordRequestDurations, registerMetricsRoute } from '
 import { installBatchStages, installCommonStages } from './http/pipeline.js';
 import { registerFileRoutes } from './routes/file-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
+import { registerJobScheduleRoutes } from './routes/job-schedule-routes.js';
 import { registerJobPrepReleaseRoutes } from './routes/job-prep-release-routes.js';
 import { registerFaultRoutes } from './routes/fault-routes.js';
 import { nodeApiPlugin } from './routes/node-routes.js';
@@ -77,6 +78,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     countApiRequests(batchApi, options.metrics);
     registerPoolRoutes(batchApi, options.context);
     registerJobRoutes(batchApi, options.context);
+    registerJobScheduleRoutes(batchApi, options.context);
     registerJobPrepReleaseRoutes(batchApi, options.context);
     registerTaskRoutes(batchApi, options.context);
     registerFileRoutes(batchApi, options.context);

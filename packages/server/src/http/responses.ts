@@ -9,6 +9,7 @@ export type EntitySet =
   | 'pools'
   | 'nodes'
   | 'jobs'
+  | 'jobschedules'
   | 'tasks'
   | 'files'
   | 'subtasksinfo'

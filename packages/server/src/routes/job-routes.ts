@@ -9,6 +9,7 @@ import {
   validateJobUpdate,
   type TaskCountsResult,
 } from '@batchite/protocol';
+import { apiError } from '../http/api-error.js';
 import { readJson } from '../http/body.js';
 import { checkConditions } from '../http/conditions.js';
 import { collectPage } from '../http/list.js';
@@ -31,6 +32,9 @@ function present(request: FastifyRequest, job: JobDoc) {
 export function registerJobRoutes(app: FastifyInstance, context: ServiceContext): void {
   app.post('/jobs', async (request, reply) => {
     const param = validated(validateJobAdd(readJson(request, true)));
+    // Jobs and job schedules share one id space.
+    if ((await context.store.getJobSchedule(param.id)) !== undefined)
+      throw apiError('JobScheduleWithSameIdExists');
     const job = await jobs.addJob(context, param);
     return sendWrite(reply, 201, { entity: job.entity, dataServiceId: jobUrl(request, job.entity.id) });
   });

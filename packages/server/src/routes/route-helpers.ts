@@ -51,6 +51,9 @@ export interface JobParams {
 export interface TaskParams extends JobParams {
   taskId: string;
 }
+export interface JobScheduleParams {
+  jobScheduleId: string;
+}
 export interface PoolParams {
   poolId: string;
 }

@@ -50,18 +50,23 @@ export function jobNotFound() {
   return apiError('JobNotFound');
 }
 
-export async function addJob(context: ServiceContext, param: JobAddParameter): Promise<JobDoc> {
+/** Throws the refusal of a job property this service cannot honour (job schedules check their jobSpecification). */
+export function assertJobPropertiesHonoured(param: Omit<JobAddParameter, 'id'>, prefix = ''): void {
   const refusal = refuseJobProperties(param);
   if (refusal !== undefined) throw refusal;
   if (param.poolInfo.autoPoolSpecification !== undefined && param.poolInfo.poolId === undefined) {
     throw apiError('InvalidPropertyValue', {
       values: propertyValues(
-        'poolInfo.autoPoolSpecification',
+        `${prefix}poolInfo.autoPoolSpecification`,
         'autoPoolSpecification',
         'Batchite does not create auto pools; set poolInfo.poolId.',
       ),
     });
   }
+}
+
+export async function addJob(context: ServiceContext, param: JobAddParameter): Promise<JobDoc> {
+  assertJobPropertiesHonoured(param);
   const now = isoNow(context);
   const entity: CloudJob & { id: string } = {
     ...param,

@@ -5,10 +5,12 @@
  * - deletes left unfinished (a crash, a directory still written into) are finished: every `deleting` job is
  *   removed again and deleted directories are removed until none is left (directory-removal.ts);
  * - terminating jobs that wait for release tasks are settled again, so a node that never runs its release
- *   holds the job only until the wait is given up (job-task-service.ts).
+ *   holds the job only until the wait is given up (job-task-service.ts);
+ * - job schedules create their due jobs, skip missed runs, complete and finish deleting (job-schedule-runs.ts).
  */
 import { isUnlimitedDuration, parseDuration } from '@batchite/protocol';
 import { purgeDeleted } from './directory-removal.js';
+import { runJobSchedules } from './job-schedule-runs.js';
 import { finishJobDeletion, settleJobState, terminateJobFor } from './jobs-service.js';
 import { reapLostNodes } from './nodes-service.js';
 import type { ServiceContext } from './service-context.js';
@@ -49,6 +51,7 @@ export async function maintainOnce(context: ServiceContext): Promise<void> {
   await reapLostNodes(context);
   await expireJobs(context);
   await settleReleasingJobs(context);
+  await runJobSchedules(context);
   // Not awaited: file-system work must not stretch the round, whose timing is the (possibly fake) clock's.
   if (!finishingDeletes.has(context)) {
     finishingDeletes.add(context);

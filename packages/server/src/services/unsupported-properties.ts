@@ -106,7 +106,9 @@ export function refusePoolProperties(param: PoolAddParameter): ApiError | undefi
 }
 
 /** The refusal for a job add body, or undefined. */
-export function refuseJobProperties(param: JobAddParameter): ApiError | undefined {
+export function refuseJobProperties(
+  param: Pick<JobAddParameter, 'networkConfiguration'>,
+): ApiError | undefined {
   if (param.networkConfiguration === undefined) return undefined;
   return unsupported('networkConfiguration', OWN_NETWORK);
 }
