@@ -8,12 +8,16 @@ import type {
   PoolPatchParameter,
   PoolUpdatePropertiesParameter,
   CloudJob,
+  CloudJobSchedule,
   CloudPool,
   CloudTask,
   ComputeNode,
   DisableJobOption,
   JobAddParameter,
   JobExplanation,
+  JobScheduleAddParameter,
+  JobSchedulePatchParameter,
+  JobScheduleUpdateParameter,
   JobPatchParameter,
   JobUpdateParameter,
   NodeFile,
@@ -32,6 +36,7 @@ import { createTasks, type CreateTasksOptions, type TaskCreateOutcome } from './
 import * as batchite from './operations/batchite.js';
 import type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
 import * as files from './operations/files.js';
+import * as schedules from './operations/job-schedules.js';
 import * as jobs from './operations/jobs.js';
 import * as poolUpdates from './operations/pool-updates.js';
 import * as pools from './operations/pools.js';
@@ -174,6 +179,48 @@ export class BatchClient {
     options: CallOptions = {},
   ): Promise<TaskCountsResult & { requestId?: string }> {
     return jobs.getJobTaskCounts(this.#pipeline, jobId, options);
+  }
+
+  // Job schedules: their jobs are `<jobScheduleId>:job-<n>`.
+  createJobSchedule(schedule: JobScheduleAddParameter, options: CallOptions = {}): Promise<CreateResult> {
+    return schedules.createJobSchedule(this.#pipeline, schedule, options);
+  }
+  getJobSchedule(id: string, options: GetOptions = {}): Promise<WithResponse<CloudJobSchedule>> {
+    return schedules.getJobSchedule(this.#pipeline, id, options);
+  }
+  jobScheduleExists(id: string, options: ConditionalOptions = {}): Promise<boolean> {
+    return schedules.jobScheduleExists(this.#pipeline, id, options);
+  }
+  listJobSchedules(options: ListOptions = {}): PagedAsyncIterable<CloudJobSchedule> {
+    return schedules.listJobSchedules(this.#pipeline, options);
+  }
+  listJobsFromSchedule(id: string, options: ListOptions = {}): PagedAsyncIterable<CloudJob> {
+    return schedules.listJobsFromSchedule(this.#pipeline, id, options);
+  }
+  /** PATCH: omitted properties stay unchanged. */
+  updateJobSchedule(id: string, patch: JobSchedulePatchParameter, options: ConditionalOptions = {}) {
+    return schedules.updateJobSchedule(this.#pipeline, id, patch, options);
+  }
+  /** PUT: schedule and jobSpecification replaced; omitted metadata is removed. */
+  replaceJobSchedule(id: string, schedule: JobScheduleUpdateParameter, options: ConditionalOptions = {}) {
+    return schedules.replaceJobSchedule(this.#pipeline, id, schedule, options);
+  }
+  deleteJobSchedule(id: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    const request = { method: 'DELETE', expect: [202] } as const;
+    return schedules.jobScheduleWrite(this.#pipeline, 'deleteJobSchedule', id, request, options);
+  }
+  disableJobSchedule(id: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    const request = { method: 'POST', suffix: '/disable', expect: [204] } as const;
+    return schedules.jobScheduleWrite(this.#pipeline, 'disableJobSchedule', id, request, options);
+  }
+  enableJobSchedule(id: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    const request = { method: 'POST', suffix: '/enable', expect: [204] } as const;
+    return schedules.jobScheduleWrite(this.#pipeline, 'enableJobSchedule', id, request, options);
+  }
+  /** The current job ends with terminateReason `TerminateJobSchedule`; the schedule completes once it has. */
+  terminateJobSchedule(id: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    const request = { method: 'POST', suffix: '/terminate', expect: [202] } as const;
+    return schedules.jobScheduleWrite(this.#pipeline, 'terminateJobSchedule', id, request, options);
   }
 
   // Tasks.

@@ -17,7 +17,7 @@
 import type { HttpMethod } from './http/transport.js';
 
 export type OperationClass = 'read' | 'idempotent' | 'create' | 'bulkCreate';
-export type ResourceType = 'pool' | 'node' | 'job' | 'task' | 'file';
+export type ResourceType = 'pool' | 'node' | 'job' | 'jobSchedule' | 'task' | 'file';
 
 export interface OperationPolicy {
   method: HttpMethod;
@@ -181,6 +181,73 @@ export const OPERATION_POLICIES = Object.freeze({
     convergedOn: ['JobBeingTerminated', 'JobCompleted'],
   },
   getJobTaskCounts: read('GET', '/jobs/{jobId}/taskcounts', 'job'),
+  createJobSchedule: {
+    method: 'POST',
+    path: '/jobschedules',
+    success: [201],
+    class: 'create',
+    resource: 'jobSchedule',
+    verb: 'create',
+  },
+  getJobSchedule: read('GET', '/jobschedules/{jobScheduleId}', 'jobSchedule'),
+  jobScheduleExists: read('HEAD', '/jobschedules/{jobScheduleId}', 'jobSchedule', [200, 404]),
+  listJobSchedules: read('GET', '/jobschedules', 'jobSchedule'),
+  listJobsFromSchedule: read('GET', '/jobschedules/{jobScheduleId}/jobs', 'jobSchedule'),
+  updateJobSchedule: {
+    method: 'PATCH',
+    path: '/jobschedules/{jobScheduleId}',
+    success: [200],
+    class: 'idempotent',
+    resource: 'jobSchedule',
+    verb: 'update',
+    requires: 'an active or disabled job schedule',
+  },
+  replaceJobSchedule: {
+    method: 'PUT',
+    path: '/jobschedules/{jobScheduleId}',
+    success: [200],
+    class: 'idempotent',
+    resource: 'jobSchedule',
+    verb: 'replace',
+    requires: 'an active or disabled job schedule',
+  },
+  deleteJobSchedule: {
+    method: 'DELETE',
+    path: '/jobschedules/{jobScheduleId}',
+    success: [202],
+    class: 'idempotent',
+    resource: 'jobSchedule',
+    verb: 'delete',
+    convergedOn: ['JobScheduleBeingDeleted', 'JobScheduleNotFound'],
+  },
+  disableJobSchedule: {
+    method: 'POST',
+    path: '/jobschedules/{jobScheduleId}/disable',
+    success: [204],
+    class: 'idempotent',
+    resource: 'jobSchedule',
+    verb: 'disable',
+    requires: 'an active or disabled job schedule',
+  },
+  enableJobSchedule: {
+    method: 'POST',
+    path: '/jobschedules/{jobScheduleId}/enable',
+    success: [204],
+    class: 'idempotent',
+    resource: 'jobSchedule',
+    verb: 'enable',
+    requires: 'an active or disabled job schedule',
+  },
+  terminateJobSchedule: {
+    method: 'POST',
+    path: '/jobschedules/{jobScheduleId}/terminate',
+    success: [202],
+    class: 'idempotent',
+    resource: 'jobSchedule',
+    verb: 'terminate',
+    requires: 'an active or disabled job schedule',
+    convergedOn: ['JobScheduleBeingTerminated', 'JobScheduleCompleted'],
+  },
   createTask: {
     method: 'POST',
     path: '/jobs/{jobId}/tasks',

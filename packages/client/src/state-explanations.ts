@@ -10,6 +10,7 @@ export interface ResourceIds {
   poolId?: string;
   nodeId?: string;
   jobId?: string;
+  jobScheduleId?: string;
   taskId?: string;
   filePath?: string;
 }
@@ -28,6 +29,10 @@ const STATE_TEXTS: Readonly<Record<string, StateText>> = Object.freeze({
   JobBeingDeleted: (ids) => `job ${ids.jobId ?? '?'} is being deleted`,
   JobDisabled: (ids) => `job ${ids.jobId ?? '?'} is disabled`,
   JobNotActive: (ids) => `job ${ids.jobId ?? '?'} is not active`,
+  JobScheduleCompleted: (ids) => `job schedule ${ids.jobScheduleId ?? '?'} is already completed`,
+  JobScheduleBeingTerminated: (ids) => `job schedule ${ids.jobScheduleId ?? '?'} is being terminated`,
+  JobScheduleBeingDeleted: (ids) => `job schedule ${ids.jobScheduleId ?? '?'} is being deleted`,
+  JobScheduleDisabled: (ids) => `job schedule ${ids.jobScheduleId ?? '?'} is disabled`,
   PoolBeingDeleted: (ids) => `pool ${ids.poolId ?? '?'} is being deleted`,
   PoolBeingResized: (ids) => `pool ${ids.poolId ?? '?'} is being resized`,
   PoolBeingCreated: (ids) => `pool ${ids.poolId ?? '?'} is still being created`,
@@ -44,6 +49,8 @@ function subject(policy: OperationPolicy, ids: ResourceIds): string {
       return `node ${ids.nodeId ?? '?'}`;
     case 'job':
       return `job ${ids.jobId ?? '?'}`;
+    case 'jobSchedule':
+      return `job schedule ${ids.jobScheduleId ?? '?'}`;
     case 'task':
       return ids.taskId === undefined ? `job ${ids.jobId ?? '?'}` : `task ${ids.taskId}`;
     case 'file':

@@ -64,6 +64,41 @@ describe('BatchClient against the Batchite server', { skip }, () => {
     assert.ok(again.requestId);
   });
 
+  it('job schedules: create, read, list their jobs, state changes; state errors explained', async () => {
+    const schedule = { id: 's1', schedule: {}, jobSpecification: { poolInfo: { poolId: 'p1' } } };
+    assert.equal((await client.createJobSchedule(schedule)).status, 'created');
+    assert.equal(await client.jobScheduleExists('S1'), true);
+    assert.equal(await client.jobScheduleExists('nope'), false);
+    const again = await rejection(client.createJobSchedule(schedule));
+    assert.equal(again.code, 'JobScheduleExists');
+    assert.equal(again.kind, 'alreadyExists');
+    const jobs = [];
+    for (let tries = 0; jobs.length === 0 && tries < 200; tries++) {
+      for await (const job of client.listJobsFromSchedule('s1')) jobs.push(job.id);
+      if (jobs.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.deepEqual(jobs, ['s1:job-1']);
+    assert.equal((await client.getJobSchedule('s1')).executionInfo?.recentJob?.id, 's1:job-1');
+    const listed = [];
+    for await (const item of client.listJobSchedules({ filter: "state eq 'active'" })) listed.push(item.id);
+    assert.deepEqual(listed, ['s1']);
+    await client.updateJobSchedule('s1', { metadata: [{ name: 'a', value: '1' }] });
+    await client.disableJobSchedule('s1');
+    assert.equal((await client.getJobSchedule('s1')).state, 'disabled');
+    await client.enableJobSchedule('s1');
+    await client.replaceJobSchedule('s1', { schedule: {}, jobSpecification: { poolInfo: { poolId: 'p1' } } });
+    await client.terminateJobSchedule('s1');
+    const done = await rejection(client.disableJobSchedule('s1'));
+    assert.equal(done.kind, 'invalidOperation');
+    assert.match(done.explanation ?? '', /job schedule s1 is (already completed|being terminated)/);
+    await client.deleteJobSchedule('s1');
+    // Its jobs go first, then the schedule: once it is gone no job of it is left (the next test counts jobs).
+    for (let tries = 0; (await client.jobScheduleExists('s1')) && tries < 500; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(await client.jobScheduleExists('s1'), false);
+  });
+
   it('pages through jobs with nextLink', async () => {
     for (const id of ['j2', 'j3', 'j4', 'j5']) await client.createJob({ id, poolInfo: { poolId: 'p1' } });
     const pages: number[] = [];
