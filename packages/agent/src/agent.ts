@@ -14,6 +14,8 @@
  *             alive while the server is away), retried for up to `leaseMs`. Each `cancel` order kills that
  *             task's process group, if the run is still the one whose lease that heartbeat carried; only
  *             `terminated` is reported afterwards, `requeued`/`deleted`/`leaseLost` results are dropped.
+ *             A `restart` order (node reboot/reimage) pauses the claim loop, kills every run unreported, wipes
+ *             the node directories for a reimage and registers again under the node id (node-directories.ts).
  *             When a process ends, its slots free up and `complete` is sent, retried until the server answers
  *             (`accepted: false` → the lease was no longer ours: drop). Every call goes through one retry
  *             policy; 404 NodeNotFound makes the next attempt register again (see server-link.ts).
@@ -29,18 +31,17 @@
  *             another agent registered under this node id; 404 PoolNotFound on re-register, …): the agent
  *             closes itself as in `closing`, and `finished` reports the error.
  */
-import { chmod, mkdir } from 'node:fs/promises';
 import { removeTree } from '@batchite/protocol/task-files';
 import { RetryPolicy, isRetryError } from '@batchite/retry';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
-import type { CancelOrder, ClaimedTask, CompletionReport, LeaseRef } from './node-api.js';
+import type { CancelOrder, ClaimedTask, CompletionReport, LeaseRef, NodeRestartOrder } from './node-api.js';
 import { startFileServer } from './file-server.js';
 import { gatedRun, JobTasks } from './job-tasks.js';
 import { ProcessRecords, processRecordsDir } from './process-records.js';
 import { ServerLink } from './server-link.js';
-import { nodeDirectories } from './task-environment.js';
+import { prepareNodeDirectories, reimageNodeDirectories } from './node-directories.js';
 import { runTask, type KillReason, type RunningTask, type TaskOutcome } from './task-runner.js';
-import { canSwitchUsers, TaskUsers } from './task-users.js';
+import { TaskUsers } from './task-users.js';
 
 /** How the agent ended. */
 export interface AgentExit {
@@ -120,10 +121,14 @@ class Agent implements RunningAgent {
   #exit: AgentExit = { reason: 'closed' };
   readonly #held = new Map<string, HeldTask>();
   readonly #users: TaskUsers;
-  readonly #jobTasks: JobTasks;
+  #jobTasks: JobTasks;
   #usedSlots = 0;
   #waiters: Array<() => void> = [];
   readonly #claimAbort = new AbortController();
+  /** Set while the node reboots: claims wait for the new registration (their answers must use its boot). */
+  #restarting: { done: Promise<void> } | undefined;
+  /** Aborts the claim under way when a restart begins. */
+  #claimRestartAbort: AbortController | undefined;
   readonly #heartbeatAbort = new AbortController();
   #loops: Promise<void>[] = [];
   #leaving: Promise<void> | undefined;
@@ -140,9 +145,15 @@ class Agent implements RunningAgent {
       nodeId: () => this.nodeId,
       clock: o.clock,
     });
-    this.#jobTasks = new JobTasks({
+    this.#jobTasks = this.#newJobTasks();
+  }
+
+  /** Job preparation and release runs of one boot: a reboot forgets which ran (the server says what reruns). */
+  #newJobTasks(): JobTasks {
+    const { o, link } = this;
+    return new JobTasks({
       ...{ rootDir: o.rootDir, poolId: o.poolId, clock: o.clock, systemPath: o.systemPath },
-      ...{ users: this.#users, processes, logger: o.logger },
+      ...{ users: this.#users, processes: this.processes, logger: o.logger },
       nodeId: () => this.nodeId,
       report: (report, signal) => link.jobTask(report, signal),
     });
@@ -238,11 +249,19 @@ class Agent implements RunningAgent {
         await this.#until(() => this.#freeSlots() > 0 || this.#state !== 'running');
         continue;
       }
+      if (this.#restarting !== undefined) {
+        await this.#restarting.done;
+        continue;
+      }
       const waitMs = this.link.session?.claimWaitMs ?? 0;
+      const restartAbort = new AbortController();
+      const signal = AbortSignal.any([this.#claimAbort.signal, restartAbort.signal]);
+      this.#claimRestartAbort = restartAbort;
       let tasks: ClaimedTask[];
       try {
-        tasks = (await this.link.claim(this.#freeSlots(), waitMs, this.#claimAbort.signal)).tasks;
+        tasks = (await this.link.claim(this.#freeSlots(), waitMs, signal)).tasks;
       } catch (error) {
+        if (restartAbort.signal.aborted && !this.#claimAbort.signal.aborted) continue;
         if (!isAbort(error, this.#claimAbort.signal)) this.#fail('claim', error);
         return;
       }
@@ -412,6 +431,39 @@ class Agent implements RunningAgent {
     }
   }
 
+  /**
+   * Reboot or reimage ordered by the server: every run is killed (not reported: the server already requeued or
+   * ended those tasks), a reimage wipes the node's directories, and the agent registers again under its node id
+   * (the boot). Heartbeats pause meanwhile, as on a rebooting machine.
+   */
+  async #restart(order: NodeRestartOrder): Promise<void> {
+    let finish!: () => void;
+    this.#restarting = { done: new Promise<void>((resolve) => (finish = resolve)) };
+    this.#claimRestartAbort?.abort();
+    try {
+      await this.#restartNode(order);
+    } finally {
+      this.#restarting = undefined;
+      finish();
+    }
+  }
+
+  async #restartNode(order: NodeRestartOrder): Promise<void> {
+    this.o.logger.info(`node ${order.kind} ordered`, { nodeId: this.nodeId });
+    for (const task of this.#held.values()) this.#cancel(task, 'requeued');
+    this.#jobTasks.close();
+    this.#jobTasks = this.#newJobTasks();
+    await this.#until(() => this.#held.size === 0 || this.#state !== 'running');
+    if (this.#state !== 'running') return;
+    try {
+      if (order.kind === 'reimage') await reimageNodeDirectories(this.o.rootDir);
+      await this.link.reregister({ deadlineMs: this.o.registerTimeoutMs });
+      this.o.logger.info(`node ${order.kind} done`, { nodeId: this.nodeId });
+    } catch (error) {
+      this.#fail(order.kind, error);
+    }
+  }
+
   async #heartbeatLoop(): Promise<void> {
     const { clock } = this.o;
     const signal = this.#heartbeatAbort.signal;
@@ -431,6 +483,10 @@ class Agent implements RunningAgent {
         // Retried for up to a lease: a slow answer still renews, and giving up sooner gains nothing.
         const answer = await this.link.heartbeat(sent, this.link.session?.leaseMs ?? 2 * interval, signal);
         this.#applyCancels(answer.cancel);
+        if (answer.restart !== undefined) {
+          await this.#restart(answer.restart);
+          continue;
+        }
         for (const order of answer.jobReleases ?? []) {
           this.#jobTasks.release(order, () => this.#until(() => !this.#holdsJob(order.jobId)));
         }
@@ -469,13 +525,7 @@ function deferredRun(claim: ClaimedTask, begin: Promise<unknown>, start: () => R
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const o = resolveAgentOptions(options);
   const policy = new RetryPolicy(o.retry);
-  const dirs = nodeDirectories(o.rootDir);
-  for (const dir of [dirs.sharedDir, dirs.startupWorkingDir, dirs.mountsDir, dirs.workitemsDir]) {
-    await mkdir(dir, { recursive: true });
-  }
-  // Task users may pass through the node's directories to their own, but list nothing: with root's usual
-  // umask the shared dir stays readable, not writable (a task must not plant programs on another's PATH).
-  if (canSwitchUsers()) for (const dir of [dirs.rootDir, dirs.workitemsDir]) await chmod(dir, 0o711);
+  await prepareNodeDirectories(o.rootDir);
   // Before any work is taken: what a predecessor killed -9 left running must not run on beside the new runs.
   const processes = new ProcessRecords(processRecordsDir(o.rootDir));
   const orphans = await processes.killOrphans();

@@ -13,6 +13,7 @@ export type {
   JobTaskOrder,
   JobTaskReport,
   LeaseRef,
+  NodeRestartOrder,
   RegisterRequest,
   RegisterResponse,
   TaskRunAs,

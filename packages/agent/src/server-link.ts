@@ -123,6 +123,13 @@ export class ServerLink {
     return this.#o.policy.execute(() => this.#ensureSession(), this.#callOptions('register', overrides));
   }
 
+  /** Registers again under the same node id (a reboot): calls under the old session are resent with the new one. */
+  async reregister(overrides: CallRetryOptions = {}): Promise<RegisterResponse> {
+    await this.#registering?.catch(() => undefined);
+    this.#session = undefined;
+    return this.connect(overrides);
+  }
+
   /** Long poll for up to `freeSlots` slots of work. */
   async claim(freeSlots: number, waitMs: number, signal: AbortSignal): Promise<ClaimResponse> {
     const answer = await this.#call<ClaimResponse>(
@@ -154,6 +161,9 @@ export class ServerLink {
       leaseExpiresAt: answer?.leaseExpiresAt ?? 0,
       cancel: Array.isArray(answer?.cancel) ? answer.cancel : [],
       ...(Array.isArray(answer?.jobReleases) ? { jobReleases: answer.jobReleases } : {}),
+      ...(answer?.restart?.kind === 'reboot' || answer?.restart?.kind === 'reimage'
+        ? { restart: { kind: answer.restart.kind } }
+        : {}),
     };
   }
 

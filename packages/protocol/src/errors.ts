@@ -235,6 +235,8 @@ export const ERROR_CATALOG = {
   ActiveJobAndScheduleQuotaReached: conflict('The quota of active jobs and job schedules has been reached.'),
   PoolQuotaReached: conflict('The pool quota for this account has been reached.'),
   OperationNotValidOnNode: conflict('The specified operation is not valid on the compute node.'),
+  NodeBeingRebooted: conflict('The specified compute node is being rebooted.', 'state'),
+  NodeBeingReimaged: conflict('The specified compute node is being reimaged.', 'state'),
   JobPreparationTaskNotSpecified: conflict('The specified job does not have a job preparation task.'),
   JobReleaseTaskNotSpecified: conflict('The specified job does not have a job release task.'),
   TaskIdSameAsJobPreparationTask: conflict(

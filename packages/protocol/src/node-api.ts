@@ -145,6 +145,15 @@ export interface HeartbeatResponse {
   cancel: CancelOrder[];
   /** Release tasks of ended jobs to run on this node (repeated until the node reports them started). */
   jobReleases?: JobTaskOrder[];
+  /**
+   * Reboot or reimage the node (Compute Node - Reboot/Reimage): stop every run, for `reimage` wipe the node's
+   * directories, then register again under the same node id. Repeated until the node registers again.
+   */
+  restart?: NodeRestartOrder;
+}
+
+export interface NodeRestartOrder {
+  kind: 'reboot' | 'reimage';
 }
 
 export interface CompletionReport extends LeaseRef {

@@ -14,6 +14,8 @@ import type {
   JobScheduleUpdateParameter,
   JobTerminateParameter,
   JobUpdateParameter,
+  NodeRebootParameter,
+  NodeReimageParameter,
   NodeRemoveParameter,
   PoolAddParameter,
   PoolPatchParameter,
@@ -47,6 +49,7 @@ import {
   JOB_SCHEDULE_PATCH_FIELDS,
   JOB_SCHEDULE_UPDATE_FIELDS,
 } from './validators/job-schedule-bodies.js';
+import { NODE_REBOOT_FIELDS, NODE_REIMAGE_FIELDS } from './validators/node-operation-bodies.js';
 import { isPlainObject, validateBody } from './validators/schema.js';
 import type { ValidationResult } from './validators/schema.js';
 
@@ -110,6 +113,15 @@ export function validatePoolUpdateProperties(body: unknown): ValidationResult<Po
 
 export function validateNodeRemove(body: unknown): ValidationResult<NodeRemoveParameter> {
   return validateBody(NODE_REMOVE_FIELDS, body);
+}
+
+/** The body is optional: absent means `requeue`. */
+export function validateNodeReboot(body: unknown): ValidationResult<NodeRebootParameter> {
+  return validateBody(NODE_REBOOT_FIELDS, body ?? {});
+}
+
+export function validateNodeReimage(body: unknown): ValidationResult<NodeReimageParameter> {
+  return validateBody(NODE_REIMAGE_FIELDS, body ?? {});
 }
 
 export function validateTaskAdd(body: unknown): ValidationResult<TaskAddParameter> {

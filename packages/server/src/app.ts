@@ -15,6 +15,7 @@ import { registerJobScheduleRoutes } from './routes/job-schedule-routes.js';
 import { registerJobPrepReleaseRoutes } from './routes/job-prep-release-routes.js';
 import { registerFaultRoutes } from './routes/fault-routes.js';
 import { nodeApiPlugin } from './routes/node-routes.js';
+import { registerNodeOperationRoutes } from './routes/node-operation-routes.js';
 import { registerPoolRoutes } from './routes/pool-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerWhyRoutes } from './routes/why-routes.js';
@@ -82,6 +83,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     registerJobPrepReleaseRoutes(batchApi, options.context);
     registerTaskRoutes(batchApi, options.context);
     registerFileRoutes(batchApi, options.context);
+    registerNodeOperationRoutes(batchApi, options.context);
     done();
   });
   void app.register(nodeApiPlugin, { context: options.context, account: options.account });

@@ -7,3 +7,4 @@ export * from './job.js';
 export * from './task.js';
 export * from './file.js';
 export * from './job-schedule.js';
+export * from './node-operations.js';

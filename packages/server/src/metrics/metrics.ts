@@ -18,7 +18,13 @@ interface Rendered {
 }
 
 export const RUN_RESULTS = ['success', 'failure', 'timeout', 'node_lost'] as const;
-export const REQUEUE_REASONS = ['node_lost', 'pool_resize', 'job_disable', 'pool_delete'] as const;
+export const REQUEUE_REASONS = [
+  'node_lost',
+  'pool_resize',
+  'job_disable',
+  'pool_delete',
+  'node_restart',
+] as const;
 
 export interface MetricsSources {
   store: Store;

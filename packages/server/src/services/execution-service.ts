@@ -2,7 +2,7 @@
  * What happens between a node and its tasks: claims (long poll), heartbeats (lease renewal and cancels) and
  * completions (the task state machine in task-lifecycle.ts, then the job's reaction).
  */
-import type { CancelOrder, CancelReason, JobTaskOrder, LeaseRef } from '@batchite/protocol';
+import type { CancelOrder, CancelReason, HeartbeatResponse, LeaseRef } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { Mutation } from '../store/store.js';
@@ -11,6 +11,7 @@ import { nodeBoot } from './job-node-tasks.js';
 import { releaseOrdersFor } from './job-task-service.js';
 import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
 import { afterJobManagerCompleted } from './job-manager.js';
+import { isRestarting, restartOrderFor } from './node-restart.js';
 import { nodeAccounting, refreshNode } from './nodes-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
 import {
@@ -52,7 +53,8 @@ export async function claimForNode(
       ),
     );
     if (claim === undefined) throw apiError('NodeNotFound');
-    if (!schedulable(claim.node)) return [];
+    // A restarting node's long poll waits as usual (its agent learns of the restart from a heartbeat).
+    if (!schedulable(claim.node) && !isRestarting(claim.node)) return [];
     const claimed = claim.tasks;
     const remaining = deadline - context.clock.now();
     if (claimed.length > 0 || remaining <= 0 || options.signal?.aborted === true) {
@@ -73,7 +75,8 @@ export async function claimForNode(
 }
 
 function schedulable(node: NodeDoc): boolean {
-  return node.entity.state !== 'leavingpool' && node.entity.schedulingState !== 'disabled';
+  if (node.entity.state === 'leavingpool' || isRestarting(node)) return false;
+  return node.entity.schedulingState !== 'disabled';
 }
 
 /** Slots a claim round may fill, from the node as accounted at the start of the round. */
@@ -149,7 +152,7 @@ export async function heartbeat(
   node: NodeDoc,
   running: readonly RunningLease[],
   accountUrl: string,
-): Promise<{ leaseExpiresAt: number; cancel: Cancel[]; jobReleases?: JobTaskOrder[] }> {
+): Promise<HeartbeatResponse> {
   const refreshed = await refreshNode(context, node, { renew: true }, accountUrl);
   const jobReleases = await releaseOrdersFor(context, node, `${accountUrl}/`);
   const cancel: Cancel[] = [];
@@ -160,8 +163,11 @@ export async function heartbeat(
       cancel.push({ jobId: lease.jobId, taskId: lease.taskId, leaseToken: lease.leaseToken, reason });
   }
   await recoverUnlisted(context, node, running);
-  const leaseExpiresAt = refreshed.internal.leaseExpiresAt ?? 0;
-  return jobReleases.length === 0 ? { leaseExpiresAt, cancel } : { leaseExpiresAt, cancel, jobReleases };
+  const answer: HeartbeatResponse = { leaseExpiresAt: refreshed.internal.leaseExpiresAt ?? 0, cancel };
+  if (jobReleases.length > 0) answer.jobReleases = jobReleases;
+  const restart = restartOrderFor(refreshed);
+  if (restart !== undefined) answer.restart = restart;
+  return answer;
 }
 
 export interface CompletionRequest extends CompletionReport {

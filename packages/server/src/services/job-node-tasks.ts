@@ -11,7 +11,7 @@
  *                                                             (unless waitForSuccess is false)
  *
  * A new registration of the node (the agent restarted: a reboot) runs it again before the next task of the job,
- * after a success only when `rerunOnNodeRebootAfterSuccess` (default true).
+ * after a success only when `rerunOnNodeRebootAfterSuccess` (default true); after a reimage always.
  *
  * Release: ordered on every node that ran the preparation when the job ends (terminate, onAllTasksComplete,
  * delete); the job completes (or is removed) once every ordered release completed or timed out.
@@ -38,12 +38,22 @@ export function releaseIdOf(release: JobReleaseTask): string {
   return release.id ?? DEFAULT_RELEASE_ID;
 }
 
-/** Identifies one registration of a node: every registration issues a new token, so its hash changes. */
+/**
+ * Identifies one registration of a node: every registration issues a new token, so its hash changes. After a
+ * reimage it is prefixed with the node's image (`<imageId>.<hash>`): see `sameImage`.
+ */
 export function nodeBoot(node: NodeDoc): string {
-  return createHash('sha256')
+  const boot = createHash('sha256')
     .update(node.internal.tokenHash ?? node.entity.id)
     .digest('base64url')
     .slice(0, 16);
+  return node.internal.imageId === undefined ? boot : `${node.internal.imageId}.${boot}`;
+}
+
+/** False when a reimage came between the two boots: the node's files, the preparation's among them, are gone. */
+function sameImage(a: string, b: string): boolean {
+  const image = (boot: string) => boot.slice(0, Math.max(0, boot.indexOf('.')));
+  return image(a) === image(b);
 }
 
 /**
@@ -60,8 +70,10 @@ export function prepStatus(job: JobDoc, nodeId: string, boot: string): PrepStatu
   if (prep === undefined) return 'needed';
   const rebooted = record?.boot !== boot;
   if (prep.state === 'running') return 'needed';
-  if (prep.result === 'success')
+  if (prep.result === 'success') {
+    if (!sameImage(record?.boot ?? '', boot)) return 'needed';
     return rebooted && spec.rerunOnNodeRebootAfterSuccess !== false ? 'needed' : 'ready';
+  }
   if (rebooted) return 'needed';
   return spec.waitForSuccess === false ? 'ready' : 'blocked';
 }

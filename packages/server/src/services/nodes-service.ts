@@ -4,13 +4,15 @@
  * `active` without spending a retry.
  *
  * Node states: idle (nothing running) ⇄ running (≥ 1 task) → offline (lease expired; back to idle/running on
- * the next heartbeat) ; leavingpool while it drains before leaving.
+ * the next heartbeat) ; leavingpool while it drains before leaving ; rebooting/reimaging from a reboot or
+ * reimage order until its agent registers again (node-restart.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ComputeNode, TaskInformation } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { HeldTasks, NodeAccounting } from '../store/store.js';
+import { imageAfterRegistration, isRestarting } from './node-restart.js';
 import { getPool, recordPoolNodes } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { onNode, recoveredFromLostNode } from './task-lifecycle.js';
@@ -96,6 +98,8 @@ export async function registerNode(
       ...files,
     },
   };
+  const imageId = imageAfterRegistration(existing);
+  if (imageId !== undefined) doc.internal.imageId = imageId;
   if (existing !== undefined) await context.store.removeNode(existing.poolId, nodeId);
   const stored = await context.store.insertNode(doc);
   if (stored === undefined)
@@ -138,6 +142,8 @@ export async function authenticateNode(
 /** Node state from what it holds: running when it runs anything, idle otherwise. */
 function nodeStateFor(node: NodeDoc, held: HeldTasks): NonNullable<ComputeNode['state']> {
   if (node.entity.state === 'leavingpool') return 'leavingpool';
+  // Rebooting/reimaging lasts until the agent registers again, whatever it still runs meanwhile.
+  if (isRestarting(node)) return node.entity.state ?? 'idle';
   return held.tasks > 0 ? 'running' : 'idle';
 }
 

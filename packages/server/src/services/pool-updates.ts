@@ -210,6 +210,7 @@ export async function endRunningTasks(
   context: ServiceContext,
   node: NodeDoc,
   terminate: boolean,
+  reason: 'pool_resize' | 'node_restart' = 'pool_resize',
 ): Promise<number> {
   let changed = 0;
   for (const task of await context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
@@ -223,7 +224,7 @@ export async function endRunningTasks(
     );
     if (mutation?.next === undefined) continue;
     changed++;
-    if (!terminate) context.events.emit('taskRequeued', 'pool_resize');
+    if (!terminate) context.events.emit('taskRequeued', reason);
   }
   context.work.notify();
   return changed;

@@ -45,6 +45,10 @@ export interface NodeInternal {
   fileToken?: string;
   /** Most recent tasks run on the node, newest first (ComputeNode.recentTasks). */
   recentTaskKeys?: string[];
+  /** A reboot or reimage was ordered (node-restart.ts): delivered with the heartbeats until it registers again. */
+  restart?: { kind: 'reboot' | 'reimage'; option: string };
+  /** Changes at every reimage (the node's disk is new): a job preparation that ran on an older one runs again. */
+  imageId?: string;
 }
 
 export interface JobDoc {
