@@ -90,7 +90,12 @@ void describe('job schedules (fake clock)', () => {
       await client.jobSchedule.add({
         id,
         schedule: { doNotRunUntil: new Date(start + MINUTE), recurrenceInterval: 'PT5M' },
-        jobSpecification: ENDS_AT_ONCE,
+        jobSpecification: {
+          ...ENDS_AT_ONCE,
+          priority: 7,
+          metadata: [{ name: 'from', value: 'spec' }],
+          jobPreparationTask: { commandLine: '/bin/true' },
+        },
         metadata: [{ name: 'team', value: 'a' }],
       });
       const added = await client.jobSchedule.get(id);
@@ -104,6 +109,9 @@ void describe('job schedules (fake clock)', () => {
       assert.deepEqual(await waitForJobs(client, id, 1), [`${id}:job-1`]);
       const job = await client.job.get(`${id}:job-1`);
       assert.equal(job.poolInfo?.poolId, 'no-nodes');
+      assert.equal(job.priority, 7, 'the job is added from jobSpecification like a direct job add');
+      assert.deepEqual(job.metadata, [{ name: 'from', value: 'spec' }]);
+      assert.equal(job.jobPreparationTask?.commandLine, '/bin/true');
       const afterFirst = await client.jobSchedule.get(id);
       assert.equal(afterFirst.executionInfo?.recentJob?.id, `${id}:job-1`);
       assert.match(afterFirst.executionInfo?.recentJob?.url ?? '', /\/jobs\/.+:job-1$/);
@@ -248,6 +256,14 @@ void describe('job schedules (fake clock)', () => {
       await expectBatchError(
         client.jobSchedule.add({ ...body, id: uniqueId('s'), schedule: { recurrenceInterval: 'PT30S' } }),
         { statusCode: 400, code: 'InvalidPropertyValue' },
+      );
+      await expectBatchError(
+        client.jobSchedule.add({
+          ...body,
+          id: uniqueId('s'),
+          jobSpecification: { ...STAYS_ACTIVE, networkConfiguration: { subnetId: 'x' } },
+        }),
+        { statusCode: 400, code: 'UnsupportedProperty' },
       );
       const missing = await rawRequest(server, {
         method: 'POST',
