@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BatchServiceModels } from '@azure/batch';
 import type { RunningAgent } from '@batchite/agent';
+import { BatchClient } from '@batchite/client';
 import { expectBatchError, expectRestStatus } from '../support/errors.js';
 import { addPool } from '../support/fixtures.js';
 import { uniqueId } from '../support/ids.js';
@@ -248,6 +249,34 @@ void describe('node reboot and reimage (issue 14, item 5)', () => {
       code: 'PoolNotFound',
     });
     assert.equal((await client.computeNode.get(poolId, nodeId)).state, 'idle');
+  });
+});
+
+void describe('node reboot and reimage with the Batchite client', () => {
+  const runner = withRunner({ slots: 1 });
+
+  void it('rebootNode and reimageNode: 202, a second order while restarting is invalidOperation', async () => {
+    const { url, accountName, accountKey } = runner.server;
+    const client = new BatchClient({ endpoint: url, accountName, accountKey });
+    const { poolId } = runner;
+    const [node] = await runner.client.computeNode.list(poolId);
+    const nodeId = node?.id ?? '';
+    const before = node?.lastBootTime?.getTime();
+    await client.rebootNode(poolId, nodeId, { nodeRebootOption: 'taskcompletion' });
+    await assert.rejects(client.reimageNode(poolId, nodeId), {
+      code: 'NodeBeingRebooted',
+      statusCode: 409,
+      kind: 'invalidOperation',
+    });
+    await waitForIdleNodes(runner.client, poolId, 1);
+    const rebooted = await runner.client.computeNode.get(poolId, nodeId);
+    assert.notEqual(rebooted.lastBootTime?.getTime(), before);
+    await client.reimageNode(poolId, nodeId, { nodeReimageOption: 'requeue' });
+    await assert.rejects(client.rebootNode(poolId, nodeId), { code: 'NodeBeingReimaged', statusCode: 409 });
+    await assert.rejects(client.rebootNode(poolId, 'tvm-no-such-node'), {
+      code: 'NodeNotFound',
+      statusCode: 404,
+    });
   });
 });
 

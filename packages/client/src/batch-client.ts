@@ -4,6 +4,8 @@
  * behaviour comes from operation-policies.ts. Method names follow the current official Azure SDK.
  */
 import type {
+  NodeRebootParameter,
+  NodeReimageParameter,
   NodeRemoveParameter,
   PoolPatchParameter,
   PoolUpdatePropertiesParameter,
@@ -38,6 +40,7 @@ import type { CreateResult, WithResponse, WriteResult } from './operations/commo
 import * as files from './operations/files.js';
 import * as schedules from './operations/job-schedules.js';
 import * as jobs from './operations/jobs.js';
+import * as nodeOperations from './operations/node-operations.js';
 import * as poolUpdates from './operations/pool-updates.js';
 import * as pools from './operations/pools.js';
 import * as tasks from './operations/tasks.js';
@@ -132,6 +135,22 @@ export class BatchClient {
     options: ConditionalOptions = {},
   ): Promise<WriteResult> {
     return poolUpdates.removeNodes(this.#pipeline, poolId, removal, options);
+  }
+  rebootNode(
+    poolId: string,
+    nodeId: string,
+    parameters: NodeRebootParameter = {},
+    options: CallOptions = {},
+  ): Promise<WriteResult> {
+    return nodeOperations.rebootNode(this.#pipeline, poolId, nodeId, parameters, options);
+  }
+  reimageNode(
+    poolId: string,
+    nodeId: string,
+    parameters: NodeReimageParameter = {},
+    options: CallOptions = {},
+  ): Promise<WriteResult> {
+    return nodeOperations.reimageNode(this.#pipeline, poolId, nodeId, parameters, options);
   }
   listNodes(poolId: string, options: ListOptions = {}): PagedAsyncIterable<ComputeNode> {
     return pools.listNodes(this.#pipeline, poolId, options);

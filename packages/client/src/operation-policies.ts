@@ -113,6 +113,27 @@ export const OPERATION_POLICIES = Object.freeze({
     verb: 'remove nodes',
     requires: 'a pool whose allocation state is steady',
   },
+  // A retried reboot that finds the node already restarting converged; one that finds it back up reboots again.
+  rebootNode: {
+    method: 'POST',
+    path: '/pools/{poolId}/nodes/{nodeId}/reboot',
+    success: [202],
+    class: 'idempotent',
+    resource: 'node',
+    verb: 'reboot',
+    requires: 'a node that is idle, running, waiting for or failed its start task',
+    convergedOn: ['NodeBeingRebooted'],
+  },
+  reimageNode: {
+    method: 'POST',
+    path: '/pools/{poolId}/nodes/{nodeId}/reimage',
+    success: [202],
+    class: 'idempotent',
+    resource: 'node',
+    verb: 'reimage',
+    requires: 'a node that is idle, running, waiting for or failed its start task',
+    convergedOn: ['NodeBeingReimaged'],
+  },
   listNodes: read('GET', '/pools/{poolId}/nodes', 'node'),
   getNode: read('GET', '/pools/{poolId}/nodes/{nodeId}', 'node'),
   createJob: {
