@@ -40,6 +40,7 @@ import { gatedRun, JobTasks } from './job-tasks.js';
 import { ProcessRecords, processRecordsDir } from './process-records.js';
 import { ServerLink } from './server-link.js';
 import { prepareNodeDirectories, reimageNodeDirectories } from './node-directories.js';
+import { StartTasks } from './start-task.js';
 import { runTask, type KillReason, type RunningTask, type TaskOutcome } from './task-runner.js';
 import { TaskUsers } from './task-users.js';
 
@@ -122,6 +123,7 @@ class Agent implements RunningAgent {
   readonly #held = new Map<string, HeldTask>();
   readonly #users: TaskUsers;
   #jobTasks: JobTasks;
+  readonly #startTasks: StartTasks;
   #usedSlots = 0;
   #waiters: Array<() => void> = [];
   readonly #claimAbort = new AbortController();
@@ -137,14 +139,11 @@ class Agent implements RunningAgent {
     private readonly o: ResolvedAgentOptions,
     private readonly link: ServerLink,
     private readonly processes: ProcessRecords,
+    node: { users: TaskUsers; startTasks: StartTasks },
   ) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
-    this.#users = new TaskUsers({
-      rootDir: o.rootDir,
-      poolId: o.poolId,
-      nodeId: () => this.nodeId,
-      clock: o.clock,
-    });
+    this.#users = node.users;
+    this.#startTasks = node.startTasks;
     this.#jobTasks = this.#newJobTasks();
   }
 
@@ -187,6 +186,7 @@ class Agent implements RunningAgent {
       this.#claimAbort.abort();
       for (const task of this.#held.values()) task.run.kill('shutdown');
       this.#jobTasks.close();
+      void this.#startTasks.close();
       this.#changed();
       const timer = new AbortController();
       const expired = this.o.clock.sleep(this.o.closeTimeoutMs, timer.signal).then(
@@ -209,6 +209,7 @@ class Agent implements RunningAgent {
       this.#claimAbort.abort();
       this.#changed();
       await Promise.allSettled(this.#loops);
+      await this.#startTasks.close();
       try {
         await this.link.leave(this.o.closeTimeoutMs);
       } catch (error) {
@@ -453,6 +454,8 @@ class Agent implements RunningAgent {
     for (const task of this.#held.values()) this.#cancel(task, 'requeued');
     this.#jobTasks.close();
     this.#jobTasks = this.#newJobTasks();
+    // The start task of the old boot dies with it (the new registration starts the pool's current one).
+    await this.#startTasks.halt();
     await this.#until(() => this.#held.size === 0 || this.#state !== 'running');
     if (this.#state !== 'running') return;
     try {
@@ -532,21 +535,31 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (orphans.length > 0) o.logger.warn('killed task processes left by a previous agent', { pids: orphans });
   const files =
     o.fileServer === undefined ? undefined : await startFileServer({ ...o.fileServer, rootDir: o.rootDir });
-  const link = new ServerLink({
+  const nodeId = (): string => link.session?.nodeId ?? o.nodeId ?? '';
+  const users = new TaskUsers({ rootDir: o.rootDir, poolId: o.poolId, nodeId, clock: o.clock });
+  const startTasks = new StartTasks({
+    ...{ rootDir: o.rootDir, poolId: o.poolId, clock: o.clock, systemPath: o.systemPath },
+    ...{ users, processes, logger: o.logger, nodeId },
+    report: (report, signal) => link.startTask(report, signal),
+  });
+  const link: ServerLink = new ServerLink({
     ...o,
     policy,
     fileUrl: files?.url,
     onRegistered: (session) => {
       if (session.fileToken !== undefined) files?.setToken(session.fileToken);
+      // Every registration is a boot of the node: it runs its pool's start task (again).
+      startTasks.begin(session.startTask);
     },
   });
   try {
     await link.connect({ deadlineMs: o.registerTimeoutMs });
   } catch (error) {
+    await startTasks.close();
     await files?.close();
     throw error;
   }
-  const agent = new Agent(o, link, processes);
+  const agent = new Agent(o, link, processes, { users, startTasks });
   agent.start();
   if (files !== undefined) void agent.finished.then(() => files.close());
   return agent;

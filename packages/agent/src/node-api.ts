@@ -16,6 +16,8 @@ export type {
   NodeRestartOrder,
   RegisterRequest,
   RegisterResponse,
+  StartTaskOrder,
+  StartTaskReport,
   TaskRunAs,
 } from '@batchite/protocol';
 

@@ -22,6 +22,7 @@ import {
   type LeaseRef,
   type RegisterRequest,
   type RegisterResponse,
+  type StartTaskReport,
 } from './node-api.js';
 import { NodeApiError, postJson, type NodeAuth } from './node-http.js';
 
@@ -189,6 +190,17 @@ export class ServerLink {
   /** Reports an attempt of a job preparation or release task; retried until answered (or `signal` aborts). */
   async jobTask(report: JobTaskReport, signal: AbortSignal): Promise<boolean> {
     const answer = await this.#call<{ accepted?: boolean }>('jobtask', report, {
+      signal,
+      maxAttempts: Number.POSITIVE_INFINITY,
+      deadlineMs: Number.POSITIVE_INFINITY,
+      attemptTimeoutMs: this.#o.requestTimeoutMs,
+    });
+    return answer?.accepted === true;
+  }
+
+  /** Reports an attempt of the pool's start task; retried until answered (or `signal` aborts). */
+  async startTask(report: StartTaskReport, signal: AbortSignal): Promise<boolean> {
+    const answer = await this.#call<{ accepted?: boolean }>('starttask', report, {
       signal,
       maxAttempts: Number.POSITIVE_INFINITY,
       deadlineMs: Number.POSITIVE_INFINITY,

@@ -24,6 +24,38 @@ export interface RegisterResponse {
   slots: number;
   /** Secret the server presents to the node's file server (`Authorization: BatchiteFiles <fileToken>`). */
   fileToken?: string;
+  /** The pool's start task, when it has one: the agent runs it now (every registration is a boot). */
+  startTask?: StartTaskOrder;
+}
+
+/** A pool's start task for the agent to run after it registered (docs/node-api.md "Start task"). */
+export interface StartTaskOrder {
+  /** Names this boot's run: reports carry it, and the server ignores reports of an earlier boot. */
+  runId: string;
+  commandLine: string;
+  /** The start task's environment settings, then AZ_BATCH_ACCOUNT_NAME/_URL (no job or task id). */
+  environment: Record<string, string>;
+  runAs: TaskRunAs;
+  /** Retries after a non-zero exit (−1 = unlimited). */
+  maxTaskRetryCount: number;
+  /** Whether the node takes tasks only after it succeeded (Batch `waitForSuccess`). */
+  waitForSuccess: boolean;
+}
+
+/**
+ * `POST /.batchite/nodes/{nodeId}/starttask`: one attempt of the start task started (`running`) or ended
+ * (`completed`). `retryCount` is the attempt's number of retries before it.
+ */
+export interface StartTaskReport {
+  runId: string;
+  state: 'running' | 'completed';
+  startTime: string;
+  endTime?: string;
+  exitCode?: number;
+  launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
+  retryCount: number;
+  /** Completed: no retry follows (succeeded, or retries used up). */
+  final?: boolean;
 }
 
 export interface ClaimRequest {

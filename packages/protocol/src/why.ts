@@ -17,6 +17,8 @@ export const WAIT_CODES = [
   'SlotsExceedNodeSize',
   'PoolHasNoNodes',
   'NodesStarting',
+  'NodesRunningStartTask',
+  'StartTaskFailed',
   'NoUsableNodes',
   'JobMaxParallelTasks',
   'Priority',

@@ -19,6 +19,7 @@ import { recordJobTask } from '../services/job-task-service.js';
 import { continueJobEnd } from '../services/job-end.js';
 import { checkJoinToken, joinTokenFor } from '../services/node-credentials.js';
 import { getPool } from '../services/pools-service.js';
+import { recordStartTask, startTaskOrder } from '../services/start-task-service.js';
 import {
   claimForNode,
   completeOnNode,
@@ -35,6 +36,7 @@ import {
 import type { ServiceContext } from '../services/service-context.js';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 import { toJobTaskReport } from './job-task-report.js';
+import { toStartTaskReport } from './start-task-report.js';
 
 interface NodePath {
   nodeId: string;
@@ -179,6 +181,13 @@ function joinScope(app: FastifyInstance, context: ServiceContext, account: Accou
       request.params.poolId,
       toRegisterRequest(objectBody(request), request),
     );
+    const boot = registered.internal.startTask;
+    const accountUrl = `${baseUrl(request)}/`;
+    const pool = boot === undefined ? undefined : await context.store.getPool(registered.poolId);
+    const startTask =
+      boot === undefined || pool === undefined
+        ? undefined
+        : startTaskOrder(boot, pool, { accountName: context.accountName, accountUrl });
     return {
       nodeId: registered.entity.id,
       token,
@@ -186,10 +195,11 @@ function joinScope(app: FastifyInstance, context: ServiceContext, account: Accou
       heartbeatMs: context.leases.heartbeatMs,
       claimWaitMs: context.leases.claimWaitMs,
       accountName: context.accountName,
-      accountUrl: `${baseUrl(request)}/`,
+      accountUrl,
       poolId: registered.poolId,
       slots: registered.internal.slots,
       ...(registered.internal.fileToken === undefined ? {} : { fileToken: registered.internal.fileToken }),
+      ...(startTask === undefined ? {} : { startTask }),
     };
   });
 }
@@ -294,6 +304,12 @@ function nodeScope(app: FastifyInstance, context: ServiceContext, account: Accou
     const report = toJobTaskReport(objectBody(request));
     const done = (jobId: string) => continueJobEnd(context, jobId);
     return { accepted: await recordJobTask(context, nodeOf(request), report, baseUrl(request), done) };
+  });
+
+  // One attempt of the pool's start task started or ended (docs/node-api.md "Start task").
+  app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/starttask', async (request) => {
+    const report = toStartTaskReport(objectBody(request));
+    return { accepted: await recordStartTask(context, nodeOf(request), report) };
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/leave', async (request, reply) => {

@@ -12,6 +12,7 @@ import { releaseOrdersFor } from './job-task-service.js';
 import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
 import { afterJobManagerCompleted } from './job-manager.js';
 import { isRestarting, restartOrderFor } from './node-restart.js';
+import { START_TASK_GATED_STATES } from './start-task-service.js';
 import { nodeAccounting, refreshNode } from './nodes-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
 import {
@@ -53,8 +54,9 @@ export async function claimForNode(
       ),
     );
     if (claim === undefined) throw apiError('NodeNotFound');
-    // A restarting node's long poll waits as usual (its agent learns of the restart from a heartbeat).
-    if (!schedulable(claim.node) && !isRestarting(claim.node)) return [];
+    // A restarting node's long poll waits as usual (its agent learns of the restart from a heartbeat); a node
+    // held back by its start task waits like a node with nothing to do (the start task's report wakes it).
+    if (!schedulable(claim.node) && !isRestarting(claim.node) && !startTaskGated(claim.node)) return [];
     const claimed = claim.tasks;
     const remaining = deadline - context.clock.now();
     if (claimed.length > 0 || remaining <= 0 || options.signal?.aborted === true) {
@@ -75,8 +77,12 @@ export async function claimForNode(
 }
 
 function schedulable(node: NodeDoc): boolean {
-  if (node.entity.state === 'leavingpool' || isRestarting(node)) return false;
+  if (node.entity.state === 'leavingpool' || isRestarting(node) || startTaskGated(node)) return false;
   return node.entity.schedulingState !== 'disabled';
+}
+
+function startTaskGated(node: NodeDoc): boolean {
+  return START_TASK_GATED_STATES.has(node.entity.state ?? '');
 }
 
 /** Slots a claim round may fill, from the node as accounted at the start of the round. */

@@ -84,7 +84,9 @@ export function waitsForPreparation(job: JobDoc, status: PrepStatus): boolean {
 }
 
 /** The failure info of a finished attempt, as Batch reports it for tasks. */
-export function attemptFailure(report: JobTaskReport): TaskFailureInformation | undefined {
+export function attemptFailure(
+  report: Pick<JobTaskReport, 'launchError' | 'killedBy' | 'exitCode'>,
+): TaskFailureInformation | undefined {
   if (report.launchError !== undefined) {
     return { category: 'usererror', code: report.launchError.code, message: report.launchError.message };
   }

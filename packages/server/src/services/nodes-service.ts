@@ -15,6 +15,7 @@ import type { HeldTasks, NodeAccounting } from '../store/store.js';
 import { imageAfterRegistration, isRestarting } from './node-restart.js';
 import { getPool, recordPoolNodes } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { startTaskForBoot, startTaskNodeState } from './start-task-service.js';
 import { onNode, recoveredFromLostNode } from './task-lifecycle.js';
 
 export interface RegisterRequest {
@@ -88,14 +89,18 @@ export async function registerNode(
       : { fileUrl: request.fileUrl, fileToken: randomBytes(24).toString('base64url') };
   const slots = request.slots ?? pool.entity.taskSlotsPerNode ?? 1;
   const now = isoNow(context);
+  // Every registration is a boot: the node runs the pool's start task as it is now, and waits in `starting`.
+  const startTask = startTaskForBoot(pool);
+  const entity = freshNode(nodeId, request, pool.entity.vmSize ?? 'local', now);
   const doc: NodeDoc = {
     poolId: pool.entity.id,
-    entity: freshNode(nodeId, request, pool.entity.vmSize ?? 'local', now),
+    entity: startTask === undefined ? entity : { ...entity, state: 'starting', startTask: startTask.spec },
     internal: {
       tokenHash: hashToken(token),
       slots,
       leaseExpiresAt: context.clock.now() + context.leases.leaseMs,
       ...files,
+      ...(startTask === undefined ? {} : { startTask }),
     },
   };
   const imageId = imageAfterRegistration(existing);
@@ -139,11 +144,16 @@ export async function authenticateNode(
   return node;
 }
 
-/** Node state from what it holds: running when it runs anything, idle otherwise. */
+/**
+ * Node state from what it holds: running when it runs anything, idle otherwise, unless its start task holds it
+ * back (start-task-service.ts).
+ */
 function nodeStateFor(node: NodeDoc, held: HeldTasks): NonNullable<ComputeNode['state']> {
   if (node.entity.state === 'leavingpool') return 'leavingpool';
   // Rebooting/reimaging lasts until the agent registers again, whatever it still runs meanwhile.
   if (isRestarting(node)) return node.entity.state ?? 'idle';
+  const startTask = startTaskNodeState(node);
+  if (startTask !== undefined) return startTask;
   return held.tasks > 0 ? 'running' : 'idle';
 }
 

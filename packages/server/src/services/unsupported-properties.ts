@@ -2,7 +2,7 @@
  * "Nothing silently ignored": the properties of pool, job and task bodies that Batchite accepts in the Batch
  * models but cannot honour are refused with 400 `UnsupportedProperty` naming the property (docs/compatibility.md,
  * Properties). An empty list is not refused: it asks for nothing. Properties other modules own are refused
- * there (multi-instance settings, job preparation/release/manager tasks, start task resource files).
+ * there (multi-instance settings, job preparation/release/manager tasks).
  */
 import type {
   CloudPool,
@@ -78,7 +78,14 @@ export function refuseTaskProperties(param: TaskAddParameter): ApiError | undefi
 
 /** The refusal for a start task's properties, or undefined. */
 export function refuseStartTaskProperties(startTask: StartTask | undefined): ApiError | undefined {
-  if (startTask?.containerSettings === undefined) return undefined;
+  if (startTask === undefined) return undefined;
+  if (asked(startTask.resourceFiles)) {
+    return unsupported(
+      'startTask.resourceFiles',
+      'Batchite does not download resource files for start tasks.',
+    );
+  }
+  if (startTask.containerSettings === undefined) return undefined;
   return unsupported('startTask.containerSettings', NO_CONTAINER_RUNTIME);
 }
 

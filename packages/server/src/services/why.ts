@@ -15,6 +15,7 @@ import { parentStatus, slicer, type ParentStatus } from './dependency-status.js'
 import type { ServiceContext } from './service-context.js';
 import { jobManagerId } from './job-manager-scheduling.js';
 import { jobManagerReasons } from './why-job-manager.js';
+import { START_TASK_GATED_STATES } from './start-task-service.js';
 
 /** What the evaluation needs to know about the task's surroundings, gathered once per job. */
 export interface PoolView {
@@ -34,6 +35,30 @@ function usableNodes(view: PoolView): NodeDoc[] {
   return view.nodes.filter(
     (node) => USABLE.has(node.entity.state ?? '') && node.entity.schedulingState !== 'disabled',
   );
+}
+
+/**
+ * When every node is held back by the pool's start task: still running it (waiting helps) or failed on all of
+ * them (someone must fix the start task and reboot or replace the nodes).
+ */
+function startTaskReason(nodes: NodeDoc[], poolId: string): WaitReason | undefined {
+  const states = nodes.map((node) => node.entity.state ?? 'unknown');
+  if (states.length === 0 || !states.every((state) => START_TASK_GATED_STATES.has(state))) return undefined;
+  const failed = states.filter((state) => state === 'starttaskfailed').length;
+  if (failed === states.length) {
+    return {
+      code: 'StartTaskFailed',
+      outlook: 'needs-action',
+      message: `The start task of pool ${poolId} failed on all ${failed} nodes (startTaskInfo on each node says why); no task is scheduled on them. Fix the pool's start task, then reboot or replace the nodes.`,
+      details: { nodeStates: states },
+    };
+  }
+  return {
+    code: 'NodesRunningStartTask',
+    outlook: 'will-resolve',
+    message: `The nodes of pool ${poolId} are running the pool's start task (waitForSuccess); tasks start once it succeeds (${states.join(', ')}).`,
+    details: { nodeStates: states },
+  };
 }
 
 function freeSlots(nodes: NodeDoc[]): number {
@@ -136,12 +161,14 @@ function capacityReasons(task: TaskDoc, job: JobDoc, view: PoolView): WaitReason
     });
   } else if (usable.length === 0) {
     const states = view.nodes.map((node) => node.entity.state ?? 'unknown');
-    reasons.push({
-      code: 'NoUsableNodes',
-      outlook: 'needs-action',
-      message: `0/${view.nodes.length} nodes in pool ${poolId} can run tasks (${states.join(', ')}).`,
-      details: { nodeStates: states },
-    });
+    reasons.push(
+      startTaskReason(view.nodes, poolId) ?? {
+        code: 'NoUsableNodes',
+        outlook: 'needs-action',
+        message: `0/${view.nodes.length} nodes in pool ${poolId} can run tasks (${states.join(', ')}).`,
+        details: { nodeStates: states },
+      },
+    );
   }
   const max = job.entity.maxParallelTasks ?? -1;
   if (max !== -1 && view.jobRunning >= max) {

@@ -10,6 +10,7 @@ import type {
   ComputeNode,
   JobPreparationTaskExecutionInformation,
   JobReleaseTaskExecutionInformation,
+  StartTask,
 } from '@batchite/protocol';
 
 export interface PoolDoc {
@@ -49,6 +50,14 @@ export interface NodeInternal {
   restart?: { kind: 'reboot' | 'reimage'; option: string };
   /** Changes at every reimage (the node's disk is new): a job preparation that ran on an older one runs again. */
   imageId?: string;
+  /** The pool's start task as it was when the node registered (this boot), when the pool had one. */
+  startTask?: NodeStartTask;
+}
+
+/** The start task of one boot of a node: its spec, and the run id the agent's reports must carry. */
+export interface NodeStartTask {
+  runId: string;
+  spec: StartTask;
 }
 
 export interface JobDoc {
