@@ -311,6 +311,24 @@ void describe('pool start task (agents with their own root, files through their 
     assert.equal(rebooted.startTaskInfo?.result, 'success');
     assert.equal((await nodeFile(poolId, first.nodeId, 'startup/stdout.txt')).trim(), 'second');
   });
+
+  void it('a node reboot runs the start task again (rebooting → starting → … → idle)', async () => {
+    const key = uniqueId('reboot');
+    const poolId = await addPool(client, { startTask: { commandLine: sh(scratch.mark(key)) } });
+    const { nodeId } = await joinPool(poolId);
+    await nodeWhen(poolId, nodeId, (n) => n.state === 'idle', 'idle after the first boot');
+    assert.equal(await scratch.runs(key), 1);
+    await client.computeNode.reboot(poolId, nodeId);
+    await scratch.waitForRuns(key, 2);
+    const node = await nodeWhen(
+      poolId,
+      nodeId,
+      (n) => n.state === 'idle' && n.startTaskInfo?.state === 'completed',
+      'idle after the reboot',
+    );
+    assert.equal(node.startTaskInfo?.result, 'success');
+    assert.equal(await scratch.runs(key), 2, 'once per boot');
+  });
 });
 
 void describe('pool start task on local nodes', () => {
