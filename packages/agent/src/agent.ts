@@ -4,7 +4,9 @@
  * Agent states:
  *
  *   starting  `startAgent` creates the node's shared/startup directories and registers (Shared Key, retried up
- *             to `registerTimeoutMs`); a failure rejects. Then the agent is `running`.
+ *             to `registerTimeoutMs`); a failure rejects. Then the agent is `running`. Every registration
+ *             (this one and each later one) starts the pool's start task it brings (start-task.ts); the
+ *             server holds the node's claims while the start task keeps the node from taking tasks.
  *   running   Two loops run side by side.
  *             Claim loop: while free slots > 0, one long-poll claim at a time for all free slots; every claimed
  *             task is started at once and holds its `requiredSlots` until its process exits. With no free slot
