@@ -56,7 +56,6 @@ const POOL_ROWS: readonly [string, Partial<BatchServiceModels.PoolAddParameter>]
     'virtualMachineConfiguration.windowsConfiguration',
     { virtualMachineConfiguration: { ...VM, windowsConfiguration: { enableAutomaticUpdates: false } } },
   ],
-  ['enableAutoScale', { enableAutoScale: true, autoScaleFormula: '$TargetDedicatedNodes = 1;' }],
   ['networkConfiguration', { networkConfiguration: { subnetId: '/subscriptions/s/subnets/a' } }],
   [
     'mountConfiguration',

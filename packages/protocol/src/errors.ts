@@ -187,6 +187,9 @@ export const ERROR_CATALOG = {
 
   // Batch-service codes.
   UnsupportedRequestVersion: bad('The specified api-version is not supported.'),
+  InvalidAutoScalingSettings: bad('The autoscale settings of the pool are not valid.'),
+  AutoScalingFormulaSyntaxError: bad('The specified autoscale formula has a syntax error.'),
+  AutoScalingFormulaTooLong: bad('The specified autoscale formula is longer than 8 KB.'),
   TaskDependenciesNotSpecifiedOnJob: bad(
     'The task has dependencies, but the job does not allow tasks to have dependencies (usesTaskDependencies is false).',
   ),

@@ -11,3 +11,4 @@ export * from './why.js';
 export * from './well-known-account.js';
 export * from './batch-operations.js';
 export * from './failure-groups.js';
+export * from './autoscale.js';

@@ -1,4 +1,5 @@
 /** Pool wire models (subset of the Batch API used by Batchite; unmodelled parts are `OpaqueObject`). */
+import type { AutoScaleRun } from '../autoscale.js';
 import type {
   ApplicationPackageReference,
   DateTimeString,
@@ -119,7 +120,7 @@ export interface CloudPool {
   enableAutoScale?: boolean;
   autoScaleFormula?: string;
   autoScaleEvaluationInterval?: DurationString;
-  autoScaleRun?: OpaqueObject;
+  autoScaleRun?: AutoScaleRun;
   enableInterNodeCommunication?: boolean;
   networkConfiguration?: OpaqueObject;
   startTask?: StartTask;

@@ -6,6 +6,8 @@ import {
   type UserAccount,
   validateNodeRemove,
   validatePoolAdd,
+  validatePoolEnableAutoScale,
+  validatePoolEvaluateAutoScale,
   validatePoolPatch,
   validatePoolResize,
   validatePoolUpdateProperties,
@@ -16,6 +18,7 @@ import { checkConditions } from '../http/conditions.js';
 import { collectPage } from '../http/list.js';
 import { nextPageLink, readPageRequest } from '../http/paging.js';
 import { resourceUrl, sendEntity, sendList, sendWrite, versionHeaders } from '../http/responses.js';
+import * as autoscale from '../services/pool-autoscale.js';
 import * as updates from '../services/pool-updates.js';
 import * as pools from '../services/pools-service.js';
 import type { ServiceContext } from '../services/service-context.js';
@@ -128,6 +131,25 @@ export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext
     const { poolId } = request.params;
     const pool = await updates.removePoolNodes(context, poolId, param, conditionCheck(request));
     return sendWrite(reply, 202, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.post<{ Params: PoolParams }>('/pools/:poolId/enableautoscale', async (request, reply) => {
+    const param = validated(validatePoolEnableAutoScale(readJson(request, true)));
+    const { poolId } = request.params;
+    const pool = await autoscale.enableAutoScale(context, poolId, param, conditionCheck(request));
+    return sendWrite(reply, 200, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.post<{ Params: PoolParams }>('/pools/:poolId/disableautoscale', async (request, reply) => {
+    const pool = await autoscale.disableAutoScale(context, request.params.poolId, conditionCheck(request));
+    return sendWrite(reply, 200, { entity: pool.entity, dataServiceId: poolUrl(request, pool.entity.id) });
+  });
+
+  app.post<{ Params: PoolParams }>('/pools/:poolId/evaluateautoscale', async (request, reply) => {
+    const param = validated(validatePoolEvaluateAutoScale(readJson(request, true)));
+    const run = await autoscale.evaluateAutoScale(context, request.params.poolId, param.autoScaleFormula);
+    reply.header('dataserviceid', poolUrl(request, request.params.poolId));
+    return reply.code(200).send(run);
   });
 
   app.get<{ Params: PoolParams }>('/pools/:poolId/nodes', async (request, reply) => {

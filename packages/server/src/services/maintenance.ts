@@ -6,13 +6,15 @@
  *   removed again and deleted directories are removed until none is left (directory-removal.ts);
  * - terminating jobs that wait for release tasks are settled again, so a node that never runs its release
  *   holds the job only until the wait is given up (job-task-service.ts);
- * - job schedules create their due jobs, skip missed runs, complete and finish deleting (job-schedule-runs.ts).
+ * - job schedules create their due jobs, skip missed runs, complete and finish deleting (job-schedule-runs.ts);
+ * - autoscaled pools are sampled every 30 s and their formulas evaluated at their interval (pool-autoscale.ts).
  */
 import { isUnlimitedDuration, parseDuration } from '@batchite/protocol';
 import { purgeDeleted } from './directory-removal.js';
 import { runJobSchedules } from './job-schedule-runs.js';
 import { finishJobDeletion, settleJobState, terminateJobFor } from './jobs-service.js';
 import { reapLostNodes } from './nodes-service.js';
+import { autoscaleOnce } from './pool-autoscale.js';
 import type { ServiceContext } from './service-context.js';
 
 export const MAINTENANCE_INTERVAL_MS = 1000;
@@ -52,6 +54,7 @@ export async function maintainOnce(context: ServiceContext): Promise<void> {
   await expireJobs(context);
   await settleReleasingJobs(context);
   await runJobSchedules(context);
+  await autoscaleOnce(context);
   // Not awaited: file-system work must not stretch the round, whose timing is the (possibly fake) clock's.
   if (!finishingDeletes.has(context)) {
     finishingDeletes.add(context);

@@ -3,12 +3,19 @@
  * Nodes are provided by a node provider (local agents); until one is attached a pool keeps the targets it was
  * given and reports the nodes that actually joined.
  */
-import { type CloudPool, type PoolAddParameter, type PoolResizeParameter } from '@batchite/protocol';
+import {
+  DEFAULT_AUTOSCALE_INTERVAL,
+  type CloudPool,
+  type PoolAddParameter,
+  type PoolResizeParameter,
+} from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { PoolDoc } from '../store/documents.js';
+import { forgetSamples } from './autoscale-metrics.js';
 import type { EntityCheck } from './jobs-service.js';
 import { canonicalDuration } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { checkAutoScaleAdd, runAutoScale } from './pool-autoscale.js';
 import { onNode, requeuedByUser } from './task-lifecycle.js';
 import { refusePoolProperties } from './unsupported-properties.js';
 
@@ -21,6 +28,7 @@ export function poolNotFound() {
 export async function addPool(context: ServiceContext, param: PoolAddParameter): Promise<PoolDoc> {
   const refusal = refusePoolProperties(param);
   if (refusal !== undefined) throw refusal;
+  checkAutoScaleAdd(param);
   const now = isoNow(context);
   const entity: CloudPool & { id: string } = {
     ...param,
@@ -35,6 +43,9 @@ export async function addPool(context: ServiceContext, param: PoolAddParameter):
     targetDedicatedNodes: param.targetDedicatedNodes ?? 0,
     targetLowPriorityNodes: param.targetLowPriorityNodes ?? 0,
     enableAutoScale: param.enableAutoScale ?? false,
+    ...(param.enableAutoScale === true && {
+      autoScaleEvaluationInterval: param.autoScaleEvaluationInterval ?? DEFAULT_AUTOSCALE_INTERVAL,
+    }),
     enableInterNodeCommunication: param.enableInterNodeCommunication ?? false,
     taskSlotsPerNode: param.taskSlotsPerNode ?? 1,
     taskSchedulingPolicy: param.taskSchedulingPolicy ?? { nodeFillType: 'spread' },
@@ -42,7 +53,8 @@ export async function addPool(context: ServiceContext, param: PoolAddParameter):
   const stored = await context.store.insertPool({ entity: withAllocation(entity, now) });
   if (stored === undefined) throw apiError('PoolExists');
   context.events.emit('poolChanged', stored.entity.id);
-  return stored;
+  // Batch evaluates an autoscale pool's formula when the pool is created: it sets the first targets.
+  return stored.entity.enableAutoScale === true ? runAutoScale(context, stored.entity.id) : stored;
 }
 
 export async function getPool(context: ServiceContext, poolId: string): Promise<PoolDoc> {
@@ -167,5 +179,6 @@ export async function finishPoolDeletion(context: ServiceContext, poolId: string
     }
   }
   await context.store.removePool(poolId);
+  forgetSamples(context, poolId);
   context.work.notify();
 }

@@ -65,7 +65,6 @@ const VM_RULES: readonly Rule[] = [
 ];
 
 const POOL_RULES: readonly Rule[] = [
-  ['autoScaleFormula', 'Batchite does not evaluate autoscale formulas.'],
   ['networkConfiguration', OWN_NETWORK],
   ['mountConfiguration', 'Batchite mounts no file systems.'],
   ['applicationLicenses', NO_APPLICATIONS],
@@ -99,12 +98,6 @@ export function refusePoolUpdatable(
 /** The refusal for a pool add body, or undefined. */
 export function refusePoolProperties(param: PoolAddParameter): ApiError | undefined {
   const vm = param.virtualMachineConfiguration;
-  if (param.enableAutoScale === true) {
-    return unsupported(
-      'enableAutoScale',
-      'Batchite does not evaluate autoscale formulas; set targetDedicatedNodes and resize the pool.',
-    );
-  }
   return (
     firstRefusal(param, POOL_RULES) ??
     (vm === undefined ? undefined : firstRefusal(vm, VM_RULES, 'virtualMachineConfiguration.')) ??
