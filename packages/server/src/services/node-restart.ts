@@ -41,6 +41,15 @@ const OPTION_PROPERTY: Readonly<Record<RestartKind, string>> = {
   reimage: 'nodeReimageOption',
 };
 
+/**
+ * The state of a node with a pending reboot/reimage order, whatever happened meanwhile (a node whose lease
+ * ran out while restarting is `offline` until its agent is heard from again, then restarting again).
+ */
+export function restartingState(node: NodeDoc): ComputeNodeState | undefined {
+  const kind = node.internal.restart?.kind;
+  return kind === undefined ? undefined : STATE_OF[kind];
+}
+
 /** True while a reboot or reimage is under way (the node takes no task). */
 export function isRestarting(node: NodeDoc): boolean {
   return node.entity.state === 'rebooting' || node.entity.state === 'reimaging';

@@ -12,7 +12,7 @@ import type { ComputeNode, TaskInformation } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { HeldTasks, NodeAccounting } from '../store/store.js';
-import { imageAfterRegistration, isRestarting } from './node-restart.js';
+import { imageAfterRegistration, restartingState } from './node-restart.js';
 import { getPool, recordPoolNodes } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { startTaskForBoot, startTaskNodeState } from './start-task-service.js';
@@ -105,8 +105,12 @@ export async function registerNode(
   };
   const imageId = imageAfterRegistration(existing);
   if (imageId !== undefined) doc.internal.imageId = imageId;
-  if (existing !== undefined) await context.store.removeNode(existing.poolId, nodeId);
-  const stored = await context.store.insertNode(doc);
+  // Registering again replaces the node in one write: it never disappears from GETs meanwhile (a reboot).
+  const replaced =
+    existing === undefined
+      ? undefined
+      : await context.store.mutateNode(existing.poolId, nodeId, () => ({ next: doc, result: undefined }));
+  const stored = replaced?.next ?? (await context.store.insertNode(doc));
   if (stored === undefined)
     throw apiError('OperationNotValidOnNode', { message: `Node ${nodeId} is registering twice.` });
   await syncPoolNodeCount(context, pool.entity.id);
@@ -151,7 +155,8 @@ export async function authenticateNode(
 function nodeStateFor(node: NodeDoc, held: HeldTasks): NonNullable<ComputeNode['state']> {
   if (node.entity.state === 'leavingpool') return 'leavingpool';
   // Rebooting/reimaging lasts until the agent registers again, whatever it still runs meanwhile.
-  if (isRestarting(node)) return node.entity.state ?? 'idle';
+  const restarting = restartingState(node);
+  if (restarting !== undefined) return restarting;
   const startTask = startTaskNodeState(node);
   if (startTask !== undefined) return startTask;
   return held.tasks > 0 ? 'running' : 'idle';
