@@ -4,6 +4,8 @@
  * behaviour comes from operation-policies.ts. Method names follow the current official Azure SDK.
  */
 import type {
+  AutoScaleRun,
+  PoolEnableAutoScaleParameter,
   NodeRebootParameter,
   NodeReimageParameter,
   NodeRemoveParameter,
@@ -41,6 +43,7 @@ import * as files from './operations/files.js';
 import * as schedules from './operations/job-schedules.js';
 import * as jobs from './operations/jobs.js';
 import * as nodeOperations from './operations/node-operations.js';
+import * as autoscale from './operations/pool-autoscale.js';
 import * as poolUpdates from './operations/pool-updates.js';
 import * as pools from './operations/pools.js';
 import * as tasks from './operations/tasks.js';
@@ -135,6 +138,23 @@ export class BatchClient {
     options: ConditionalOptions = {},
   ): Promise<WriteResult> {
     return poolUpdates.removeNodes(this.#pipeline, poolId, removal, options);
+  }
+  enableAutoScale(
+    poolId: string,
+    settings: PoolEnableAutoScaleParameter,
+    options: ConditionalOptions = {},
+  ): Promise<WriteResult> {
+    return autoscale.enableAutoScale(this.#pipeline, poolId, settings, options);
+  }
+  disableAutoScale(poolId: string, options: ConditionalOptions = {}): Promise<WriteResult> {
+    return autoscale.disableAutoScale(this.#pipeline, poolId, options);
+  }
+  evaluateAutoScale(
+    poolId: string,
+    autoScaleFormula: string,
+    options: CallOptions = {},
+  ): Promise<WithResponse<AutoScaleRun>> {
+    return autoscale.evaluateAutoScale(this.#pipeline, poolId, autoScaleFormula, options);
   }
   rebootNode(
     poolId: string,

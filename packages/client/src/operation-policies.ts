@@ -113,6 +113,26 @@ export const OPERATION_POLICIES = Object.freeze({
     verb: 'remove nodes',
     requires: 'a pool whose allocation state is steady',
   },
+  // Enabling again with the same settings converges: the formula is just evaluated once more.
+  enableAutoScale: {
+    method: 'POST',
+    path: '/pools/{poolId}/enableautoscale',
+    success: [200],
+    class: 'idempotent',
+    resource: 'pool',
+    verb: 'enable autoscale',
+    requires: 'a pool that is not being resized (when autoscale is not enabled yet)',
+  },
+  disableAutoScale: {
+    method: 'POST',
+    path: '/pools/{poolId}/disableautoscale',
+    success: [200],
+    class: 'idempotent',
+    resource: 'pool',
+    verb: 'disable autoscale',
+  },
+  // Evaluating changes nothing: a read, although it is a POST.
+  evaluateAutoScale: read('POST', '/pools/{poolId}/evaluateautoscale', 'pool'),
   // A retried reboot that finds the node already restarting converged; one that finds it back up reboots again.
   rebootNode: {
     method: 'POST',

@@ -99,6 +99,21 @@ describe('BatchClient against the Batchite server', { skip }, () => {
     assert.equal(await client.jobScheduleExists('s1'), false);
   });
 
+  it('autoscale: enable evaluates at once, evaluate answers a run without applying it, disable', async () => {
+    await client.createPool({ id: 'auto', vmSize: 'standard_d2s_v3', targetDedicatedNodes: 0 });
+    const enabled = await client.enableAutoScale('auto', { autoScaleFormula: '$TargetDedicatedNodes = 2' });
+    assert.equal(enabled.attempts, 1);
+    assert.equal((await client.getPool('auto')).targetDedicatedNodes, 2);
+    const run = await client.evaluateAutoScale('auto', '$TargetDedicatedNodes = 1 + 2');
+    assert.match(run.results ?? '', /^\$TargetDedicatedNodes=3;/);
+    assert.equal((await client.getPool('auto')).targetDedicatedNodes, 2, 'evaluate applies nothing');
+    const syntax = await rejection(client.evaluateAutoScale('auto', '$TargetDedicatedNodes = ('));
+    assert.equal(syntax.code, 'AutoScalingFormulaSyntaxError');
+    assert.equal(syntax.attempts, 1, 'a 400 is not retried');
+    assert.equal((await client.disableAutoScale('auto')).attempts, 1);
+    assert.equal((await client.getPool('auto')).enableAutoScale, false);
+  });
+
   it('pages through jobs with nextLink', async () => {
     for (const id of ['j2', 'j3', 'j4', 'j5']) await client.createJob({ id, poolInfo: { poolId: 'p1' } });
     const pages: number[] = [];
