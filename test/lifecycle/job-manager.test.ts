@@ -135,7 +135,6 @@ void describe('job manager task', () => {
 
   void it('refuses the properties it cannot honour with a 400 naming them, and stores nothing', async () => {
     for (const [property, value] of [
-      ['resourceFiles', [{ httpUrl: 'https://example.invalid/a', filePath: 'a' }]],
       [
         'outputFiles',
         [{ filePattern: '*.txt', destination: {}, uploadOptions: { uploadCondition: 'taskcompletion' } }],

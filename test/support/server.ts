@@ -34,6 +34,8 @@ export interface TestServerOptions {
   nodes?: boolean;
   /** The server's clock (a FakeClock in tests of time-driven behaviour). @defaultValue the system clock */
   clock?: Clock;
+  /** The linked storage account's connection string (`resourceFiles[].autoStorageContainerName`). */
+  storage?: string;
 }
 
 /** Creates a fresh temporary data directory under the OS temp dir. */
@@ -58,6 +60,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(usePostgres() ? { store: await postgresStoreFor(dataDir) } : {}),
       ...(options.nodes === true ? { nodeLauncher: childProcessNodeLauncher({ stdio: 'ignore' }) } : {}),
+      ...(options.storage === undefined ? {} : { storage: options.storage }),
     });
   } catch (error) {
     if (ownsDir) await removeDataDir(dataDir);

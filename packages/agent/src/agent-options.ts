@@ -31,6 +31,8 @@ export interface AgentOptions {
   logger?: AgentLogger;
   /** Overrides of the agent's retry policy (merged over `DEFAULT_AGENT_OPTIONS.retry`). */
   retry?: RetryOptions;
+  /** Overrides of the resource file download policy (merged over `DEFAULT_AGENT_OPTIONS.downloadRetry`). */
+  downloadRetry?: RetryOptions;
   /** Limit of one HTTP request; a claim adds its long-poll wait. Default 30 000 ms. */
   requestTimeoutMs?: number;
   /** How long `startAgent` keeps trying to register before it rejects. Default 120 000 ms. */
@@ -61,6 +63,20 @@ export const DEFAULT_AGENT_OPTIONS = Object.freeze({
     maxDelayMs: 10_000,
     budget: false,
   } satisfies RetryOptions),
+  /**
+   * Resource file downloads: a storage endpoint that stays down fails the task after 8 attempts or 10 minutes
+   * per request (one list page, one file) instead of holding its slot; Retry-After answers do not count as
+   * attempts and pause every download to that host (the host gate). No retry budget: a node has at most one
+   * download per slot in flight, and each is bounded by its attempts and deadline, so a budget would only turn
+   * a brief storage hiccup into failed tasks.
+   */
+  downloadRetry: Object.freeze({
+    maxAttempts: 8,
+    deadlineMs: 600_000,
+    baseDelayMs: 500,
+    maxDelayMs: 10_000,
+    budget: false,
+  } satisfies RetryOptions),
 });
 
 export interface ResolvedAgentOptions {
@@ -74,6 +90,7 @@ export interface ResolvedAgentOptions {
   readonly clock: Clock;
   readonly logger: AgentLogger;
   readonly retry: RetryOptions;
+  readonly downloadRetry: RetryOptions;
   readonly requestTimeoutMs: number;
   readonly registerTimeoutMs: number;
   readonly closeTimeoutMs: number;
@@ -123,6 +140,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     clock,
     logger: options.logger ?? silentLogger,
     retry: { ...d.retry, clock, ...options.retry },
+    downloadRetry: { ...d.downloadRetry, clock, ...options.downloadRetry },
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, d.requestTimeoutMs),
     registerTimeoutMs: positive('registerTimeoutMs', options.registerTimeoutMs, d.registerTimeoutMs),
     closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),

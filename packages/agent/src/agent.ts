@@ -112,6 +112,7 @@ export function completionReport(
   };
   if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
   if (outcome.launchError !== undefined) report.launchError = outcome.launchError;
+  if (outcome.preProcessingError !== undefined) report.preProcessingError = outcome.preProcessingError;
   if (outcome.killedBy === 'wallClock') report.killedBy = 'wallClock';
   else if (outcome.killedBy === 'terminate' || cancel === 'terminated') report.killedBy = 'terminate';
   return report;
@@ -126,6 +127,8 @@ class Agent implements RunningAgent {
   readonly #users: TaskUsers;
   #jobTasks: JobTasks;
   readonly #startTasks: StartTasks;
+  /** One policy for every resource file download of the node (shared host gates). */
+  readonly #downloads: RetryPolicy;
   #usedSlots = 0;
   #waiters: Array<() => void> = [];
   readonly #claimAbort = new AbortController();
@@ -144,6 +147,7 @@ class Agent implements RunningAgent {
     node: { users: TaskUsers; startTasks: StartTasks },
   ) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+    this.#downloads = new RetryPolicy(o.downloadRetry);
     this.#users = node.users;
     this.#startTasks = node.startTasks;
     this.#jobTasks = this.#newJobTasks();
@@ -294,6 +298,7 @@ class Agent implements RunningAgent {
           maxWallClockTimeMs: claim.maxWallClockTimeMs,
           runAs: claim.runAs,
           hasJobPreparation: claim.jobPreparation !== undefined,
+          resourceFiles: claim.resourceFiles,
         },
         {
           rootDir: this.o.rootDir,
@@ -303,6 +308,7 @@ class Agent implements RunningAgent {
           systemPath: this.o.systemPath,
           users: this.#users,
           processes: this.processes,
+          downloads: this.#downloads,
         },
       );
     // A `preparing` task starts once the job's preparation succeeded on this node (job-tasks.ts).

@@ -7,6 +7,8 @@
  *   prepare  `<root>/workitems/<job>/job-1/<task>/` with `wd/` emptied (a re-run on this node starts clean),
  *            `certs/`, and `stdout.txt`/`stderr.txt` truncated; the task directory is 0700 and owned by the
  *            task's user, the directories above it 0711 (others may pass through, not list)
+ *   download the resource files into `wd/` (resource-files.ts), owned by the task's user; a permanent failure
+ *            ends the run with a `preProcessingError` and the command never starts
  *   resolve  split `commandLine` into argv (no shell) and find the program on the task's PATH
  *   spawn    cwd `wd/`, the task environment, the two files as the child's stdout/stderr fds (the OS streams
  *            output to disk; nothing passes through the agent's memory), its own process group
@@ -21,11 +23,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import type { Clock } from '@batchite/retry';
+import type { PreProcessingError, ResourceFileOrder } from '@batchite/protocol';
+import type { Clock, RetryPolicy } from '@batchite/retry';
 import { CommandLineError, splitCommandLine } from './command-line.js';
 import { lookupProgram, type LaunchError } from './program-lookup.js';
 import type { TaskRunAs } from './node-api.js';
 import type { ProcessRecords } from './process-records.js';
+import { downloadResourceFiles } from './resource-files.js';
 import {
   buildTaskEnvironment,
   taskDirectories,
@@ -68,6 +72,8 @@ export interface TaskSpec {
   runAs?: TaskRunAs | undefined;
   /** The job has a preparation task: the run sees AZ_BATCH_JOB_PREP_DIR/_WORKING_DIR. Default false. */
   hasJobPreparation?: boolean | undefined;
+  /** Downloaded into `wd/` before the command starts. */
+  resourceFiles?: readonly ResourceFileOrder[] | undefined;
 }
 
 /** Node-level facts every run needs. */
@@ -82,6 +88,8 @@ export interface TaskRunnerContext {
   users?: TaskUsers | undefined;
   /** Where running process groups are recorded. @defaultValue not recorded */
   processes?: ProcessRecords | undefined;
+  /** The retry policy of resource file downloads; required when a run has resource files. */
+  downloads?: RetryPolicy | undefined;
 }
 
 export interface TaskOutcome {
@@ -93,6 +101,8 @@ export interface TaskOutcome {
   /** The signal that ended the process, when one did. */
   signal?: NodeJS.Signals;
   launchError?: LaunchError;
+  /** A resource file could not be downloaded: the command never started. */
+  preProcessingError?: PreProcessingError;
   /** Set when the agent killed the process, with the reason. */
   killedBy?: 'wallClock' | KillReason;
 }
@@ -181,6 +191,8 @@ class TaskRun implements RunningTask {
   #child: ChildProcess | undefined;
   #exited = false;
   #killedBy: TaskOutcome['killedBy'];
+  /** Aborts the resource file downloads when the run is killed before its command started. */
+  readonly #downloads = new AbortController();
   readonly #timer = new AbortController();
 
   constructor(
@@ -213,6 +225,7 @@ class TaskRun implements RunningTask {
   #killGroup(reason: NonNullable<TaskOutcome['killedBy']>): void {
     if (this.#exited) return;
     this.#killedBy ??= reason;
+    this.#downloads.abort(RUN_OVER);
     const pid = this.#child?.pid;
     if (pid === undefined) return; // not spawned yet: #spawn kills it as soon as it starts
     try {
@@ -237,7 +250,7 @@ class TaskRun implements RunningTask {
     try {
       const files = prepareDirectories(dirs, user, users?.canSwitch === true);
       try {
-        return await this.#resolveAndSpawn(dirs, files, user);
+        return (await this.#download(dirs, user)) ?? (await this.#resolveAndSpawn(dirs, files, user));
       } finally {
         files.close();
       }
@@ -246,6 +259,36 @@ class TaskRun implements RunningTask {
       // whose directory could not be taken back is never lent again).
       if (user !== undefined && users !== undefined && reclaim(dirs.taskDir)) await users.release(user);
     }
+  }
+
+  /** Downloads the resource files; an outcome when the run ends here (failed, or killed meanwhile). */
+  async #download(dirs: TaskDirectories, user: TaskUser | undefined): Promise<TaskOutcome | undefined> {
+    const orders = this.spec.resourceFiles ?? [];
+    if (orders.length === 0) return undefined;
+    const startTime = this.#now();
+    const policy = this.context.downloads;
+    if (policy === undefined) throw new Error('resource files need a download retry policy');
+    const owner = user === undefined ? undefined : { uid: user.uid, gid: user.gid };
+    const signal = this.#downloads.signal;
+    const failed = await downloadResourceFiles(orders, {
+      workingDir: dirs.workingDir,
+      owner,
+      policy,
+      signal,
+    }).catch((error: unknown) => {
+      if (this.#killedBy === undefined) throw error;
+      return undefined;
+    });
+    if (this.#killedBy !== undefined) {
+      // Killed before the command started: reported as a SIGKILLed run would be.
+      return {
+        startTime,
+        endTime: this.#now(),
+        exitCode: signalExitCode('SIGKILL'),
+        killedBy: this.#killedBy,
+      };
+    }
+    return failed === undefined ? undefined : { startTime, endTime: this.#now(), preProcessingError: failed };
   }
 
   async #resolveAndSpawn(

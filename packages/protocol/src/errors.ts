@@ -220,6 +220,7 @@ export const ERROR_CATALOG = {
   PoolBeingResized: conflict('The specified pool is currently being resized.', 'state'),
   PoolBeingCreated: conflict('The specified pool is currently being created.', 'state'),
   JobBeingTerminated: conflict('The specified job is being terminated.'),
+  AccountNotEnabledForAutoStorage: conflict('The specified account is not enabled for auto storage.'),
   JobBeingDeleted: conflict('The specified job has been marked for deletion and is being garbage collected.'),
   JobDisabled: conflict('The specified job is disabled.'),
   JobCompleted: conflict('The specified job is already in a completed state.'),

@@ -12,3 +12,4 @@ export * from './well-known-account.js';
 export * from './batch-operations.js';
 export * from './failure-groups.js';
 export * from './autoscale.js';
+export { escapesDirectory } from './validators/resource-files.js';

@@ -84,6 +84,35 @@ export interface ClaimedTask {
    * shared by every task of the job that waits for it) and starts the task only after it succeeded.
    */
   jobPreparation?: JobTaskOrder;
+  /** Files to download into the working directory before the command starts (see `ResourceFileOrder`). */
+  resourceFiles?: ResourceFileOrder[];
+}
+
+/**
+ * One resource file as the agent downloads it: exactly one of `httpUrl` and `storageContainerUrl` (the server
+ * turns `autoStorageContainerName` into a container URL with a short-lived read/list SAS of the linked storage
+ * account; the node never sees the account key). `filePath` is relative to the working directory.
+ */
+export interface ResourceFileOrder {
+  httpUrl?: string;
+  storageContainerUrl?: string;
+  blobPrefix?: string;
+  filePath?: string;
+  /** Octal, e.g. `0644`; default `0770` as on Batch Linux nodes. */
+  fileMode?: string;
+  /** The server already knows this file cannot be had: the run fails with this error, downloading nothing. */
+  failure?: PreProcessingError;
+}
+
+/**
+ * Why a run ended before its command started (a resource file could not be downloaded): the task's
+ * `executionInfo.failureInfo`, as Batch reports a pre-processing error (no exit code, not retried).
+ */
+export interface PreProcessingError {
+  category: 'usererror' | 'servererror';
+  code: string;
+  message: string;
+  details?: { name: string; value: string }[];
 }
 
 /** A job preparation or release task for the agent to run (docs/node-api.md "Job preparation and release"). */
@@ -103,6 +132,7 @@ export interface JobTaskOrder {
   waitForSuccess?: boolean;
   /** Preparation: whether it must run before the task it came with (false: it already ran on this boot). */
   run?: boolean;
+  resourceFiles?: ResourceFileOrder[];
 }
 
 /**
@@ -118,6 +148,7 @@ export interface JobTaskReport {
   exitCode?: number;
   launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
   killedBy?: 'wallClock';
+  preProcessingError?: PreProcessingError;
   retryCount: number;
   /** Completed preparation: no retry follows (succeeded, or retries used up). */
   final?: boolean;
@@ -194,6 +225,8 @@ export interface CompletionReport extends LeaseRef {
   /** Process exit code; −(signal number) when a signal ended it. */
   exitCode?: number;
   launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
+  /** The command never started: a resource file could not be downloaded. */
+  preProcessingError?: PreProcessingError;
   killedBy?: 'wallClock' | 'terminate';
 }
 

@@ -60,6 +60,11 @@ export interface ServerOptions {
   maxInFlight?: number;
   /** JSON fault rule file loaded at start (docs/faults.md). @defaultValue none */
   faultsFile?: string;
+  /**
+   * The linked storage account (a connection string; `UseDevelopmentStorage=true` for Azurite) whose
+   * containers `resourceFiles[].autoStorageContainerName` names (docs/storage.md). @defaultValue none
+   */
+  storage?: string;
 }
 
 export interface RunningServer {

@@ -18,6 +18,7 @@ import { WELL_KNOWN_ACCOUNT, type RunningServer, type ServerOptions } from './se
 import { finishJobDeletion } from './services/jobs-service.js';
 import { LocalNodeProvider } from './services/local-node-provider.js';
 import { joinTokenFor } from './services/node-credentials.js';
+import { linkedStorageFrom } from './services/linked-storage.js';
 import { runMaintenance } from './services/maintenance.js';
 import { defaultMaxNodes } from './services/node-quota.js';
 import { ensureLocalPool } from './services/local-pool.js';
@@ -129,6 +130,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     accountName,
     log: logger,
     shutdown: maintenance.signal,
+    storage: options.storage === undefined ? undefined : linkedStorageFrom(options.storage),
   };
   recordServiceEvents(metrics, context.events);
   logServiceEvents(logger, context.events, (jobId) => store.countTasks(jobId));

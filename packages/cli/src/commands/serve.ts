@@ -20,6 +20,7 @@ interface ServeFlags {
   maxInFlight?: string;
   faults?: string;
   leaseMs?: string;
+  storage?: string;
 }
 
 function parseCount(name: string, text: string, min: number): number {
@@ -82,6 +83,7 @@ async function serverOptions(flags: ServeFlags): Promise<ServerOptions> {
   if (flags.maxInFlight !== undefined)
     options.maxInFlight = parseCount('--max-in-flight', flags.maxInFlight, 1);
   if (flags.faults !== undefined) options.faultsFile = flags.faults;
+  if (flags.storage !== undefined && flags.storage !== '') options.storage = flags.storage;
   if (flags.maxNodes !== undefined) options.maxNodes = parseCount('--max-nodes', flags.maxNodes, 0);
   if (flags.leaseMs !== undefined) {
     // Agents heartbeat at least four times per lease, so one lost heartbeat never costs a node.
@@ -150,6 +152,11 @@ export function registerServe(program: Command): void {
       '--max-in-flight <n>',
       'Batch requests handled at once before 503 ServerBusy',
       process.env.BATCHITE_MAX_IN_FLIGHT,
+    )
+    .option(
+      '--storage <connection-string>',
+      'linked storage account for resourceFiles autoStorageContainerName (UseDevelopmentStorage=true: Azurite)',
+      process.env.BATCHITE_STORAGE,
     )
     .option('--faults <file>', 'JSON fault rules to inject (docs/faults.md)', process.env.BATCHITE_FAULTS)
     .option(

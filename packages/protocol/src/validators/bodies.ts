@@ -31,6 +31,7 @@ import type {
   UserIdentity,
 } from '../models/index.js';
 import type { Check, Fields, ValidationError } from './schema.js';
+import { resourceFiles } from './resource-files.js';
 import {
   arr,
   bool,
@@ -212,7 +213,7 @@ const taskCommon: Fields = {
   displayName: str({ maxLength: 1024 }),
   commandLine: req(str({ nonEmpty: true })),
   containerSettings,
-  resourceFiles: arr(opaque()),
+  resourceFiles,
   outputFiles: arr(opaque()),
   environmentSettings,
   constraints: taskConstraints,
@@ -328,7 +329,7 @@ const jobPreparationTask = obj(
     id: id(),
     commandLine: req(str({ nonEmpty: true })),
     containerSettings,
-    resourceFiles: arr(opaque()),
+    resourceFiles,
     environmentSettings,
     constraints: taskConstraints,
     waitForSuccess: bool(),
@@ -343,7 +344,7 @@ const jobReleaseTask = obj(
     id: id(),
     commandLine: req(str({ nonEmpty: true })),
     containerSettings,
-    resourceFiles: arr(opaque()),
+    resourceFiles,
     environmentSettings,
     maxWallClockTime: duration(),
     retentionTime: duration(),

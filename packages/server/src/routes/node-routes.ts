@@ -37,6 +37,7 @@ import type { ServiceContext } from '../services/service-context.js';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 import { toJobTaskReport } from './job-task-report.js';
 import { toStartTaskReport } from './start-task-report.js';
+import { readPreProcessingError } from './pre-processing-error.js';
 
 interface NodePath {
   nodeId: string;
@@ -114,8 +115,11 @@ function toCompletion(body: Record<string, unknown>): CompletionRequest {
       message: typeof launchError.message === 'string' ? launchError.message : code,
     };
   }
+  const preProcessingError = readPreProcessingError(body.preProcessingError);
+  if (preProcessingError !== undefined) report.preProcessingError = preProcessingError;
   if (body.killedBy === 'wallClock' || body.killedBy === 'terminate') report.killedBy = body.killedBy;
-  if (report.exitCode === undefined && report.launchError === undefined) {
+  const neverStarted = report.launchError !== undefined || report.preProcessingError !== undefined;
+  if (report.exitCode === undefined && !neverStarted) {
     throw apiError('MissingRequiredProperty', { values: [{ key: 'PropertyName', value: 'exitCode' }] });
   }
   return report;
@@ -243,6 +247,7 @@ async function claimAnswer(
         userAccounts: pool?.entity.userAccounts ?? [],
         signing: account,
         nowMs: context.clock.now(),
+        storage: context.storage,
       }),
     );
   }

@@ -4,6 +4,8 @@ import type { Account } from '../http/authentication.js';
 import { issueJobToken, JOB_TOKEN_LIFETIME_MS } from '../http/job-token.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import { preparationOrder } from './job-task-service.js';
+import type { LinkedStorage } from './linked-storage.js';
+import { resourceFileOrders } from './resource-file-orders.js';
 import { DEFAULT_RUN_AS, resolveRunAs } from './user-identity.js';
 
 /** What the claim answer knows about the account: names, URL, pool users, and the key that signs job tokens. */
@@ -16,6 +18,8 @@ export interface ClaimAccount {
   signing?: Account;
   /** Injected clock, ms (token expiry). */
   nowMs?: number;
+  /** The linked storage account that `autoStorageContainerName` resolves against. */
+  storage?: LinkedStorage | undefined;
 }
 
 /**
@@ -106,5 +110,8 @@ export function toClaimedTask(
       ? undefined
       : preparationOrder(job, account, !waits || task.entity.state === 'preparing');
   if (preparation !== undefined) claimed.jobPreparation = preparation;
+  const files = task.entity.resourceFiles ?? [];
+  if (files.length > 0)
+    claimed.resourceFiles = resourceFileOrders(files, account.storage, account.nowMs ?? Date.now());
   return claimed;
 }

@@ -12,14 +12,10 @@ import { terminateJobFor } from './jobs-service.js';
 import type { ServiceContext } from './service-context.js';
 import { taskConstraints } from './tasks-service.js';
 import { checkUserNames } from './user-identity.js';
+import { refuseAutoStorage } from './resource-file-orders.js';
 
 /** Properties of a job manager task Batchite cannot honour yet: refused, never ignored. */
-const UNSUPPORTED = [
-  'resourceFiles',
-  'outputFiles',
-  'applicationPackageReferences',
-  'containerSettings',
-] as const;
+const UNSUPPORTED = ['outputFiles', 'applicationPackageReferences', 'containerSettings'] as const;
 
 function refuseUnsupported(manager: JobManagerTask): void {
   for (const property of UNSUPPORTED) {
@@ -54,6 +50,8 @@ export async function jobManagerTasks(context: ServiceContext, job: JobDoc, now:
   const { killJobOnCompletion: _k, runExclusive, allowLowPriorityNode: _l, ...fields } = manager;
   const [userError] = await checkUserNames(context, job, [fields]);
   if (userError !== undefined) throw prefixed(userError);
+  const storageError = refuseAutoStorage(context.storage, fields.resourceFiles);
+  if (storageError !== undefined) throw storageError;
   const entity = {
     ...fields,
     creationTime: now,

@@ -1,6 +1,7 @@
 import type { Clock, Random } from '@batchite/retry';
 import type { FaultEngine } from '../faults/fault-engine.js';
 import type { Store } from '../store/store.js';
+import type { LinkedStorage } from './linked-storage.js';
 import type { ServerEvents } from './server-events.js';
 import type { WorkSignal } from './work-signal.js';
 
@@ -37,6 +38,8 @@ export interface ServiceContext {
   log: ServiceLog;
   /** Aborts when the server shuts down: long polls and waits end at once. */
   shutdown: AbortSignal;
+  /** The linked storage account (`autoStorageContainerName`), when one is configured. */
+  storage?: LinkedStorage | undefined;
 }
 
 /** The part of pino the services use. */

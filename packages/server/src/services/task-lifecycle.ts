@@ -6,6 +6,7 @@
  *            ▲                      ├─ exit≠0, retries left: retryCount+1 ──► active
  *            │                      ├─ exit≠0, retries exhausted ───────────► completed (failure, FailureExitCode)
  *            │                      ├─ program not found / launch failure ──► completed (failure, no retry)
+ *            │                      ├─ resource file download failed ───────► completed (failure, no retry)
  *            │                      ├─ maxWallClockTime exceeded ───────────► completed (failure, no retry)
  *            │                      ├─ terminate (task or job) ─────────────► completed (failure, TaskEnded)
  *            │                      ├─ requeue (job disable requeue, pool shrink/delete): requeueCount+1 ─► active
@@ -15,7 +16,13 @@
  * `maxTaskRetryCount: -1` retries without limit. Exit conditions decide the job action and whether
  * dependants may run; the job action is only applied when the job's onTaskFailure is performexitoptionsjobaction.
  */
-import type { CloudTask, ExitConditions, ExitOptions, TaskExecutionInformation } from '@batchite/protocol';
+import type {
+  CloudTask,
+  ExitConditions,
+  ExitOptions,
+  PreProcessingError,
+  TaskExecutionInformation,
+} from '@batchite/protocol';
 import type { TaskDoc } from '../store/documents.js';
 import { transition } from './service-context.js';
 
@@ -25,6 +32,8 @@ export interface CompletionReport {
   endTime?: string;
   exitCode?: number;
   launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
+  /** A resource file could not be downloaded: the command never started. */
+  preProcessingError?: PreProcessingError;
   killedBy?: 'wallClock' | 'terminate';
 }
 
@@ -95,13 +104,17 @@ export function applyCompletion(task: TaskDoc, report: CompletionReport, now: st
   const info = baseExecution(task);
   if (report.startTime !== undefined) info.startTime = report.startTime;
   info.endTime = report.endTime ?? now;
-  if (report.launchError !== undefined) {
+  const preProcessing = report.preProcessingError;
+  if (report.launchError !== undefined || preProcessing !== undefined) {
+    // Batch does not retry a task that could not start (pre-processing error): it completes as failed.
     const options = conditions?.preProcessingError ?? conditions?.default;
-    const failureInfo = {
-      category: 'usererror' as const,
-      code: report.launchError.code,
-      message: report.launchError.message,
-    };
+    const failureInfo =
+      preProcessing ??
+      ({
+        category: 'usererror' as const,
+        code: report.launchError?.code ?? 'CommandLaunchFailed',
+        message: report.launchError?.message ?? '',
+      } as const);
     const executionInfo = { ...info, result: 'failure' as const, failureInfo };
     return {
       task: completedTask(task, now, executionInfo, options),

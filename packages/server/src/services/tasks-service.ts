@@ -19,6 +19,7 @@ import { retireOnLocalNodes } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
 import { refuseMultiInstance } from './multi-instance-support.js';
 import { refuseTaskProperties } from './unsupported-properties.js';
+import { refuseAutoStorage } from './resource-file-orders.js';
 import { checkUserNames } from './user-identity.js';
 import { afterJobManagerCompleted } from './job-manager.js';
 
@@ -110,6 +111,7 @@ export async function addTasks(
     const error =
       refuseMultiInstance(param) ??
       refuseTaskProperties(param) ??
+      refuseAutoStorage(context.storage, param.resourceFiles) ??
       checkAgainstJob(job, param) ??
       userErrors[index];
     return error === undefined ? { taskId: param.id } : { taskId: param.id, error };
