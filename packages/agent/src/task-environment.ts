@@ -7,6 +7,7 @@
  *   <root>/fsmounts                                AZ_BATCH_NODE_MOUNTS_DIR
  *   <root>/workitems/<job>/job-1/<task>/           AZ_BATCH_TASK_DIR (stdout.txt, stderr.txt, certs/)
  *   <root>/workitems/<job>/job-1/<task>/wd         AZ_BATCH_TASK_WORKING_DIR (cwd, HOME, PWD)
+ *   (a multi-instance run also gets the task directory as AZ_BATCH_TASK_SHARED_DIR)
  *   <root>/workitems/<job>/job-1/jobpreparation    AZ_BATCH_JOB_PREP_DIR (only when the job has a prep task)
  *   <root>/workitems/<job>/job-1/jobrelease        the job release task's AZ_BATCH_TASK_DIR
  *
@@ -165,6 +166,8 @@ export function buildTaskEnvironment(input: TaskEnvironmentInput): Record<string
     AZ_BATCH_TASK_USER: input.user ?? currentUser(),
   };
   if (input.userIdentity !== undefined) nodeVariables.AZ_BATCH_TASK_USER_IDENTITY = input.userIdentity;
+  // A multi-instance run (the server sent its host list): the task directory is the same path on every node.
+  if (input.claimed.AZ_BATCH_HOST_LIST !== undefined) nodeVariables.AZ_BATCH_TASK_SHARED_DIR = task.taskDir;
   if (input.hasJobPreparation === true) {
     nodeVariables.AZ_BATCH_JOB_PREP_DIR = task.jobPrepDir;
     nodeVariables.AZ_BATCH_JOB_PREP_WORKING_DIR = task.jobPrepWorkingDir;

@@ -18,6 +18,7 @@ import { setJsonHeaders } from '../http/request-context.js';
 import { metadataUrl, resourceUrl, sendEntity, sendList, sendWrite } from '../http/responses.js';
 import { getJob } from '../services/jobs-service.js';
 import type { ServiceContext } from '../services/service-context.js';
+import { listSubtasks } from '../services/subtasks.js';
 import * as tasks from '../services/tasks-service.js';
 import type { TaskDoc } from '../store/documents.js';
 import {
@@ -202,6 +203,7 @@ export function registerTaskRoutes(app: FastifyInstance, context: ServiceContext
   app.get<{ Params: TaskParams }>('/jobs/:jobId/tasks/:taskId/subtasksinfo', async (request, reply) => {
     const task = await tasks.getTask(context, request.params.jobId, request.params.taskId);
     reply.header('etag', task.entity.eTag);
-    return sendList(request, reply, 'subtasksinfo', [], undefined);
+    const subtasks = listSubtasks(task, resourceUrl(request, ''));
+    return sendList(request, reply, 'subtasksinfo', subtasks, undefined);
   });
 }

@@ -6,6 +6,17 @@ import type { CancelOrder, CancelReason, HeartbeatResponse, LeaseRef } from '@ba
 import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { Mutation } from '../store/store.js';
+import { gangRetryInMs } from './gang-hints.js';
+import { placeGangs } from './gang-placement.js';
+import {
+  awaitsApplication,
+  gangCancelReason,
+  gangDeliveries,
+  parseInstanceToken,
+  pruneGangRuns,
+  recordCoordination,
+  releaseGang,
+} from './gang-runs.js';
 import { claimPolicy } from './scheduler-policy.js';
 import { nodeBoot } from './job-node-tasks.js';
 import { releaseOrdersFor } from './job-task-service.js';
@@ -44,6 +55,7 @@ export async function claimForNode(
     // A signal while this round's transaction runs (an asynchronous one on PostgreSQL) finds no waiter yet:
     // the generation tells that one came, and the next round starts at once instead of sleeping through it.
     const generation = context.work.generation;
+    await placeGangs(context, node.poolId, options.accountUrl);
     // One transaction per round: the node's lease and counts, the claim, the counts again with what started.
     const claim = await context.store.claimTasksForNode(
       accounting,
@@ -57,7 +69,7 @@ export async function claimForNode(
     // A restarting node's long poll waits as usual (its agent learns of the restart from a heartbeat); a node
     // held back by its start task waits like a node with nothing to do (the start task's report wakes it).
     if (!schedulable(claim.node) && !isRestarting(claim.node) && !startTaskGated(claim.node)) return [];
-    const claimed = claim.tasks;
+    const claimed = [...claim.tasks, ...(await gangDeliveries(context, claim.node))];
     const remaining = deadline - context.clock.now();
     if (claimed.length > 0 || remaining <= 0 || options.signal?.aborted === true) {
       for (const task of claimed) context.events.emit('taskClaimed', waitedMs(task));
@@ -67,8 +79,10 @@ export async function claimForNode(
     const wait = new AbortController();
     const onAbort = () => wait.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // A multi-instance task waiting for nodes is tried again on time, even when no work signal comes.
+    const sleep = Math.min(remaining, Math.max(1, gangRetryInMs(context, node.poolId)));
     await context.work.wait(
-      context.clock.sleep(remaining, wait.signal).catch(() => undefined),
+      context.clock.sleep(sleep, wait.signal).catch(() => undefined),
       wait.signal,
     );
     wait.abort();
@@ -111,6 +125,8 @@ function cancelReason(
   nodeId: string,
 ): CancelReason | undefined {
   if (task === undefined) return 'deleted';
+  if (parseInstanceToken(lease.leaseToken) !== undefined)
+    return gangCancelReason(task, lease.leaseToken, nodeId);
   const held = task.internal.lease;
   if (held !== undefined && held.token === lease.leaseToken && held.nodeId === nodeId) return undefined;
   if (task.entity.state === 'completed' && task.entity.executionInfo?.failureInfo?.code === 'TaskEnded') {
@@ -142,6 +158,8 @@ async function recoverUnlisted(
     const token = task.internal.lease?.token;
     const started = Date.parse(task.entity.executionInfo?.startTime ?? '');
     if (token === undefined || listed.has(token) || !(started < startedBefore)) continue;
+    // A multi-instance primary runs nothing of its own between its coordination and application commands.
+    if (awaitsApplication(task)) continue;
     const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
       current.internal.lease?.token === token && onNode(current)
         ? { next: recoveredFromLostNode(current, isoNow(context)), result: undefined }
@@ -159,6 +177,7 @@ export async function heartbeat(
   running: readonly RunningLease[],
   accountUrl: string,
 ): Promise<HeartbeatResponse> {
+  await pruneGangRuns(context, node);
   const refreshed = await refreshNode(context, node, { renew: true }, accountUrl);
   const jobReleases = await releaseOrdersFor(context, node, `${accountUrl}/`);
   const cancel: Cancel[] = [];
@@ -192,6 +211,16 @@ export async function completeOnNode(
   accountUrl: string,
   { wakeWaiters = true }: { wakeWaiters?: boolean } = {},
 ): Promise<boolean> {
+  if (parseInstanceToken(report.leaseToken) !== undefined) {
+    const outcome = await recordCoordination(context, node, report.jobId, report.taskId, report);
+    if (outcome.kind !== 'failed') return outcome.kind === 'coordinated';
+    // A failed coordination command fails the task's run, as the primary's own failure would.
+    const primary = await context.store.getNode(node.poolId, outcome.primaryNodeId);
+    if (primary === undefined) return true;
+    const failure = { ...outcome.report, jobId: report.jobId, taskId: report.taskId };
+    await completeOnNode(context, primary, failure, accountUrl, { wakeWaiters });
+    return true;
+  }
   const backoff = taskRetryBackoffOf((await context.store.getJob(report.jobId))?.entity.metadata);
   const accounting = nodeAccounting(context, node, {}, accountUrl);
   const mutator = (task: TaskDoc): Mutation<TaskDoc, CompletionOutcome | undefined> => {
@@ -213,6 +242,9 @@ export async function completeOnNode(
   const outcome = mutation?.result;
   if (outcome === undefined || mutation?.next === undefined) return false;
   if (mutation.node === undefined) throw apiError('NodeNotFound');
+  await releaseGang(context, mutation.next.internal.gang, (other) =>
+    refreshNode(context, other, {}, accountUrl),
+  );
   context.events.emit('taskRun', runResult(report), runDurationMs(report), !outcome.completed);
   if (wakeWaiters) context.work.notify();
   if (outcome.completed) {

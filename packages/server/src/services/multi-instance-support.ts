@@ -1,29 +1,34 @@
 /**
- * What Batchite does with a task's `multiInstanceSettings` today: it refuses them with 400 `UnsupportedProperty`
- * naming the property. Batch reserves `numberOfInstances` nodes together, runs the coordination command on all of
- * them and the application command on the primary; until Batchite does that for real, accepting the task would
- * run it once as an ordinary task — a silent substitute. Common resource files get their own name in the
- * refusal, because Batchite downloads no resource files yet.
+ * What Batchite refuses of a task's `multiInstanceSettings` at add time (the rest runs: gang-placement.ts,
+ * gang-runs.ts). Each refusal is a 400 `UnsupportedProperty` naming the property, never a silent substitute:
+ * - `commonResourceFiles`: resource files are downloaded for ordinary tasks by the resource-file step; common
+ *   ones (into AZ_BATCH_TASK_SHARED_DIR on every node) are not wired to multi-instance runs yet;
+ * - a multi-instance task in a job with a job preparation task: the preparation would have to run on every
+ *   node of the placement before its instance, which Batchite does not do yet.
  */
 import type { TaskAddParameter } from '@batchite/protocol';
 import { apiError, propertyValues, type ApiError } from '../http/api-error.js';
+import type { JobDoc } from '../store/documents.js';
 
 function unsupported(name: string, reason: string): ApiError {
   return apiError('UnsupportedProperty', { values: propertyValues(name, undefined, reason) });
 }
 
-/** The refusal for a task's multi-instance settings, or undefined when it has none. */
-export function refuseMultiInstance(param: TaskAddParameter): ApiError | undefined {
+/** The refusal for a task's multi-instance settings, or undefined when they can run (or it has none). */
+export function refuseMultiInstance(param: TaskAddParameter, job: JobDoc): ApiError | undefined {
   const settings = param.multiInstanceSettings;
   if (settings === undefined) return undefined;
   if ((settings.commonResourceFiles ?? []).length > 0) {
     return unsupported(
       'multiInstanceSettings.commonResourceFiles',
-      'Batchite does not download resource files to nodes.',
+      'Batchite does not download common resource files of multi-instance tasks.',
     );
   }
-  return unsupported(
-    'multiInstanceSettings',
-    'Batchite does not run multi-instance tasks: it cannot reserve several nodes for one task yet.',
-  );
+  if (job.entity.jobPreparationTask !== undefined) {
+    return unsupported(
+      'multiInstanceSettings',
+      'Batchite does not run multi-instance tasks in a job that has a job preparation task.',
+    );
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@ import type { ComputeNode, TaskInformation } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { HeldTasks, NodeAccounting } from '../store/store.js';
+import { hostedSubtasks, releaseGang } from './gang-runs.js';
 import { imageAfterRegistration, restartingState } from './node-restart.js';
 import { getPool, recordPoolNodes } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
@@ -81,7 +82,6 @@ export async function registerNode(
       message: `Node ${nodeId} already belongs to pool ${existing.poolId}.`,
     });
   }
-  if (existing !== undefined) await recoverNodeTasks(context, existing);
   const token = randomBytes(24).toString('base64url');
   const files =
     request.fileUrl === undefined
@@ -113,6 +113,9 @@ export async function registerNode(
   const stored = replaced?.next ?? (await context.store.insertNode(doc));
   if (stored === undefined)
     throw apiError('OperationNotValidOnNode', { message: `Node ${nodeId} is registering twice.` });
+  // Requeued only now that the new document is in place: a multi-instance task placed again at once (on other
+  // nodes' claims) must find this node's fresh document, not write its instance into the one replaced here.
+  if (existing !== undefined) await recoverNodeTasks(context, existing);
   await syncPoolNodeCount(context, pool.entity.id);
   context.work.notify();
   context.events.emit('nodeJoined', pool.entity.id, nodeId);
@@ -204,7 +207,10 @@ export function nodeAccounting(
   return {
     poolId: node.poolId,
     nodeId: node.entity.id,
-    account(current, held, finished) {
+    account(current, counted, finished) {
+      // Subtasks of multi-instance tasks hold a slot here without a lease (gang-runs.ts).
+      const subtasks = hostedSubtasks(current);
+      const held = { ...counted, tasks: counted.tasks + subtasks, slots: counted.slots + subtasks };
       let entity = transition(current.entity, nodeStateFor(current, held), isoNow(context));
       entity = { ...entity, runningTasksCount: held.tasks, runningTaskSlotsCount: held.slots };
       if (finished !== undefined) {
@@ -253,15 +259,27 @@ export async function refreshNode(
 /** Puts every task the node holds back to active (node lost or re-registered): no retry is spent. */
 export async function recoverNodeTasks(context: ServiceContext, node: NodeDoc): Promise<number> {
   let recovered = 0;
-  for (const task of await context.store.listTasksHeldBy(node.poolId, node.entity.id)) {
-    const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) => {
+  const held = await context.store.listTasksHeldBy(node.poolId, node.entity.id);
+  // A multi-instance task whose subtask ran here goes back as a whole: its other nodes are released.
+  const hosted = (node.internal.gangRuns ?? []).filter((run) => run.instance > 0);
+  const keys = [
+    ...held.map((task) => ({ jobId: task.jobId, taskId: task.entity.id, gang: undefined })),
+    ...hosted.map((run) => ({ jobId: run.jobId, taskId: run.taskId, gang: run.token })),
+  ];
+  for (const key of keys) {
+    const mutation = await context.store.mutateTask(key.jobId, key.taskId, (current) => {
       const lease = current.internal.lease;
-      if (!onNode(current) || lease?.nodeId !== node.entity.id) return { next: undefined, result: false };
+      const mine =
+        key.gang === undefined ? lease?.nodeId === node.entity.id : current.internal.gang?.token === key.gang;
+      if (!onNode(current) || !mine) return { next: undefined, result: false };
       return { next: recoveredFromLostNode(current, isoNow(context)), result: true };
     });
     if (mutation?.result === true) {
       recovered++;
       context.events.emit('taskRequeued', 'node_lost');
+      await releaseGang(context, mutation.next?.internal.gang, (other) =>
+        refreshNode(context, other, {}, ''),
+      );
     }
   }
   if (recovered > 0) context.work.notify();

@@ -8,6 +8,7 @@
  *   of the store as one indexed count, never walked id by id: its width may be 2^31;
  * - a job's manager task starts before its other tasks, and with runExclusive takes a whole idle node
  *   (job-manager-scheduling.ts);
+ * - a multi-instance task is placed on all its nodes at once (gang-placement.ts), never claimed here;
  * - a job whose preparation task failed on the node runs none of its tasks there; a task that needs the
  *   preparation first starts `preparing` (job-node-tasks.ts).
  */
@@ -118,6 +119,8 @@ export function claimPolicy(node: NodeIdentity, now: string): ClaimPolicy {
       return max === -1 ? Number.POSITIVE_INFINITY : max - running;
     },
     runnable: (task, job, lookup, range) =>
+      // Multi-instance tasks take several nodes at once: gang-placement.ts places them, never a claim.
+      task.entity.multiInstanceSettings === undefined &&
       !waitsForJobManager(task, job, lookup) &&
       prepStatus(job, node.nodeId, node.boot ?? '') !== 'blocked' &&
       dependenciesMet(task, lookup, range),

@@ -17,6 +17,7 @@ import { taskIdConflict } from './job-task-specs.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { retireOnLocalNodes } from './directory-removal.js';
 import { endedByUser } from './task-lifecycle.js';
+import { hintGangPlacement } from './gang-hints.js';
 import { refuseMultiInstance } from './multi-instance-support.js';
 import { refuseTaskProperties } from './unsupported-properties.js';
 import { refuseAutoStorage } from './resource-file-orders.js';
@@ -90,6 +91,9 @@ function newTask(job: JobDoc, param: TaskAddParameter, now: string): TaskDoc {
     stateTransitionTime: now,
     constraints: taskConstraints(job, param.constraints),
     requiredSlots: param.requiredSlots ?? 1,
+    ...(param.multiInstanceSettings === undefined
+      ? {}
+      : { multiInstanceSettings: { numberOfInstances: 1, ...param.multiInstanceSettings } }),
     executionInfo: { retryCount: 0, requeueCount: 0 },
   };
   return { jobId: job.entity.id, entity, internal: {} };
@@ -109,7 +113,7 @@ export async function addTasks(
   const userErrors = await checkUserNames(context, job, params);
   const outcomes: AddTaskOutcome[] = params.map((param, index) => {
     const error =
-      refuseMultiInstance(param) ??
+      refuseMultiInstance(param, job) ??
       refuseTaskProperties(param) ??
       refuseAutoStorage(context.storage, param.resourceFiles) ??
       checkAgainstJob(job, param) ??
@@ -128,6 +132,9 @@ export async function addTasks(
     throw error instanceof JobMissing ? jobNotFound() : error;
   }
   if (stored.some((doc) => doc !== undefined)) context.work.notify();
+  if (stored.some((doc) => doc?.entity.multiInstanceSettings !== undefined)) {
+    hintGangPlacement(context, job.entity.poolInfo?.poolId);
+  }
   let next = 0;
   return outcomes.map((outcome) => {
     if (outcome.error !== undefined) return outcome;

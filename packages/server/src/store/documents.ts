@@ -11,6 +11,7 @@ import type {
   JobPreparationTaskExecutionInformation,
   JobReleaseTaskExecutionInformation,
   StartTask,
+  TaskFailureInformation,
 } from '@batchite/protocol';
 
 export interface PoolDoc {
@@ -52,12 +53,24 @@ export interface NodeInternal {
   imageId?: string;
   /** The pool's start task as it was when the node registered (this boot), when the pool had one. */
   startTask?: NodeStartTask;
+  /** Instances of multi-instance tasks placed on the node (services/gang-runs.ts); the primary's is leased. */
+  gangRuns?: GangRun[];
 }
 
 /** The start task of one boot of a node: its spec, and the run id the agent's reports must carry. */
 export interface NodeStartTask {
   runId: string;
   spec: StartTask;
+}
+
+/** One instance of a multi-instance task reserved on a node. */
+export interface GangRun {
+  jobId: string;
+  taskId: string;
+  /** The placement's token (`TaskGang.token`): a later placement of the same task is a different run. */
+  token: string;
+  /** 0 is the primary (it holds the task's lease), 1..n-1 the subtasks. */
+  instance: number;
 }
 
 export interface JobDoc {
@@ -119,6 +132,32 @@ export interface TaskInternal {
   jobManager?: boolean;
   /** Takes a whole node when it runs (the job manager's runExclusive). */
   exclusive?: boolean;
+  /** The nodes and instances of a multi-instance task's current (or last) placement. */
+  gang?: TaskGang;
+}
+
+/** A multi-instance task's placement: instance i runs on `instances[i]` (0 is the primary). */
+export interface TaskGang {
+  token: string;
+  instances: GangInstance[];
+  /** Every coordination command succeeded: the primary runs the application command next. */
+  coordinated?: boolean;
+  /** The application command was handed to the primary. */
+  applicationStarted?: boolean;
+}
+
+export interface GangInstance {
+  poolId: string;
+  nodeId: string;
+  /** The node's address at placement (AZ_BATCH_HOST_LIST). */
+  ipAddress: string;
+  /** `placed` until the node collects it; `running` from then until the task ends. */
+  state: 'placed' | 'running' | 'completed';
+  startTime?: string;
+  /** When its coordination command ended. */
+  coordinationEndTime?: string;
+  exitCode?: number;
+  failureInfo?: TaskFailureInformation;
 }
 
 export interface JobScheduleDoc {
