@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { RestError } from '@azure/ms-rest-js';
+import { BatchClient } from '@batchite/client';
 import { expectBatchError, expectRestStatus } from '../support/errors.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
@@ -246,6 +247,13 @@ void describe('multi-instance tasks', () => {
     assert.equal((await runner.client.task.get(jobId, id)).state, 'active');
     assert.deepEqual(await linesOf(runner, `${id}.coord`), []);
     assert.deepEqual(await subtasks(runner, jobId, id), []);
+    const why = await new BatchClient({
+      endpoint: runner.server.url,
+      accountName: runner.server.accountName,
+      accountKey: runner.server.accountKey,
+    }).why(jobId, id);
+    assert.equal(why.waitInfo?.code, 'NotEnoughNodes', JSON.stringify(why));
+    assert.equal(why.waitInfo?.outlook, 'needs-action');
     await runner.client.pool.resize(runner.poolId, { targetDedicatedNodes: NODES + 1 });
     const task = await taskInState(runner, jobId, id, 'completed', { timeoutMs: 2 * RUN_TIMEOUT_MS });
     assert.equal(task.executionInfo?.result, 'success');

@@ -23,6 +23,7 @@ export const WAIT_CODES = [
   'JobMaxParallelTasks',
   'Priority',
   'ExclusiveNodeBusy',
+  'NotEnoughNodes',
   'NodesBusy',
   'NotYetEvaluated',
 ] as const;

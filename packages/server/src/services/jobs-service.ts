@@ -360,7 +360,10 @@ async function jobActivity(context: ServiceContext, job: JobDoc): Promise<JobAct
   const jobId = job.entity.id;
   const running = await context.store.hasTasksInStates(jobId, RUNNING_STATES);
   if (job.entity.onAllTasksComplete !== 'terminatejob') return { running, anyLeft: undefined };
-  return { running, anyLeft: running || (await context.store.hasTasksInStates(jobId, ['active'])) };
+  // One query for "anything left": asked apart, a task claimed between the running and the active checks
+  // would be seen in neither, and the job would end under it.
+  const left = running || (await context.store.hasTasksInStates(jobId, [...RUNNING_STATES, 'active']));
+  return { running, anyLeft: left };
 }
 
 /** True when no task of the job is waiting or running. */

@@ -16,6 +16,7 @@ import type { ServiceContext } from './service-context.js';
 import { jobManagerId } from './job-manager-scheduling.js';
 import { jobManagerReasons } from './why-job-manager.js';
 import { START_TASK_GATED_STATES } from './start-task-service.js';
+import { multiInstanceReasons } from './why-multi-instance.js';
 
 /** What the evaluation needs to know about the task's surroundings, gathered once per job. */
 export interface PoolView {
@@ -216,6 +217,7 @@ export function waitReasons(
   }
   reasons.push(...capacityReasons(task, job, view));
   reasons.push(...jobManagerReasons(task, job, view.manager, usableNodes(view)));
+  reasons.push(...multiInstanceReasons(task, view.pool, usableNodes(view)));
   const order = (reason: WaitReason) => WAIT_CODES.indexOf(reason.code);
   reasons.sort((a, b) => order(a) - order(b));
   if (reasons.length === 0) {
