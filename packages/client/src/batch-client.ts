@@ -16,6 +16,8 @@ import type {
   CloudPool,
   CloudTask,
   ComputeNode,
+  ComputeNodeGetRemoteLoginSettingsResult,
+  DisableComputeNodeSchedulingOption,
   DisableJobOption,
   JobAddParameter,
   JobExplanation,
@@ -44,6 +46,7 @@ import * as schedules from './operations/job-schedules.js';
 import * as jobs from './operations/jobs.js';
 import * as nodeOperations from './operations/node-operations.js';
 import * as autoscale from './operations/pool-autoscale.js';
+import * as nodes from './operations/nodes.js';
 import * as poolUpdates from './operations/pool-updates.js';
 import * as pools from './operations/pools.js';
 import * as tasks from './operations/tasks.js';
@@ -177,6 +180,25 @@ export class BatchClient {
   }
   getNode(poolId: string, nodeId: string, options: GetOptions = {}): Promise<WithResponse<ComputeNode>> {
     return pools.getNode(this.#pipeline, poolId, nodeId, options);
+  }
+  /** Stops scheduling tasks to the node; `option` says what becomes of its running tasks (default requeue). */
+  disableNodeScheduling(
+    poolId: string,
+    nodeId: string,
+    option?: DisableComputeNodeSchedulingOption,
+    options: CallOptions = {},
+  ): Promise<WriteResult> {
+    return nodes.disableNodeScheduling(this.#pipeline, poolId, nodeId, option, options);
+  }
+  enableNodeScheduling(poolId: string, nodeId: string, options: CallOptions = {}): Promise<WriteResult> {
+    return nodes.enableNodeScheduling(this.#pipeline, poolId, nodeId, options);
+  }
+  getNodeRemoteLoginSettings(
+    poolId: string,
+    nodeId: string,
+    options: GetOptions = {},
+  ): Promise<WithResponse<ComputeNodeGetRemoteLoginSettingsResult>> {
+    return nodes.getNodeRemoteLoginSettings(this.#pipeline, poolId, nodeId, options);
   }
 
   // Jobs.

@@ -204,6 +204,7 @@ export const ERROR_CATALOG = {
   JobScheduleNotFound: notFound('The specified job schedule does not exist.'),
   TaskNotFound: notFound('The specified task does not exist.'),
   FileNotFound: notFound('The specified file does not exist.'),
+  NodeUserNotFound: notFound('The specified user does not exist on the compute node.'),
 
   PoolExists: exists('The specified pool already exists.'),
   JobExists: exists('The specified job already exists.'),
@@ -211,6 +212,7 @@ export const ERROR_CATALOG = {
   JobScheduleWithSameIdExists: exists('A job schedule with the same id as the specified job already exists.'),
   JobWithSameIdExists: exists('A job with the same id as the specified job schedule already exists.'),
   TaskExists: exists('The specified task already exists.'),
+  NodeUserExists: exists('The specified user already exists on the compute node.'),
 
   OperationInvalidForCurrentState: conflict(
     'The specified operation is not valid for the current state of the resource.',
@@ -241,6 +243,7 @@ export const ERROR_CATALOG = {
   OperationNotValidOnNode: conflict('The specified operation is not valid on the compute node.'),
   NodeBeingRebooted: conflict('The specified compute node is being rebooted.', 'state'),
   NodeBeingReimaged: conflict('The specified compute node is being reimaged.', 'state'),
+  NodeAlreadyInTargetSchedulingState: conflict('The compute node is already in the target scheduling state.'),
   JobPreparationTaskNotSpecified: conflict('The specified job does not have a job preparation task.'),
   JobReleaseTaskNotSpecified: conflict('The specified job does not have a job release task.'),
   TaskIdSameAsJobPreparationTask: conflict(

@@ -13,3 +13,4 @@ export * from './batch-operations.js';
 export * from './failure-groups.js';
 export * from './autoscale.js';
 export { escapesDirectory } from './validators/resource-files.js';
+export * from './validators/node-operation-bodies.js';

@@ -19,6 +19,7 @@ export const WAIT_CODES = [
   'NodesStarting',
   'NodesRunningStartTask',
   'StartTaskFailed',
+  'NodesSchedulingDisabled',
   'NoUsableNodes',
   'JobMaxParallelTasks',
   'Priority',

@@ -24,6 +24,7 @@ export const REQUEUE_REASONS = [
   'job_disable',
   'pool_delete',
   'node_restart',
+  'node_disable',
 ] as const;
 
 export interface MetricsSources {

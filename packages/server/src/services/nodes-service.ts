@@ -94,7 +94,13 @@ export async function registerNode(
   const entity = freshNode(nodeId, request, pool.entity.vmSize ?? 'local', now);
   const doc: NodeDoc = {
     poolId: pool.entity.id,
-    entity: startTask === undefined ? entity : { ...entity, state: 'starting', startTask: startTask.spec },
+    entity: {
+      ...(startTask === undefined
+        ? entity
+        : { ...entity, state: 'starting' as const, startTask: startTask.spec }),
+      // An operator's disablescheduling outlives the agent's restart, as it outlives a Batch node's reboot.
+      ...(existing?.entity.schedulingState === 'disabled' ? { schedulingState: 'disabled' as const } : {}),
+    },
     internal: {
       tokenHash: hashToken(token),
       slots,

@@ -210,7 +210,7 @@ export async function endRunningTasks(
   context: ServiceContext,
   node: NodeDoc,
   terminate: boolean,
-  reason: 'pool_resize' | 'node_restart' = 'pool_resize',
+  reason: 'pool_resize' | 'node_restart' | 'node_disable' = 'pool_resize',
 ): Promise<number> {
   let changed = 0;
   for (const task of await context.store.listTasksHeldBy(node.poolId, node.entity.id)) {

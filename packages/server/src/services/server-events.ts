@@ -11,7 +11,9 @@ export interface ServerEventMap {
   /** A run ended: how, and how long it ran. */
   taskRun: [result: 'success' | 'failure' | 'timeout', durationMs: number, retried: boolean];
   /** A running task went back to active without spending a retry. */
-  taskRequeued: [reason: 'node_lost' | 'pool_resize' | 'job_disable' | 'pool_delete' | 'node_restart'];
+  taskRequeued: [
+    reason: 'node_lost' | 'pool_resize' | 'job_disable' | 'pool_delete' | 'node_restart' | 'node_disable',
+  ];
   /** A job reached completed (its tasks are done, or it was terminated): one line in the server's log. */
   jobCompleted: [jobId: string, reason: string | undefined];
   /** A node registered with a pool (a new agent, or one that restarted). */

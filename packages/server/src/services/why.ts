@@ -62,6 +62,13 @@ function startTaskReason(nodes: NodeDoc[], poolId: string): WaitReason | undefin
   };
 }
 
+/** Nodes that could run tasks but whose scheduling an operator disabled. */
+function disabledNodes(view: PoolView): NodeDoc[] {
+  return view.nodes.filter(
+    (node) => USABLE.has(node.entity.state ?? '') && node.entity.schedulingState === 'disabled',
+  );
+}
+
 function freeSlots(nodes: NodeDoc[]): number {
   return nodes.reduce(
     (sum, node) => sum + Math.max(0, node.internal.slots - (node.entity.runningTaskSlotsCount ?? 0)),
@@ -159,6 +166,14 @@ function capacityReasons(task: TaskDoc, job: JobDoc, view: PoolView): WaitReason
       code: 'NodesStarting',
       outlook: 'will-resolve',
       message: `Pool ${poolId} is bringing up nodes (${view.nodes.length} of ${target} joined); none can take tasks yet.`,
+    });
+  } else if (usable.length === 0 && disabledNodes(view).length > 0) {
+    const disabled = disabledNodes(view).map((node) => node.entity.id);
+    reasons.push({
+      code: 'NodesSchedulingDisabled',
+      outlook: 'needs-action',
+      message: `Scheduling is disabled on ${disabled.length} of ${view.nodes.length} node(s) of pool ${poolId} and no other node can run tasks. Enable it (enablescheduling) on one of them.`,
+      details: { disabledNodes: disabled },
     });
   } else if (usable.length === 0) {
     const states = view.nodes.map((node) => node.entity.state ?? 'unknown');
