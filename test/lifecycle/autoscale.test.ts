@@ -180,8 +180,15 @@ void describe('autoscale formulas on pools', () => {
     assert.equal(pool.autoScaleRun, undefined);
     await clock.advance(20 * MINUTE);
     assert.equal((await client.pool.get(poolId)).targetDedicatedNodes, 1, 'no evaluation after disable');
-    await client.pool.stopResize(poolId);
-    await waitFor(async () => (await client.pool.get(poolId)).allocationState === 'steady');
+    // No node joins this pool: after its resizeTimeout (PT15M) the resize ends, steady with what it reached.
+    const timedOut = await waitFor(async () => {
+      const current = await client.pool.get(poolId);
+      return current.allocationState === 'steady' ? current : undefined;
+    });
+    assert.deepEqual(
+      timedOut.resizeErrors?.map((error) => error.code),
+      ['AllocationTimedout'],
+    );
     await client.pool.resize(poolId, { targetDedicatedNodes: 0 });
   });
 

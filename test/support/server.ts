@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { childProcessNodeLauncher } from '@batchite/cli';
 import type { Clock } from '@batchite/retry';
-import { startServer, type RunningServer } from '@batchite/server';
+import { startServer, type NodeLauncher, type RunningServer } from '@batchite/server';
 import { dropPostgresStore, postgresStoreFor, usePostgres } from './pg-store.js';
 
 export interface TestServer {
@@ -32,6 +32,8 @@ export interface TestServerOptions {
    * Without it pools keep their targets but get no nodes. @defaultValue false
    */
   nodes?: boolean;
+  /** Start pools' nodes with this launcher instead (implies nodes). */
+  nodeLauncher?: NodeLauncher;
   /** The server's clock (a FakeClock in tests of time-driven behaviour). @defaultValue the system clock */
   clock?: Clock;
   /** The linked storage account's connection string (`resourceFiles[].autoStorageContainerName`). */
@@ -61,6 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(usePostgres() ? { store: await postgresStoreFor(dataDir) } : {}),
       ...(options.nodes === true ? { nodeLauncher: childProcessNodeLauncher({ stdio: 'ignore' }) } : {}),
       ...(options.storage === undefined ? {} : { storage: options.storage }),
+      ...(options.nodeLauncher === undefined ? {} : { nodeLauncher: options.nodeLauncher }),
     });
   } catch (error) {
     if (ownsDir) await removeDataDir(dataDir);

@@ -10,6 +10,9 @@
  * All pools together never run more than `maxNodes` agents (node-quota.ts): a pool gets what is left of the
  * quota, the rest is reported in its resizeErrors. Counting and launching happen with no await in between, so
  * pools reconciled side by side (as at start) cannot overshoot it.
+ *
+ * A resize that ended early (resizeTimeout, resize-end.ts) starts no more nodes. A pool delete waits here until
+ * the pool's agents have exited (pool-node-stops.ts).
  */
 import { idKey } from '@batchite/protocol';
 import type { NodeDoc, PoolDoc } from '../store/documents.js';
@@ -17,6 +20,7 @@ import type { LaunchedNode, NodeLauncher } from './node-launcher.js';
 import { localNodeRoot, prepareLocalNodesDir } from './local-node-roots.js';
 import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
 import { poolTarget, recordQuota } from './node-quota.js';
+import { registerPoolNodeStopper } from './pool-node-stops.js';
 import { endRunningTasks } from './pool-updates.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 
@@ -40,7 +44,7 @@ export class LocalNodeProvider {
   private readonly pools = new Map<string, Map<string, LaunchedNode>>();
   private readonly pending = new Map<string, Promise<void>>();
   private stopped = false;
-  private readonly onPoolChanged = (poolId: string) => this.schedule(poolId);
+  private readonly onPoolChanged = (poolId: string): void => void this.schedule(poolId);
 
   constructor(
     private readonly context: ServiceContext,
@@ -53,21 +57,27 @@ export class LocalNodeProvider {
     for (const node of await this.context.store.listAllNodes()) await removeNodeFromPool(this.context, node);
     await prepareLocalNodesDir(this.options.rootDir);
     this.context.events.on('poolChanged', this.onPoolChanged);
-    for (const pool of await this.context.store.listPools({ limit: 100_000 })) this.schedule(pool.entity.id);
+    registerPoolNodeStopper(this.context, (poolId) => this.schedule(poolId));
+    for (const pool of await this.context.store.listPools({ limit: 100_000 }))
+      void this.schedule(pool.entity.id);
     await Promise.all([...this.pending.values()]);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.context.events.off('poolChanged', this.onPoolChanged);
+    registerPoolNodeStopper(this.context, undefined);
     await Promise.all([...this.pending.values()]);
     const nodes = [...this.pools.values()].flatMap((pool) => [...pool.values()]);
     this.pools.clear();
     await Promise.all(nodes.map((node) => node.stop('kill')));
   }
 
-  /** Reconciles one pool at a time, in order, so concurrent changes don't launch twice. */
-  private schedule(poolId: string): void {
+  /**
+   * Reconciles one pool at a time, in order, so concurrent changes don't launch twice. Settles when this
+   * reconcile is done (for a deleting pool: when its agents have exited).
+   */
+  private schedule(poolId: string): Promise<void> {
     const key = idKey(poolId);
     const previous = this.pending.get(key) ?? Promise.resolve();
     const next = previous
@@ -77,6 +87,7 @@ export class LocalNodeProvider {
     void next.finally(() => {
       if (this.pending.get(key) === next) this.pending.delete(key);
     });
+    return next;
   }
 
   private async reconcile(poolId: string): Promise<void> {
@@ -86,16 +97,24 @@ export class LocalNodeProvider {
     this.pools.set(key, nodes);
     if (pool === undefined || pool.entity.state === 'deleting') {
       this.pools.delete(key);
+      // As when shrinking: the running tasks are requeued before their agent is killed, never failed by it.
+      for (const nodeId of nodes.keys()) {
+        const node =
+          pool === undefined ? undefined : await this.context.store.getNode(pool.entity.id, nodeId);
+        if (node !== undefined) await endRunningTasks(this.context, node, false);
+      }
       await Promise.all([...nodes.values()].map((node) => node.stop('kill')));
       return;
     }
-    const target = Math.min(poolTarget(pool), this.quotaLeft() + nodes.size);
+    const granted = Math.min(poolTarget(pool), this.quotaLeft() + nodes.size);
+    // A resize that ended early (resize-end.ts) starts no more nodes until the next resize.
+    const target = Math.min(granted, pool.internal?.settledNodes ?? granted);
     for (let index = 1; nodes.size < target; index++) {
       const nodeId = localNodeId(pool.entity.id, index);
       if (!nodes.has(nodeId)) this.launch(pool, nodes, nodeId);
     }
     if (nodes.size > target) await this.shrink(pool, nodes, nodes.size - target);
-    await recordQuota(this.context, pool.entity.id, target, this.options.maxNodes);
+    await recordQuota(this.context, pool.entity.id, granted, this.options.maxNodes);
     await syncPoolNodeCount(this.context, pool.entity.id);
   }
 
@@ -120,7 +139,7 @@ export class LocalNodeProvider {
       if (nodes.get(nodeId) !== launched || this.stopped) return;
       nodes.delete(nodeId);
       await this.context.clock.sleep(this.options.restartDelayMs ?? 1000).catch(() => undefined);
-      this.schedule(pool.entity.id);
+      void this.schedule(pool.entity.id);
     });
   }
 

@@ -2,6 +2,7 @@
  * The service's own periodic duties, on the injected clock:
  * - nodes whose lease expired go offline and their tasks are requeued (no retry spent);
  * - jobs past their `maxWallClockTime` (measured from creation) are terminated with MaxWallClockTimeExpiry;
+ * - pool resizes past their `resizeTimeout` end with AllocationTimedout (resize-end.ts);
  * - deletes left unfinished (a crash, a directory still written into) are finished: every `deleting` job is
  *   removed again and deleted directories are removed until none is left (directory-removal.ts);
  * - terminating jobs that wait for release tasks are settled again, so a node that never runs its release
@@ -15,6 +16,7 @@ import { runJobSchedules } from './job-schedule-runs.js';
 import { finishJobDeletion, settleJobState, terminateJobFor } from './jobs-service.js';
 import { reapLostNodes } from './nodes-service.js';
 import { autoscaleOnce } from './pool-autoscale.js';
+import { expireResizes } from './resize-end.js';
 import type { ServiceContext } from './service-context.js';
 
 export const MAINTENANCE_INTERVAL_MS = 1000;
@@ -52,6 +54,7 @@ const finishingDeletes = new WeakSet<ServiceContext>();
 export async function maintainOnce(context: ServiceContext): Promise<void> {
   await reapLostNodes(context);
   await expireJobs(context);
+  await expireResizes(context);
   await settleReleasingJobs(context);
   await runJobSchedules(context);
   await autoscaleOnce(context);

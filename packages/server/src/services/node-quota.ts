@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResizeError } from '@batchite/protocol';
 import type { PoolDoc, PoolInternal } from '../store/documents.js';
-import { withAllocation } from './pools-service.js';
+import { allocationCap, withAllocation } from './pools-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
 
 export const DEFAULT_NODE_QUOTA = Object.freeze({
@@ -71,7 +71,7 @@ export async function recordQuota(
     const { resizeErrors: _errors, ...rest } = pool.entity;
     const entity = errors.length === 0 ? rest : { ...rest, resizeErrors: errors };
     const nextInternal: PoolInternal = limited ? { ...internal, grantedNodes: granted } : internal;
-    const settled = withAllocation(entity, isoNow(context), nextInternal.grantedNodes);
+    const settled = withAllocation(entity, isoNow(context), allocationCap(nextInternal));
     return { next: { entity: settled, internal: nextInternal }, result: undefined };
   });
 }

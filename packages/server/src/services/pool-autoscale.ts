@@ -220,7 +220,8 @@ export async function runAutoScale(context: ServiceContext, poolId: string): Pro
       return { next: { ...current, entity: { ...current.entity, autoScaleRun: run } }, result: undefined };
     }
     const { resizeErrors: _lastErrors, ...entity } = current.entity;
-    const { grantedNodes: _lastGrant, ...internal } = current.internal ?? {};
+    // Each evaluation is a new resize: the last one's quota grant and early end (resize-end.ts) no longer apply.
+    const { grantedNodes: _lastGrant, settledNodes: _lastSettled, ...internal } = current.internal ?? {};
     const resized: PoolEntity = {
       ...entity,
       autoScaleRun: run,

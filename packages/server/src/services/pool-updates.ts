@@ -110,7 +110,7 @@ export async function stopPoolResize(
         values: [{ key: 'Reason', value: 'The pool is not resizing.' }],
       });
     }
-    const { grantedNodes: _granted, ...internal } = pool.internal ?? {};
+    const { grantedNodes: _granted, settledNodes: _settled, ...internal } = pool.internal ?? {};
     const entity: PoolEntity = {
       ...pool.entity,
       targetDedicatedNodes: pool.entity.currentDedicatedNodes ?? 0,

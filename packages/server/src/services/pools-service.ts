@@ -1,5 +1,6 @@
 /**
- * Pools: `active ──delete──► deleting ──(nodes gone)──► removed`; allocation `steady ──resize──► resizing ──► steady`.
+ * Pools: `active ──delete──► deleting ──(nodes stopped)──► removed`; allocation `steady ──resize──► resizing ──►
+ * steady` (early, with resizeErrors, on resizeTimeout or nodes that cannot be started: resize-end.ts).
  * Nodes are provided by a node provider (local agents); until one is attached a pool keeps the targets it was
  * given and reports the nodes that actually joined.
  */
@@ -10,12 +11,13 @@ import {
   type PoolResizeParameter,
 } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
-import type { PoolDoc } from '../store/documents.js';
+import type { PoolDoc, PoolInternal } from '../store/documents.js';
 import { forgetSamples } from './autoscale-metrics.js';
 import type { EntityCheck } from './jobs-service.js';
 import { canonicalDuration } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { checkAutoScaleAdd, runAutoScale } from './pool-autoscale.js';
+import { stopPoolNodes } from './pool-node-stops.js';
 import { onNode, requeuedByUser } from './task-lifecycle.js';
 import { refusePoolProperties } from './unsupported-properties.js';
 
@@ -93,7 +95,7 @@ export async function resizePool(
     if (pool.entity.allocationState !== 'steady') throw apiError('PoolBeingResized');
     // A new resize starts afresh: the last one's errors and quota grant no longer apply.
     const { resizeErrors: _lastErrors, ...current } = pool.entity;
-    const { grantedNodes: _lastGrant, ...internal } = pool.internal ?? {};
+    const { grantedNodes: _lastGrant, settledNodes: _lastSettled, ...internal } = pool.internal ?? {};
     const entity = {
       ...current,
       targetDedicatedNodes: param.targetDedicatedNodes ?? 0,
@@ -127,6 +129,12 @@ export function withAllocation(
   return { ...entity, allocationState, allocationStateTransitionTime: now };
 }
 
+/** The node count allocation settles at below the target: the quota's grant or where a resize ended early. */
+export function allocationCap(internal: PoolInternal | undefined): number | undefined {
+  const caps = [internal?.grantedNodes, internal?.settledNodes].filter((cap) => cap !== undefined);
+  return caps.length === 0 ? undefined : Math.min(...caps);
+}
+
 /** Records how many nodes have joined the pool, moving allocationState between resizing and steady. */
 export async function recordPoolNodes(
   context: ServiceContext,
@@ -135,11 +143,11 @@ export async function recordPoolNodes(
 ): Promise<void> {
   await context.store.mutatePool(poolId, (pool) => {
     if (pool.entity.currentDedicatedNodes === current && pool.entity.currentLowPriorityNodes === 0) {
-      const settled = withAllocation(pool.entity, isoNow(context), pool.internal?.grantedNodes);
+      const settled = withAllocation(pool.entity, isoNow(context), allocationCap(pool.internal));
       return { next: settled === pool.entity ? undefined : { ...pool, entity: settled }, result: undefined };
     }
     const entity = { ...pool.entity, currentDedicatedNodes: current, currentLowPriorityNodes: 0 };
-    const settled = withAllocation(entity, isoNow(context), pool.internal?.grantedNodes);
+    const settled = withAllocation(entity, isoNow(context), allocationCap(pool.internal));
     return { next: { ...pool, entity: settled }, result: undefined };
   });
 }
@@ -159,24 +167,32 @@ export async function deletePool(
 }
 
 /**
- * Removes a deleting pool: running tasks on its nodes go back to active with requeueCount+1 (Azure Batch REST reference),
- * its nodes are removed. Safe to run again after a crash.
+ * Removes a deleting pool: its nodes go `leavingpool` (they claim nothing more), the tasks running on them go
+ * back to active with requeueCount+1 (Azure Batch REST reference: Pool - Delete), the nodes' processes are
+ * stopped (pool-node-stops.ts), then the nodes and the pool are removed. Until then GET answers the pool in state
+ * `deleting`. Safe to run again after a crash.
  */
 export async function finishPoolDeletion(context: ServiceContext, poolId: string): Promise<void> {
-  for (;;) {
-    const nodes = await context.store.listNodes(poolId, { limit: 500 });
-    if (nodes.length === 0) break;
-    for (const node of nodes) {
-      for (const task of await context.store.listTasksHeldBy(poolId, node.entity.id)) {
-        const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
-          onNode(current) && current.internal.lease?.nodeId === node.entity.id
-            ? { next: requeuedByUser(current, isoNow(context)), result: undefined }
-            : { next: undefined, result: undefined },
-        );
-        if (mutation?.next !== undefined) context.events.emit('taskRequeued', 'pool_delete');
-      }
-      await context.store.removeNode(poolId, node.entity.id);
+  const nodes = await context.store.listNodes(poolId, { limit: 100_000 });
+  for (const node of nodes) {
+    await context.store.mutateNode(poolId, node.entity.id, (current) => ({
+      next: { ...current, entity: transition(current.entity, 'leavingpool', isoNow(context)) },
+      result: undefined,
+    }));
+    for (const task of await context.store.listTasksHeldBy(poolId, node.entity.id)) {
+      const mutation = await context.store.mutateTask(task.jobId, task.entity.id, (current) =>
+        onNode(current) && current.internal.lease?.nodeId === node.entity.id
+          ? { next: requeuedByUser(current, isoNow(context)), result: undefined }
+          : { next: undefined, result: undefined },
+      );
+      if (mutation?.next !== undefined) context.events.emit('taskRequeued', 'pool_delete');
     }
+  }
+  await stopPoolNodes(context, poolId);
+  for (;;) {
+    const left = await context.store.listNodes(poolId, { limit: 500 });
+    if (left.length === 0) break;
+    for (const node of left) await context.store.removeNode(poolId, node.entity.id);
   }
   await context.store.removePool(poolId);
   forgetSamples(context, poolId);

@@ -26,6 +26,11 @@ export interface PoolInternal {
   grantedNodes?: number;
   /** Nodes a removenodes request named that are still to be removed (the provider stops these first). */
   removeNodes?: string[];
+  /**
+   * Set when a resize ended before its target (resizeTimeout reached, nodes that could not be started): allocation
+   * is steady at this many nodes and no more are started until the next resize.
+   */
+  settledNodes?: number;
 }
 
 export interface NodeDoc {
