@@ -33,7 +33,7 @@
  *             another agent registered under this node id; 404 PoolNotFound on re-register, …): the agent
  *             closes itself as in `closing`, and `finished` reports the error.
  */
-import { removeTree } from '@batchite/protocol/task-files';
+import { jobDirectorySegments, removeTree } from '@batchite/protocol/task-files';
 import { RetryPolicy, isRetryError } from '@batchite/retry';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import type { CancelOrder, ClaimedTask, CompletionReport, LeaseRef, NodeRestartOrder } from './node-api.js';
@@ -379,7 +379,7 @@ class Agent implements RunningAgent {
    */
   async #removeDeleted(claim: ClaimedTask): Promise<void> {
     try {
-      await removeTree(this.o.rootDir, ['workitems', claim.jobId, 'job-1', claim.taskId]);
+      await removeTree(this.o.rootDir, [...jobDirectorySegments(claim.jobId), claim.taskId]);
     } catch (error) {
       this.o.logger.warn('could not remove a deleted task directory', {
         jobId: claim.jobId,

@@ -10,6 +10,7 @@
  *   (a multi-instance run also gets the task directory as AZ_BATCH_TASK_SHARED_DIR)
  *   <root>/workitems/<job>/job-1/jobpreparation    AZ_BATCH_JOB_PREP_DIR (only when the job has a prep task)
  *   <root>/workitems/<job>/job-1/jobrelease        the job release task's AZ_BATCH_TASK_DIR
+ *   (the n-th job of a job schedule, `<schedule>:job-<n>`, lives in workitems/<schedule>/job-<n>, as in Batch)
  *
  * A run's kind (`RunKind`) picks its task directory: an ordinary task gets its own, the pool's start task runs in
  * `startup/`, a job's preparation and release tasks in `jobpreparation/` and `jobrelease/` of the job.
@@ -21,6 +22,7 @@
  */
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { jobDirectorySegments } from '@batchite/protocol/task-files';
 
 /** PATH of a stock Ubuntu node, used when the agent itself has no PATH. */
 export const STANDARD_SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -92,12 +94,14 @@ export function taskDirectories(
   taskId: string,
   kind: RunKind = 'task',
 ): TaskDirectories {
-  if (kind !== 'startTask') assertSafeId('job', jobId);
-  const jobDir = join(rootDir, 'workitems', jobId, 'job-1');
+  // A start task has no job: its directory is fixed, and the job segments are never used.
+  const [workitems, workItem, jobRun] =
+    kind === 'startTask' ? ['workitems', 'none', 'job-1'] : jobDirectorySegments(jobId);
+  const jobDir = join(rootDir, workitems, workItem, jobRun);
   const taskDir = runDirectory(rootDir, jobDir, taskId, kind);
   return {
     taskDir,
-    passThroughDirs: kind === 'startTask' ? [rootDir] : [jobDir, join(rootDir, 'workitems', jobId)],
+    passThroughDirs: kind === 'startTask' ? [rootDir] : [jobDir, join(rootDir, workitems, workItem)],
     workingDir: join(taskDir, 'wd'),
     certsDir: join(taskDir, 'certs'),
     stdoutPath: join(taskDir, 'stdout.txt'),

@@ -53,13 +53,36 @@ export interface TaskDirectoryRef {
 
 export type TaskDir = string | TaskDirectoryRef;
 
+/** Ids that become path segments verbatim: the Batch id rule, so nothing else may get through. */
+const SAFE_SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+/** A job a job schedule created: `<scheduleId>:job-<n>`. */
+const SCHEDULED_JOB = /^([A-Za-z0-9_-]{1,64}):(job-[1-9][0-9]{0,9})$/;
+
+/**
+ * The job's directory below a node root, as Batch lays it out: `workitems/<job>/job-1` for a job added
+ * directly, `workitems/<schedule>/job-<n>` for the n-th job of a job schedule. Throws on an id that could
+ * name anything else.
+ */
+export function jobDirectorySegments(jobId: string): readonly [string, string, string] {
+  const scheduled = SCHEDULED_JOB.exec(jobId);
+  if (scheduled !== null) return ['workitems', scheduled[1] as string, scheduled[2] as string];
+  if (!SAFE_SEGMENT.test(jobId)) throw new Error(`refusing unsafe job id ${JSON.stringify(jobId)}`);
+  return ['workitems', jobId, 'job-1'];
+}
+
+/** What goes when the job is deleted: the whole work item of a direct job, only its own run of a schedule's. */
+export function jobRemovalSegments(jobId: string): readonly string[] {
+  const segments = jobDirectorySegments(jobId);
+  return SCHEDULED_JOB.test(jobId) ? segments : segments.slice(0, 2);
+}
+
 export function taskDirectory(dataDir: string, jobId: string, taskId: string): string {
-  return join(dataDir, 'workitems', jobId, 'job-1', taskId);
+  return join(dataDir, ...jobDirectorySegments(jobId), taskId);
 }
 
 /** The task directory below the node root `rootDir`, for the no-follow walk. */
 export function taskDirectoryRef(rootDir: string, jobId: string, taskId: string): TaskDirectoryRef {
-  return { base: rootDir, below: ['workitems', jobId, 'job-1', taskId] };
+  return { base: rootDir, below: [...jobDirectorySegments(jobId), taskId] };
 }
 
 export interface TaskFileEntry {

@@ -22,6 +22,8 @@ import {
   resolveTaskPath,
   statTaskFile,
   taskDirectoryRef,
+  jobDirectorySegments,
+  jobRemovalSegments,
 } from '../src/task-files.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'batchite-files-'));
@@ -138,5 +140,20 @@ describe('task files', () => {
     assert.equal(existsSync(join(base, 'a')), false);
     assert.equal(existsSync(join(base, 'to')), false);
     assert.equal(readFileSync(join(victim, 'keep.txt'), 'utf8'), 'keep');
+  });
+});
+
+void describe('job directories', () => {
+  void it('lay a direct job out as workitems/<job>/job-1 and a schedule run as workitems/<schedule>/job-<n>', () => {
+    assert.deepEqual(jobDirectorySegments('render'), ['workitems', 'render', 'job-1']);
+    assert.deepEqual(jobDirectorySegments('nightly:job-12'), ['workitems', 'nightly', 'job-12']);
+    assert.deepEqual(jobRemovalSegments('render'), ['workitems', 'render']);
+    assert.deepEqual(jobRemovalSegments('nightly:job-12'), ['workitems', 'nightly', 'job-12']);
+  });
+
+  void it('refuse any other id that could name a path', () => {
+    for (const id of ['..', 'a/b', 'x:job-0', 'x:job-1/..', ':job-1', 'x:../job-1', 'a'.repeat(65), '']) {
+      assert.throws(() => jobDirectorySegments(id), /unsafe job id/, id);
+    }
   });
 });

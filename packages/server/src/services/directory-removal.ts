@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { moveTree, removeTree } from '@batchite/protocol/task-files';
+import { jobRemovalSegments, moveTree, removeTree } from '@batchite/protocol/task-files';
 import { localNodeIds, localNodeRoot, underLocalNode } from './local-node-roots.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -101,11 +101,12 @@ export async function retireOnLocalNodes(
 /** A deleted job's directory that a process not yet killed re-created goes the same way. */
 async function retireAgain(context: ServiceContext, jobId: string): Promise<void> {
   for (const nodeId of await localNodeIds(context.dataDir)) {
-    const exists = await lstat(join(localNodeRoot(context.dataDir, nodeId), 'workitems', jobId)).then(
+    const below = jobRemovalSegments(jobId);
+    const exists = await lstat(join(localNodeRoot(context.dataDir, nodeId), ...below)).then(
       () => true,
       () => false,
     );
     if (!exists || (await context.store.getJob(jobId)) !== undefined) continue;
-    await retireDirectory(context, underLocalNode(nodeId, ['workitems', jobId]), jobId);
+    await retireDirectory(context, underLocalNode(nodeId, below), jobId);
   }
 }

@@ -19,6 +19,7 @@ import {
   jobStateConflict,
 } from './job-states.js';
 import { retireOnLocalNodes } from './directory-removal.js';
+import { jobRemovalSegments } from '@batchite/protocol/task-files';
 import { jobManagerTasks, withJobManagerDefaults } from './job-manager.js';
 import { newTokenNonce } from '../http/job-token.js';
 import { awaitReleases } from './job-task-service.js';
@@ -339,7 +340,7 @@ export function finishJobDeletion(context: ServiceContext, jobId: string): Promi
     // (the last one to complete comes back here).
     await changeRunningTasks(context, jobId, endedByUser);
     if (await awaitReleases(context, jobId)) return;
-    await retireOnLocalNodes(context, ['workitems', jobId], jobId);
+    await retireOnLocalNodes(context, jobRemovalSegments(jobId), jobId);
     await context.store.removeJob(jobId);
   })().finally(() => under.delete(jobId));
   under.set(jobId, work);

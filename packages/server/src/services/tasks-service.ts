@@ -16,6 +16,7 @@ import { canonicalDuration, getJob, jobNotFound, settleJobState, type EntityChec
 import { taskIdConflict } from './job-task-specs.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { retireOnLocalNodes } from './directory-removal.js';
+import { jobDirectorySegments } from '@batchite/protocol/task-files';
 import { endedByUser } from './task-lifecycle.js';
 import { hintGangPlacement } from './gang-hints.js';
 import { refuseMultiInstance } from './multi-instance-support.js';
@@ -236,6 +237,6 @@ export async function deleteTask(
   const task = await getTask(context, jobId, taskId);
   check(task.entity);
   await context.store.removeTask(jobId, taskId);
-  await retireOnLocalNodes(context, ['workitems', task.jobId, 'job-1', task.entity.id]);
+  await retireOnLocalNodes(context, [...jobDirectorySegments(task.jobId), task.entity.id]);
   await settleJobState(context, jobId);
 }

@@ -1,0 +1,66 @@
+/**
+ * Job schedule runs on real nodes (system clock; a schedule without doNotRunUntil is due at once): the run's job
+ * is a full job — its job manager runs with the job's environment and its completion ends the job with
+ * JMComplete, after which a one-run schedule completes — and terminating the schedule ends the running job
+ * (`TerminateJobSchedule`) and its running task.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { uniqueId } from '../support/ids.js';
+import { waitFor } from '../support/wait.js';
+import { jobInState, readAll, RUN_TIMEOUT_MS, sh, taskInState, withRunner } from '../execution/helpers.js';
+
+void describe('job schedule runs on nodes', () => {
+  const runner = withRunner({ nodes: 1, slots: 2 });
+
+  const scheduleInState = (id: string, state: string) =>
+    waitFor(
+      async () => {
+        const schedule = await runner.client.jobSchedule.get(id);
+        return schedule.state === state ? schedule : undefined;
+      },
+      { timeoutMs: RUN_TIMEOUT_MS, what: `schedule ${id} ${state}` },
+    );
+
+  void it("runs the job manager of the run's job; its completion ends the job, then the schedule", async () => {
+    const id = uniqueId('sched');
+    await runner.client.jobSchedule.add({
+      id,
+      schedule: {},
+      jobSpecification: {
+        poolInfo: { poolId: runner.poolId },
+        jobManagerTask: { id: 'manager', commandLine: sh('echo "run $AZ_BATCH_JOB_ID"') },
+      },
+    });
+    const jobId = `${id}:job-1`;
+    const job = await jobInState(runner, jobId, 'completed');
+    assert.equal(job.executionInfo?.terminateReason, 'JMComplete');
+    const stdout = await runner.client.file.getFromTask(jobId, 'manager', 'stdout.txt');
+    assert.equal((await readAll(stdout.readableStreamBody)).toString('utf8').trim(), `run ${jobId}`);
+    const done = await scheduleInState(id, 'completed');
+    assert.equal(done.executionInfo?.recentJob?.id, jobId);
+    assert.ok(done.executionInfo?.endTime);
+  });
+
+  void it('terminate ends the running job with TerminateJobSchedule, then the schedule completes', async () => {
+    const id = uniqueId('sched');
+    await runner.client.jobSchedule.add({
+      id,
+      schedule: { recurrenceInterval: 'PT1H' },
+      jobSpecification: {
+        poolInfo: { poolId: runner.poolId },
+        jobManagerTask: { id: 'manager', commandLine: sh('sleep 120') },
+      },
+    });
+    const jobId = `${id}:job-1`;
+    await taskInState(runner, jobId, 'manager', 'running');
+    await runner.client.jobSchedule.terminate(id);
+    const task = await taskInState(runner, jobId, 'manager', 'completed');
+    assert.equal(task.executionInfo?.failureInfo?.code, 'TaskEnded');
+    const job = await jobInState(runner, jobId, 'completed');
+    assert.equal(job.executionInfo?.terminateReason, 'TerminateJobSchedule');
+    const done = await scheduleInState(id, 'completed');
+    assert.equal(done.previousState, 'terminating');
+    assert.equal(done.executionInfo?.nextRunTime, undefined);
+  });
+});
