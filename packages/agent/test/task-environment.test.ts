@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { join } from 'node:path';
 import {
   STANDARD_SYSTEM_PATH,
   buildTaskEnvironment,
@@ -57,10 +58,20 @@ describe('task directories', () => {
   });
 
   it('refuses ids that could leave the task tree', () => {
-    for (const bad of ['..', 'a/b', '', 'x'.repeat(65), 'sched:job-1']) {
+    for (const bad of ['..', 'a/b', '', 'x'.repeat(65), 'sched:job-0', 'sched:../job-1', ':job-1']) {
       assert.throws(() => taskDirectories(ROOT, bad, 't'), /unsafe job id/);
       assert.throws(() => taskDirectories(ROOT, 'j', bad), /unsafe task id/);
     }
+    assert.throws(() => taskDirectories(ROOT, 'j', 'sched:job-1'), /unsafe task id/);
+  });
+
+  it("puts a job schedule's n-th job in workitems/<schedule>/job-<n>, as Batch does", () => {
+    const dirs = taskDirectories(ROOT, 'nightly:job-3', 't');
+    assert.equal(dirs.taskDir, join(ROOT, 'workitems', 'nightly', 'job-3', 't'));
+    assert.deepEqual(dirs.passThroughDirs, [
+      join(ROOT, 'workitems', 'nightly', 'job-3'),
+      join(ROOT, 'workitems', 'nightly'),
+    ]);
   });
 });
 
