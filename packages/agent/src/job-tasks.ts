@@ -13,25 +13,12 @@
 import { chmodSync, chownSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '@batchite/retry';
-import type { AgentLogger } from './logger.js';
 import type { ClaimedTask, JobTaskOrder, JobTaskReport } from './node-api.js';
-import type { ProcessRecords } from './process-records.js';
 import { taskDirectories } from './task-environment.js';
 import { runTask, type KillReason, type RunningTask, type TaskOutcome } from './task-runner.js';
-import type { TaskUsers } from './task-users.js';
+import type { AgentRunHost } from './run-host.js';
 
-export interface JobTasksHost {
-  rootDir: string;
-  nodeId: () => string;
-  poolId: string;
-  clock: Clock;
-  systemPath?: string | undefined;
-  users: TaskUsers;
-  processes: ProcessRecords;
-  logger: AgentLogger;
-  /** Delivers a report (retried until answered or `signal` aborts); false when the server refused it. */
-  report: (report: JobTaskReport, signal: AbortSignal) => Promise<boolean>;
-}
+export type JobTasksHost = AgentRunHost<JobTaskReport>;
 
 interface Preparation {
   readonly done: Promise<boolean>;

@@ -6,25 +6,11 @@
  * server decides from the reports whether the node takes tasks (waitForSuccess), so the agent only runs and
  * reports. A new registration while a run is under way kills it and starts over with the new order.
  */
-import type { Clock } from '@batchite/retry';
-import type { AgentLogger } from './logger.js';
 import type { StartTaskOrder, StartTaskReport } from './node-api.js';
-import type { ProcessRecords } from './process-records.js';
 import { runTask, type RunningTask, type TaskOutcome } from './task-runner.js';
-import type { TaskUsers } from './task-users.js';
+import type { AgentRunHost } from './run-host.js';
 
-export interface StartTaskHost {
-  rootDir: string;
-  nodeId: () => string;
-  poolId: string;
-  clock: Clock;
-  systemPath?: string | undefined;
-  users: TaskUsers;
-  processes: ProcessRecords;
-  logger: AgentLogger;
-  /** Delivers a report (retried until answered or `signal` aborts); false when the server refused it. */
-  report: (report: StartTaskReport, signal: AbortSignal) => Promise<boolean>;
-}
+export type StartTaskHost = AgentRunHost<StartTaskReport>;
 
 /** The process records and the runner name a start task by these (it belongs to no job). */
 const START_TASK_JOB = '';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StartTask, StartTaskInformation } from '@batchite/protocol';
-import { toStartTaskReport } from '../src/routes/start-task-report.js';
+import { toStartTaskReport } from '../src/routes/run-reports.js';
 import { startTaskNodeState } from '../src/services/start-task-service.js';
 import type { NodeDoc } from '../src/store/documents.js';
 

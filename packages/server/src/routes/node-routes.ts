@@ -35,8 +35,7 @@ import {
 } from '../services/nodes-service.js';
 import type { ServiceContext } from '../services/service-context.js';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
-import { toJobTaskReport } from './job-task-report.js';
-import { toStartTaskReport } from './start-task-report.js';
+import { toJobTaskReport, toStartTaskReport } from './run-reports.js';
 import { readPreProcessingError } from './pre-processing-error.js';
 
 interface NodePath {
