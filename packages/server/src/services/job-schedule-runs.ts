@@ -181,13 +181,26 @@ export function finishScheduleDeletion(context: ServiceContext, scheduleId: stri
   return work;
 }
 
+/**
+ * True when a round would change nothing: the schedule is active, its next run is still ahead and its
+ * `doNotRunAfter` not passed. Such schedules are not re-read every second.
+ */
+function waitingForNextRun(doc: JobScheduleDoc, now: number): boolean {
+  const next = doc.internal.nextDueAt;
+  if (doc.entity.state !== 'active' || next === undefined || next <= now) return false;
+  const { afterMs } = timingOf(doc.entity.schedule);
+  return afterMs === undefined || now <= afterMs;
+}
+
 /** Every schedule, one maintenance round: due runs created, ends settled, deletions resumed. */
 export async function runJobSchedules(context: ServiceContext): Promise<void> {
   let afterKey: string | undefined;
   for (;;) {
     const page = await context.store.listJobSchedules({ limit: 200, ...(afterKey ? { afterKey } : {}) });
+    const now = context.clock.now();
     for (const doc of page) {
       const id = doc.entity.id;
+      if (waitingForNextRun(doc, now)) continue;
       if (doc.entity.state === 'deleting') {
         context.background(`delete job schedule ${id}`, () => finishScheduleDeletion(context, id));
         continue;
