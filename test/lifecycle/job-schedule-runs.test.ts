@@ -22,6 +22,16 @@ void describe('job schedule runs on nodes', () => {
       { timeoutMs: RUN_TIMEOUT_MS, what: `schedule ${id} ${state}` },
     );
 
+  // The add answers before the first run's job exists (Batch creates it asynchronously too): wait for it.
+  const firstRunJob = (id: string) =>
+    waitFor(
+      async () => {
+        const schedule = await runner.client.jobSchedule.get(id);
+        return schedule.executionInfo?.recentJob?.id;
+      },
+      { timeoutMs: RUN_TIMEOUT_MS, what: `schedule ${id} to create its first job` },
+    );
+
   void it("runs the job manager of the run's job; its completion ends the job, then the schedule", async () => {
     const id = uniqueId('sched');
     await runner.client.jobSchedule.add({
@@ -32,7 +42,8 @@ void describe('job schedule runs on nodes', () => {
         jobManagerTask: { id: 'manager', commandLine: sh('echo "run $AZ_BATCH_JOB_ID"') },
       },
     });
-    const jobId = `${id}:job-1`;
+    const jobId = await firstRunJob(id);
+    assert.equal(jobId, `${id}:job-1`);
     const job = await jobInState(runner, jobId, 'completed');
     assert.equal(job.executionInfo?.terminateReason, 'JMComplete');
     const stdout = await runner.client.file.getFromTask(jobId, 'manager', 'stdout.txt');
@@ -52,7 +63,8 @@ void describe('job schedule runs on nodes', () => {
         jobManagerTask: { id: 'manager', commandLine: sh('sleep 120') },
       },
     });
-    const jobId = `${id}:job-1`;
+    const jobId = await firstRunJob(id);
+    assert.equal(jobId, `${id}:job-1`);
     await taskInState(runner, jobId, 'manager', 'running');
     await runner.client.jobSchedule.terminate(id);
     const task = await taskInState(runner, jobId, 'manager', 'completed');
