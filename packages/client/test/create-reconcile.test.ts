@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { RetryOptions } from '@batchite/retry';
+import { FakeClock, type RetryOptions } from '@batchite/retry';
 import { BatchClient } from '../src/index.js';
 import { rejection } from './helpers/rejection.js';
 import { FakeTasks, type RequestFault } from './helpers/fake-tasks.js';
@@ -33,6 +33,11 @@ async function setup(
   return { client, s: server, store };
 }
 
+/** Resolves once `condition` holds, checking after each turn of the event loop (real I/O, no timer). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const task = { id: 't1', commandLine: '/bin/sh -c "echo hi"', constraints: { maxTaskRetryCount: 0 } };
 
 describe('create with reconciliation', () => {
@@ -50,8 +55,20 @@ describe('create with reconciliation', () => {
   });
 
   it('an attempt timeout after the server committed is ambiguous too: reconciled, no duplicate', async () => {
-    const { client, s, store } = await setup([{ kind: 'hang' }], { ...FAST, attemptTimeoutMs: 100 });
-    const result = await client.createTask('j1', task);
+    // A fake clock: only the hung attempt times out, never a later one slowed down by a loaded machine.
+    const clock = new FakeClock(Date.UTC(2030, 0, 1));
+    const { client, s, store } = await setup([{ kind: 'hang' }], {
+      ...FAST,
+      clock,
+      deadlineMs: Number.POSITIVE_INFINITY,
+      attemptTimeoutMs: 100,
+    });
+    const pending = client.createTask('j1', task);
+    await until(() => store.stores.get('t1') === 1);
+    await clock.advance(100);
+    await clock.sleeping(1); // the back-off before the second attempt
+    await clock.advance((clock.nextWakeAt() ?? clock.now()) - clock.now());
+    const result = await pending;
     assert.equal(result.status, 'existed');
     assert.equal(s.requests.length, 3);
     assert.equal(store.stores.get('t1'), 1);
