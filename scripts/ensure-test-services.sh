@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# What `npm test` needs besides node_modules: a running PostgreSQL (store conformance and scale-out suites) and
-# Debian's Chromium (dashboard browser test). Idempotent and quick when everything is already there.
+# What `npm test` needs besides node_modules: a running PostgreSQL (store conformance and scale-out suites),
+# Debian's Chromium (dashboard browser test) and Debian's Slurm (Slurm pool suites). Idempotent and quick when
+# everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +16,8 @@ fi
 
 if [ -f scripts/ensure-chromium.sh ]; then
   bash scripts/ensure-chromium.sh
+fi
+
+if [ -f scripts/ensure-slurm.sh ]; then
+  bash scripts/ensure-slurm.sh
 fi

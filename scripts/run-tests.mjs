@@ -43,6 +43,16 @@ const REQUIREMENTS = [
     howTo: 'bash scripts/ensure-chromium.sh (as root: apt-get install chromium)',
   },
   {
+    name: 'Slurm',
+    needs: (file) => file.includes(join('dist', 'slurm', '')),
+    missing: async () => {
+      const found = spawnSync('sh', ['-c', 'command -v slurmctld && command -v slurmd && command -v sbatch']);
+      if (found.status !== 0) return 'slurmctld, slurmd or sbatch is not installed';
+      return process.getuid?.() === 0 ? undefined : 'slurmd needs root to run jobs';
+    },
+    howTo: 'bash scripts/ensure-slurm.sh (as root: apt-get install slurm-wlm munge)',
+  },
+  {
     name: 'PostgreSQL',
     needs: (file) =>
       file.endsWith('.pg.test.js') || file.includes('compat-pg') || file.includes('multi-host'),
