@@ -113,6 +113,7 @@ export function completionReport(
   if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
   if (outcome.launchError !== undefined) report.launchError = outcome.launchError;
   if (outcome.preProcessingError !== undefined) report.preProcessingError = outcome.preProcessingError;
+  if (outcome.usage !== undefined) report.usage = outcome.usage;
   if (outcome.killedBy === 'wallClock') report.killedBy = 'wallClock';
   else if (outcome.killedBy === 'terminate' || cancel === 'terminated') report.killedBy = 'terminate';
   return report;

@@ -16,6 +16,8 @@
  *            was killed -9 kills it (process-records.ts)
  *   wait     exit code, or −(signal number) when a signal ended it; a wall-clock limit or `kill()` SIGKILLs the
  *            whole process group
+ *   measure  the command runs under the usage launcher (run-usage.ts) where it can: the outcome then carries the
+ *            CPU time and I/O of the process tree
  *
  * Launch failures (bad command line, program missing or not executable, ENOENT/EACCES from spawn) end the run
  * with a `launchError` and no exit code. The returned promise never rejects.
@@ -23,13 +25,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import type { PreProcessingError, ResourceFileOrder } from '@batchite/protocol';
+import type { PreProcessingError, ResourceFileOrder, RunUsage } from '@batchite/protocol';
 import type { Clock, RetryPolicy } from '@batchite/retry';
 import { CommandLineError, splitCommandLine } from './command-line.js';
 import { lookupProgram, type LaunchError } from './program-lookup.js';
 import type { TaskRunAs } from './node-api.js';
 import type { ProcessRecords } from './process-records.js';
 import { downloadResourceFiles } from './resource-files.js';
+import { findLauncher, launcherArgs, parseLauncherReport } from './run-usage.js';
 import {
   buildTaskEnvironment,
   taskDirectories,
@@ -90,6 +93,8 @@ export interface TaskRunnerContext {
   processes?: ProcessRecords | undefined;
   /** The retry policy of resource file downloads; required when a run has resource files. */
   downloads?: RetryPolicy | undefined;
+  /** Measure each run's CPU time and I/O with the usage launcher when it can run here. @defaultValue true */
+  measureUsage?: boolean | undefined;
 }
 
 export interface TaskOutcome {
@@ -105,6 +110,8 @@ export interface TaskOutcome {
   preProcessingError?: PreProcessingError;
   /** Set when the agent killed the process, with the reason. */
   killedBy?: 'wallClock' | KillReason;
+  /** What the process tree used, when the run was measured (absent when the agent killed it). */
+  usage?: RunUsage;
 }
 
 export interface RunningTask {
@@ -121,6 +128,15 @@ export function signalExitCode(signal: NodeJS.Signals): number {
   const number = (osConstants.signals as Record<string, number | undefined>)[signal];
   return -(number ?? 128);
 }
+
+/** The launcher's interpreter, looked up once per agent process. */
+let launcher: string | undefined | null = null;
+function usageLauncher(): string | undefined {
+  if (launcher === null) launcher = findLauncher();
+  return launcher;
+}
+
+const ENOENT = 2;
 
 function launchErrorOf(error: unknown): LaunchError {
   const code = (error as { code?: unknown }).code;
@@ -332,27 +348,42 @@ class TaskRun implements RunningTask {
     user: TaskUser | undefined;
   }): Promise<TaskOutcome> {
     const startTime = this.#now();
+    const measurer = this.context.measureUsage === false ? undefined : usageLauncher();
     return new Promise<TaskOutcome>((resolve) => {
-      const child = spawn(launch.path, launch.args, {
+      const [file, args] =
+        measurer === undefined
+          ? [launch.path, launch.args]
+          : [measurer, launcherArgs(launch.path, launch.argv0, launch.args)];
+      const child = spawn(file, args, {
         // libuv drops the supplementary groups, then sets gid and uid, before exec.
         ...(launch.user === undefined ? {} : { uid: launch.user.uid, gid: launch.user.gid }),
-        argv0: launch.argv0,
+        argv0: measurer === undefined ? launch.argv0 : 'batchite-run',
         cwd: launch.cwd,
         env: launch.env,
-        stdio: ['ignore', launch.files.fds[0], launch.files.fds[1]],
+        stdio: [
+          'ignore',
+          launch.files.fds[0],
+          launch.files.fds[1],
+          measurer === undefined ? 'ignore' : 'pipe',
+        ],
         detached: true, // own process group, so a kill reaches every descendant
       });
       launch.files.close(); // the child has its own copies now
       this.#child = child;
+      const report = collect(child);
       child.once('error', (error) => {
         if (child.pid !== undefined) return; // a failed kill() on a live child, not a launch failure
         this.#exited = true;
         resolve(this.#launchFailed(startTime, launchErrorOf(error)));
       });
-      child.once('exit', (code, signal) => {
+      child.once('exit', () => {
         this.#exited = true;
         if (child.pid !== undefined) this.context.processes?.remove(child.pid);
-        resolve(this.#finished(startTime, code, signal));
+      });
+      // 'close' follows 'exit' once the launcher's report pipe is drained (only the launcher holds it).
+      child.once('close', (code, signal) => {
+        if (child.pid === undefined) return;
+        resolve(this.#finished(startTime, code, signal, report()));
       });
       if (child.pid === undefined) return;
       this.context.processes?.add(child.pid, this.spec);
@@ -361,8 +392,21 @@ class TaskRun implements RunningTask {
     });
   }
 
-  #finished(startTime: string, code: number | null, signal: NodeJS.Signals | null): TaskOutcome {
+  #finished(
+    startTime: string,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    launcherOutput: string,
+  ): TaskOutcome {
+    const { usage, launchFailure } = parseLauncherReport(launcherOutput);
+    if (launchFailure !== undefined) {
+      return this.#launchFailed(startTime, {
+        code: launchFailure.errno === ENOENT ? 'CommandProgramNotFound' : 'CommandLaunchFailed',
+        message: `Failed to launch the specified command line: ${launchFailure.message}`,
+      });
+    }
     const outcome: TaskOutcome = { startTime, endTime: this.#now() };
+    if (usage !== undefined && this.#killedBy === undefined) outcome.usage = usage;
     if (code !== null) outcome.exitCode = code;
     else if (signal !== null) {
       outcome.exitCode = signalExitCode(signal);
@@ -380,6 +424,16 @@ class TaskRun implements RunningTask {
       () => undefined, // the process ended first
     );
   }
+}
+
+/** Gathers what the launcher writes on fd 3 (nothing when the command runs without it). */
+function collect(child: ChildProcess): () => string {
+  const pipe = child.stdio[3];
+  if (pipe === null || pipe === undefined || !('on' in pipe)) return () => '';
+  const chunks: Buffer[] = [];
+  pipe.on('data', (chunk: Buffer) => chunks.push(chunk));
+  pipe.on('error', () => undefined); // a broken pipe only loses the measurement
+  return () => Buffer.concat(chunks).toString('utf8');
 }
 
 /** Starts running `spec` at once; see the module comment for the steps. */

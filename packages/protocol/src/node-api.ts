@@ -228,6 +228,24 @@ export interface CompletionReport extends LeaseRef {
   /** The command never started: a resource file could not be downloaded. */
   preProcessingError?: PreProcessingError;
   killedBy?: 'wallClock' | 'terminate';
+  /** What the run's process tree used, when the node could measure it (docs/task-semantics.md "Statistics"). */
+  usage?: RunUsage;
+}
+
+/**
+ * Resources one run's process tree used, as Linux accounts them for a process and the descendants it waited for
+ * (`getrusage(RUSAGE_CHILDREN)` CPU times; `/proc/<pid>/io` counters). All values are non-negative integers.
+ */
+export interface RunUsage {
+  userCpuMs: number;
+  kernelCpuMs: number;
+  /** Bytes the tree caused to be fetched from storage (`read_bytes`). */
+  readBytes: number;
+  /** Bytes the tree caused to be sent to storage (`write_bytes`). */
+  writeBytes: number;
+  /** Read and write system calls (`syscr`, `syscw`): the nearest measure of I/O operations Linux keeps. */
+  readOps: number;
+  writeOps: number;
 }
 
 /** A completion that also asks for the next tasks: the slots the run frees, filled in the same exchange. */

@@ -13,6 +13,7 @@
  */
 import type { JobDoc, JobScheduleDoc, NodeDoc, PoolDoc, TaskDoc } from './documents.js';
 import type { TaskRangeSelection, TaskRangeSummary } from './task-ranges.js';
+import type { UsageDelta, UsageTotals } from './usage-totals.js';
 
 export interface Mutation<D, R> {
   next: D | undefined;
@@ -185,6 +186,16 @@ export interface Store {
   ): Promise<Mutation<JobScheduleDoc, R> | undefined>;
   /** Removes the schedule record only (its jobs are deleted by the service first). */
   removeJobSchedule(scheduleId: string): Promise<void>;
+
+  /**
+   * Adds one run's counters to each of the totals named by `keys` (usage-totals.ts), creating the ones that do
+   * not exist yet, in one transaction. Commits like execution progress (see `claimTasksForNode`).
+   */
+  addUsage(keys: readonly string[], delta: UsageDelta, now: string): Promise<void>;
+  /** The totals that exist among `keys`. */
+  getUsage(keys: readonly string[]): Promise<Map<string, UsageTotals>>;
+  /** Forgets a total (a deleted job's or pool's; never the account's). */
+  removeUsage(key: string): Promise<void>;
 
   /**
    * Adds tasks to a job in one transaction. Returns, per input task, the stored document, or `undefined` when

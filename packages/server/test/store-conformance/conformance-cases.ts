@@ -15,6 +15,7 @@ import { nodeRunCases } from './cases-node-runs.js';
 import { rangeCases } from './cases-ranges.js';
 import { taskCases } from './cases-tasks.js';
 import { T0 } from './fixtures.js';
+import { usageCases } from './cases-usage.js';
 import type { StoreBackend } from './store-backend.js';
 
 export interface CaseContext {
@@ -64,5 +65,6 @@ export function storeConformance(backend: StoreBackend): void {
     jobManagerCases(ctx);
     jobNodeTaskCases(ctx);
     jobScheduleCases(ctx);
+    usageCases(ctx);
   });
 }

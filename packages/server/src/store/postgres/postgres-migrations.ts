@@ -74,6 +74,27 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = Object.freeze([
     description: 'job schedules (their jobs live in jobs with ids <scheduleId>:job-<n>)',
     sql: `CREATE TABLE job_schedules (key TEXT COLLATE "C" PRIMARY KEY, doc TEXT NOT NULL);`,
   },
+  {
+    version: 4,
+    description: 'usage totals of jobs, pools and the account (store/usage-totals.ts)',
+    sql: `
+    CREATE TABLE usage_totals (
+    key TEXT COLLATE "C" PRIMARY KEY,
+    start_time TEXT NOT NULL,
+    last_update TEXT NOT NULL,
+    wall_ms BIGINT NOT NULL DEFAULT 0,
+    user_cpu_ms BIGINT NOT NULL DEFAULT 0,
+    kernel_cpu_ms BIGINT NOT NULL DEFAULT 0,
+    read_bytes BIGINT NOT NULL DEFAULT 0,
+    write_bytes BIGINT NOT NULL DEFAULT 0,
+    read_ops BIGINT NOT NULL DEFAULT 0,
+    write_ops BIGINT NOT NULL DEFAULT 0,
+    succeeded BIGINT NOT NULL DEFAULT 0,
+    failed BIGINT NOT NULL DEFAULT 0,
+    retries BIGINT NOT NULL DEFAULT 0,
+    wait_ms BIGINT NOT NULL DEFAULT 0
+    );`,
+  },
 ]);
 
 /** Any constant shared by every Batchite server: advisory lock keys are per database. ('btch' in ASCII.) */

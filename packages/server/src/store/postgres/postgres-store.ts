@@ -44,6 +44,8 @@ import { SQL, type DocRow, type LockedRow } from './postgres-sql.js';
 import { insertTaskRows, taskValues } from './postgres-task-rows.js';
 import { listRangeIds, summarizeRange } from './postgres-task-ranges.js';
 import type { TaskRangeSelection, TaskRangeSummary } from '../task-ranges.js';
+import { addPostgresUsage, getPostgresUsage, removePostgresUsage } from './postgres-usage.js';
+import type { UsageDelta, UsageTotals } from '../usage-totals.js';
 import { inTransaction, rowsOf, type Statement } from './postgres-transaction.js';
 
 /** Claims and completions commit without waiting for the WAL flush (store.ts `claimTasksForNode`). */
@@ -193,6 +195,18 @@ export class PostgresStore implements Store, WorkNotifications {
       await rowsOf(client, SQL.removePoolNodes, [key]);
       await rowsOf(client, SQL.removePool, [key]);
     });
+  }
+
+  addUsage(keys: readonly string[], delta: UsageDelta, now: string): Promise<void> {
+    return addPostgresUsage(this.pool, keys, delta, now);
+  }
+
+  getUsage(keys: readonly string[]): Promise<Map<string, UsageTotals>> {
+    return getPostgresUsage(this.pool, keys);
+  }
+
+  removeUsage(key: string): Promise<void> {
+    return removePostgresUsage(this.pool, key);
   }
 
   insertJobSchedule(schedule: JobScheduleDoc): Promise<JobScheduleDoc | undefined> {

@@ -53,4 +53,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE job_schedules (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
   `,
+  // Usage totals of jobs, pools and the account (store/usage-totals.ts).
+  `
+  CREATE TABLE usage_totals (
+    key TEXT PRIMARY KEY,
+    start_time TEXT NOT NULL,
+    last_update TEXT NOT NULL,
+    wall_ms INTEGER NOT NULL DEFAULT 0,
+    user_cpu_ms INTEGER NOT NULL DEFAULT 0,
+    kernel_cpu_ms INTEGER NOT NULL DEFAULT 0,
+    read_bytes INTEGER NOT NULL DEFAULT 0,
+    write_bytes INTEGER NOT NULL DEFAULT 0,
+    read_ops INTEGER NOT NULL DEFAULT 0,
+    write_ops INTEGER NOT NULL DEFAULT 0,
+    succeeded INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    retries INTEGER NOT NULL DEFAULT 0,
+    wait_ms INTEGER NOT NULL DEFAULT 0
+  );
+  `,
 ];

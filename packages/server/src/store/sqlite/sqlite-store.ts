@@ -38,6 +38,8 @@ import {
   type SqliteWriter,
 } from './sqlite-node-runs.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { SqliteUsage } from './sqlite-usage.js';
+import type { UsageDelta, UsageTotals } from '../usage-totals.js';
 import { listRangeIds, summarizeRange } from './sqlite-task-ranges.js';
 import type { TaskRangeSelection, TaskRangeSummary } from '../task-ranges.js';
 import { jobColumns, leaseNodeKey, nodeColumns, taskColumns } from '../columns.js';
@@ -66,6 +68,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writer: SqliteWriter;
+  private readonly usage: SqliteUsage;
 
   constructor(
     readonly path: string,
@@ -80,6 +83,7 @@ export class SqliteStore implements Store {
     migrate(this.db);
     this.statements = prepareStatements(this.db);
     this.writer = { statements: this.statements, stamps: (count) => this.stamps(count) };
+    this.usage = new SqliteUsage(this.db);
   }
 
   /** Takes `count` eTags from the sequence in one statement; the returned stamp hands them out in order. */
@@ -278,6 +282,18 @@ export class SqliteStore implements Store {
       (doc) => this.statements.updateJobSchedule.run(JSON.stringify(doc), key),
       mutator,
     );
+  }
+
+  addUsage(keys: readonly string[], delta: UsageDelta, now: string): Promise<void> {
+    return settle(() => this.withoutFsync(() => this.usage.add(keys, delta, now)));
+  }
+
+  getUsage(keys: readonly string[]): Promise<Map<string, UsageTotals>> {
+    return settle(() => this.usage.get(keys));
+  }
+
+  removeUsage(key: string): Promise<void> {
+    return settle(() => this.usage.delete(key));
   }
 
   removeJobSchedule(scheduleId: string): Promise<void> {
