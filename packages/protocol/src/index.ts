@@ -12,5 +12,6 @@ export * from './well-known-account.js';
 export * from './batch-operations.js';
 export * from './failure-groups.js';
 export * from './autoscale.js';
+export * from './api-version-differences.js';
 export { escapesDirectory } from './validators/resource-files.js';
 export * from './validators/node-operation-bodies.js';

@@ -156,8 +156,9 @@ void test('enum value lists match the SDK mappers', () => {
   }
 });
 
-void test('api versions: the SDK default first, exact matching', () => {
-  assert.equal(P.API_VERSIONS[0], P.DEFAULT_API_VERSION);
+void test('api versions: the SDK default among them, exact matching', () => {
+  assert.ok(P.isSupportedApiVersion(P.DEFAULT_API_VERSION));
+  assert.equal(P.API_VERSIONS[0], '2018-12-01.8.0');
   assert.equal(P.DEFAULT_API_VERSION, '2022-10-01.16.0');
   assert.equal(P.isSupportedApiVersion('2024-07-01.20.0'), true);
   assert.equal(P.isSupportedApiVersion('2025-06-01'), true);

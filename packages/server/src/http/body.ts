@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requestBodyFromVersion } from '@batchite/protocol';
 import { apiError } from './api-error.js';
+import { requestApiVersion } from './api-version.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 
 /** Batch limits request bodies to 1 MB (addtaskcollection documents it; we apply it everywhere). */
@@ -36,7 +38,10 @@ function rawBody(request: FastifyRequest): Buffer | undefined {
   return Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
 }
 
-/** Parses the JSON body; `required: false` returns undefined for an empty body. */
+/**
+ * Parses the JSON body, in the property names of the newest api-version whatever version the request asked for
+ * (`api-version-differences.ts`); `required: false` returns undefined for an empty body.
+ */
 export function readJson(request: FastifyRequest, required: boolean): unknown {
   const raw = rawBody(request);
   if (raw === undefined) {
@@ -46,11 +51,13 @@ export function readJson(request: FastifyRequest, required: boolean): unknown {
       values: [{ key: 'Reason', value: 'This operation requires a JSON request body.' }],
     });
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    parsed = JSON.parse(raw.toString('utf8')) as unknown;
   } catch (error) {
     throw apiError('InvalidRequestBody', {
       values: [{ key: 'Reason', value: `The body is not valid JSON: ${(error as Error).message}` }],
     });
   }
+  return requestBodyFromVersion(parsed, requestApiVersion(request));
 }

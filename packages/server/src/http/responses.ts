@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { applySelect, parseSelect } from '@batchite/protocol';
+import { applySelect, entityForVersion, parseSelect, type VersionedEntity } from '@batchite/protocol';
 import { apiError } from './api-error.js';
+import { requestApiVersion } from './api-version.js';
 import type { Versioned } from './conditions.js';
 import { baseUrl, queryParams, setJsonHeaders } from './request-context.js';
 
@@ -50,8 +51,30 @@ export function selection(request: FastifyRequest): string[] | undefined {
   }
 }
 
-function project<E extends object>(entity: E, select: string[] | undefined): object {
-  return select === undefined ? entity : applySelect(entity, select);
+const VERSIONED_SETS: ReadonlySet<EntitySet> = new Set<VersionedEntity>([
+  'pools',
+  'nodes',
+  'jobs',
+  'jobschedules',
+  'tasks',
+  'taskcounts',
+]);
+
+/** The entity in the shape of the request's api-version (`api-version-differences.ts` in the protocol). */
+export function versionShaped(request: FastifyRequest, set: EntitySet, entity: object): object {
+  if (!VERSIONED_SETS.has(set)) return entity;
+  return entityForVersion(set as VersionedEntity, entity, requestApiVersion(request));
+}
+
+/** `$select` applies to the names the request's version uses (`maxTasksPerNode` before 2020-09-01.12.0). */
+function project(
+  request: FastifyRequest,
+  set: EntitySet,
+  entity: object,
+  select: string[] | undefined,
+): object {
+  const shaped = versionShaped(request, set, entity);
+  return select === undefined ? shaped : applySelect(shaped, select);
 }
 
 /** 200 with one entity: ETag / Last-Modified headers, `odata.metadata`, `$select` applied. */
@@ -63,7 +86,10 @@ export function sendEntity<E extends Versioned & object>(
 ): FastifyReply {
   versionHeaders(reply, entity);
   setJsonHeaders(reply);
-  const body = { 'odata.metadata': metadataUrl(request, set, true), ...project(entity, selection(request)) };
+  const body = {
+    'odata.metadata': metadataUrl(request, set, true),
+    ...project(request, set, entity, selection(request)),
+  };
   return reply.code(200).send(JSON.stringify(body));
 }
 
@@ -79,7 +105,7 @@ export function sendList(
   const select = selection(request);
   const body: Record<string, unknown> = {
     'odata.metadata': metadataUrl(request, set, false),
-    value: items.map((item) => project(item, select)),
+    value: items.map((item) => project(request, set, item, select)),
   };
   if (nextLink !== undefined) body['odata.nextLink'] = nextLink;
   return reply.code(200).send(JSON.stringify(body));

@@ -15,7 +15,14 @@ import { checkConditions } from '../http/conditions.js';
 import { collectPage } from '../http/list.js';
 import { nextPageLink, readPageRequest } from '../http/paging.js';
 import { setJsonHeaders } from '../http/request-context.js';
-import { metadataUrl, resourceUrl, sendEntity, sendList, sendWrite } from '../http/responses.js';
+import {
+  metadataUrl,
+  resourceUrl,
+  sendEntity,
+  sendList,
+  sendWrite,
+  versionShaped,
+} from '../http/responses.js';
 import * as jobs from '../services/jobs-service.js';
 import type { ServiceContext } from '../services/service-context.js';
 import type { JobDoc } from '../store/documents.js';
@@ -101,8 +108,7 @@ export function registerJobRoutes(app: FastifyInstance, context: ServiceContext)
   app.get<{ Params: JobParams }>('/jobs/:jobId/taskcounts', async (request, reply) => {
     const job = await jobs.getJob(context, request.params.jobId);
     const counts = await context.store.countTasks(job.entity.id);
-    const body: TaskCountsResult & { 'odata.metadata': string } = {
-      'odata.metadata': metadataUrl(request, 'taskcounts', true),
+    const result: TaskCountsResult = {
       taskCounts: {
         active: counts.active,
         running: counts.running,
@@ -117,6 +123,10 @@ export function registerJobRoutes(app: FastifyInstance, context: ServiceContext)
         succeeded: counts.succeededSlots,
         failed: counts.failedSlots,
       },
+    };
+    const body = {
+      'odata.metadata': metadataUrl(request, 'taskcounts', true),
+      ...versionShaped(request, 'taskcounts', result),
     };
     setJsonHeaders(reply);
     return reply.code(200).send(JSON.stringify(body));
