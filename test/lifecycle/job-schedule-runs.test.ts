@@ -48,6 +48,17 @@ void describe('job schedule runs on nodes', () => {
     assert.equal(job.executionInfo?.terminateReason, 'JMComplete');
     const stdout = await runner.client.file.getFromTask(jobId, 'manager', 'stdout.txt');
     assert.equal((await readAll(stdout.readableStreamBody)).toString('utf8').trim(), `run ${jobId}`);
+    // The n-th job of a schedule lives in workitems/<schedule>/job-<n>, and nodeInfo says so.
+    const manager = await runner.client.task.get(jobId, 'manager');
+    const root = `workitems/${id}/job-1/manager`;
+    assert.equal(manager.nodeInfo?.taskRootDirectory, root);
+    assert.ok(manager.nodeInfo?.taskRootDirectoryUrl?.endsWith(`/files/${root}`));
+    const onNode = await runner.client.file.getFromComputeNode(
+      runner.poolId,
+      manager.nodeInfo?.nodeId ?? '',
+      `${root}/stdout.txt`,
+    );
+    assert.equal((await readAll(onNode.readableStreamBody)).toString('utf8').trim(), `run ${jobId}`);
     const done = await scheduleInState(id, 'completed');
     assert.equal(done.executionInfo?.recentJob?.id, jobId);
     assert.ok(done.executionInfo?.endTime);

@@ -70,6 +70,11 @@ export function jobDirectorySegments(jobId: string): readonly [string, string, s
   return ['workitems', jobId, 'job-1'];
 }
 
+/** A task directory below a node root as Batch reports it (`taskRootDirectory`): `workitems/<schedule>/job-<n>/<dir>` for a schedule's job. */
+export function taskRootDirectory(jobId: string, dirName: string): string {
+  return [...jobDirectorySegments(jobId), dirName].join('/');
+}
+
 /** What goes when the job is deleted: the whole work item of a direct job, only its own run of a schedule's. */
 export function jobRemovalSegments(jobId: string): readonly string[] {
   const segments = jobDirectorySegments(jobId);

@@ -23,6 +23,7 @@ import type {
   JobTaskReport,
   TaskFailureInformation,
 } from '@batchite/protocol';
+import { taskRootDirectory } from '@batchite/protocol/task-files';
 import type { JobDoc, JobNodeTasks, NodeDoc } from '../store/documents.js';
 
 export const DEFAULT_PREP_ID = 'jobpreparation';
@@ -117,7 +118,7 @@ export interface NodeRef {
 
 /** The run's directory on the node: always `jobpreparation/` or `jobrelease/` of the job, whatever the task id. */
 function directoryOf(jobId: string, dirName: string, node: NodeRef) {
-  const root = `workitems/${jobId}/job-1/${dirName}`;
+  const root = taskRootDirectory(jobId, dirName);
   return { taskRootDirectory: root, taskRootDirectoryUrl: `${node.nodeUrl}/files/${root}` };
 }
 

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TaskIdRange } from '@batchite/protocol';
+import { taskRootDirectory } from '@batchite/protocol/task-files';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
 import type { ClaimPolicy } from '../store/store.js';
 import { slotsOn, waitsForJobManager } from './job-manager-scheduling.js';
@@ -82,7 +83,7 @@ export function startedTask(
     ...(previous.lastRetryTime === undefined ? {} : { lastRetryTime: previous.lastRetryTime }),
   };
   if (task.internal.retryPending === true) executionInfo.lastRetryTime = now;
-  const root = `workitems/${task.jobId}/job-1/${task.entity.id}`;
+  const root = taskRootDirectory(task.jobId, task.entity.id);
   const nodeUrl = `${node.accountUrl}/pools/${node.poolId}/nodes/${node.nodeId}`;
   const { retryPending: _consumed, ...internal } = task.internal;
   return {

@@ -4,11 +4,12 @@
  * moment its node collected it until the task ends; its exit code is its coordination command's.
  */
 import type { SubtaskInformation } from '@batchite/protocol';
+import { taskRootDirectory } from '@batchite/protocol/task-files';
 import type { GangInstance, TaskDoc } from '../store/documents.js';
 import { onNode } from './task-lifecycle.js';
 
 function nodeInfo(instance: GangInstance, task: TaskDoc, accountUrl: string) {
-  const root = `workitems/${task.jobId}/job-1/${task.entity.id}`;
+  const root = taskRootDirectory(task.jobId, task.entity.id);
   const nodeUrl = `${accountUrl}/pools/${instance.poolId}/nodes/${instance.nodeId}`;
   return {
     affinityId: `TVM:${instance.nodeId}`,
