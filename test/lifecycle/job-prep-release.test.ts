@@ -196,13 +196,13 @@ void describe('job preparation and release tasks', () => {
       statusCode: 409,
       code: 'TaskIdSameAsJobReleaseTask',
     });
-    const resourceFiles = [{ httpUrl: 'https://example.invalid/a', filePath: 'a' }];
+    const containerSettings = { imageName: 'ubuntu' };
     assert.equal(
       await refusedWith(
         client.job.add({
           id: uniqueId('rf'),
           poolInfo: { poolId: runner.poolId },
-          jobPreparationTask: { commandLine: 'true', resourceFiles },
+          jobPreparationTask: { commandLine: 'true', containerSettings },
         }),
         400,
       ),

@@ -65,10 +65,6 @@ const POOL_ROWS: readonly [string, Partial<BatchServiceModels.PoolAddParameter>]
   ['applicationPackageReferences', { applicationPackageReferences: [{ applicationId: 'app' }] }],
   ['applicationLicenses', { applicationLicenses: ['maya'] }],
   ['startTask.containerSettings', { startTask: { commandLine: '/bin/true', containerSettings: CONTAINER } }],
-  [
-    'startTask.resourceFiles',
-    { startTask: { commandLine: '/bin/true', resourceFiles: [{ httpUrl: 'https://a/b', filePath: 'b' }] } },
-  ],
 ];
 
 const TASK_ROWS: readonly [string, Partial<BatchServiceModels.TaskAddParameter>][] = [

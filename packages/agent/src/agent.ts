@@ -145,10 +145,10 @@ class Agent implements RunningAgent {
     private readonly o: ResolvedAgentOptions,
     private readonly link: ServerLink,
     private readonly processes: ProcessRecords,
-    node: { users: TaskUsers; startTasks: StartTasks },
+    node: { users: TaskUsers; startTasks: StartTasks; downloads: RetryPolicy },
   ) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
-    this.#downloads = new RetryPolicy(o.downloadRetry);
+    this.#downloads = node.downloads;
     this.#users = node.users;
     this.#startTasks = node.startTasks;
     this.#jobTasks = this.#newJobTasks();
@@ -159,7 +159,7 @@ class Agent implements RunningAgent {
     const { o, link } = this;
     return new JobTasks({
       ...{ rootDir: o.rootDir, poolId: o.poolId, clock: o.clock, systemPath: o.systemPath },
-      ...{ users: this.#users, processes: this.processes, logger: o.logger },
+      ...{ users: this.#users, processes: this.processes, logger: o.logger, downloads: this.#downloads },
       nodeId: () => this.nodeId,
       report: (report, signal) => link.jobTask(report, signal),
     });
@@ -546,9 +546,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     o.fileServer === undefined ? undefined : await startFileServer({ ...o.fileServer, rootDir: o.rootDir });
   const nodeId = (): string => link.session?.nodeId ?? o.nodeId ?? '';
   const users = new TaskUsers({ rootDir: o.rootDir, poolId: o.poolId, nodeId, clock: o.clock });
+  // One policy for every resource file download of the node (shared host gates), start task included.
+  const downloads = new RetryPolicy(o.downloadRetry);
   const startTasks = new StartTasks({
     ...{ rootDir: o.rootDir, poolId: o.poolId, clock: o.clock, systemPath: o.systemPath },
-    ...{ users, processes, logger: o.logger, nodeId },
+    ...{ users, processes, logger: o.logger, nodeId, downloads },
     report: (report, signal) => link.startTask(report, signal),
   });
   const link: ServerLink = new ServerLink({
@@ -568,7 +570,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await files?.close();
     throw error;
   }
-  const agent = new Agent(o, link, processes, { users, startTasks });
+  const agent = new Agent(o, link, processes, { users, startTasks, downloads });
   agent.start();
   if (files !== undefined) void agent.finished.then(() => files.close());
   return agent;

@@ -9,6 +9,8 @@
  *
  * Release: an order from a heartbeat runs once per job, after the job's tasks on this node have ended, and is
  * killed at its wall clock like any run.
+ *
+ * Both download their resource files into their own `wd/` before the command starts, as a task does.
  */
 import { chmodSync, chownSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,8 +30,10 @@ interface Preparation {
 
 /**
  * Opens a finished preparation's working directory to the job's tasks, which run as other users: the tree
- * becomes root's (its user may be lent to another task next) and its directories readable by all. Symlinks are
- * not followed. Only a root agent switches users; otherwise every run is the same user and nothing changes.
+ * becomes root's (its user may be lent to another task next) and its directories readable by all. Files keep
+ * their group and mode: a resource file's default 0770 in the auto-users' group `_azbatchgrp` stays readable
+ * to the job's tasks, as on a Batch node. Symlinks are not followed. Only a root agent switches users;
+ * otherwise every run is the same user and nothing changes.
  */
 function publishTree(dir: string): void {
   chownSync(dir, 0, 0);
@@ -37,7 +41,7 @@ function publishTree(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) publishTree(path);
-    else lchownSync(path, 0, 0);
+    else lchownSync(path, 0, -1); // −1: the group stays
   }
 }
 
@@ -64,6 +68,7 @@ function attemptReport(
   };
   if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
   if (outcome.launchError !== undefined) report.launchError = outcome.launchError;
+  if (outcome.preProcessingError !== undefined) report.preProcessingError = outcome.preProcessingError;
   if (outcome.killedBy === 'wallClock') report.killedBy = 'wallClock';
   return report;
 }
@@ -122,7 +127,8 @@ export class JobTasks {
       const outcome = await this.#run(order);
       if (outcome.killedBy === 'shutdown') return false;
       const ok = succeeded(outcome);
-      // Like a task: retried after a non-zero exit only; a launch error or the wall clock ends it.
+      // Like a task: retried after a non-zero exit only; a launch error, a failed download or the wall clock
+      // ends it.
       const retry = !ok && outcome.exitCode !== undefined && outcome.killedBy === undefined;
       const final = !retry || (maxRetries !== -1 && retryCount >= maxRetries);
       const report = { ...attemptReport(order, retryCount, outcome), final };
@@ -150,6 +156,7 @@ export class JobTasks {
         runAs: order.runAs,
         // The release sees the preparation's directory as the job's tasks do.
         hasJobPreparation: order.kind === 'jobRelease',
+        resourceFiles: order.resourceFiles,
       },
       {
         rootDir: host.rootDir,
@@ -159,6 +166,7 @@ export class JobTasks {
         systemPath: host.systemPath,
         users: host.users,
         processes: host.processes,
+        downloads: host.downloads,
       },
     );
     this.#runs.add(run);

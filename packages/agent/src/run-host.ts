@@ -1,4 +1,4 @@
-import type { Clock } from '@batchite/retry';
+import type { Clock, RetryPolicy } from '@batchite/retry';
 import type { AgentLogger } from './logger.js';
 import type { ProcessRecords } from './process-records.js';
 import type { TaskUsers } from './task-users.js';
@@ -16,6 +16,8 @@ export interface AgentRunHost<R> {
   users: TaskUsers;
   processes: ProcessRecords;
   logger: AgentLogger;
+  /** The node's one retry policy for resource file downloads (shared with its tasks' downloads). */
+  downloads: RetryPolicy;
   /** Delivers a report (retried until answered or `signal` aborts); false when the server refused it. */
   report: (report: R, signal: AbortSignal) => Promise<boolean>;
 }

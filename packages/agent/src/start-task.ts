@@ -4,7 +4,8 @@
  * emptied first, as Batch does on a re-run). Attempt after attempt (up to `maxTaskRetryCount` retries after a
  * non-zero exit; −1 = unlimited) is reported (`running`, then `completed`); the last report is `final`. The
  * server decides from the reports whether the node takes tasks (waitForSuccess), so the agent only runs and
- * reports. A new registration while a run is under way kills it and starts over with the new order.
+ * reports. Its resource files are downloaded into `startup/wd/` before every attempt, as for a task (a failed
+ * download ends the run without a retry). A new registration while a run is under way kills it and starts over with the new order.
  */
 import type { StartTaskOrder, StartTaskReport } from './node-api.js';
 import { runTask, type RunningTask, type TaskOutcome } from './task-runner.js';
@@ -32,6 +33,7 @@ function attemptReport(order: StartTaskOrder, retryCount: number, outcome: TaskO
   };
   if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
   if (outcome.launchError !== undefined) report.launchError = outcome.launchError;
+  if (outcome.preProcessingError !== undefined) report.preProcessingError = outcome.preProcessingError;
   return report;
 }
 
@@ -84,7 +86,7 @@ export class StartTasks {
       const outcome = await this.#run(boot);
       if (outcome.killedBy !== undefined || boot.abort.signal.aborted) return;
       const ok = outcome.exitCode === 0 && outcome.launchError === undefined;
-      // Like a task: retried after a non-zero exit only; a launch error ends it.
+      // Like a task: retried after a non-zero exit only; a launch error or a failed download ends it.
       const retry = !ok && outcome.exitCode !== undefined;
       const limit = order.maxTaskRetryCount;
       const final = !retry || (limit !== -1 && retryCount >= limit);
@@ -104,6 +106,7 @@ export class StartTasks {
         commandLine: boot.order.commandLine,
         environment: boot.order.environment,
         runAs: boot.order.runAs,
+        resourceFiles: boot.order.resourceFiles,
       },
       {
         rootDir: host.rootDir,
@@ -113,6 +116,7 @@ export class StartTasks {
         systemPath: host.systemPath,
         users: host.users,
         processes: host.processes,
+        downloads: host.downloads,
       },
     );
     boot.run = run;

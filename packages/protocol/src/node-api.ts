@@ -40,6 +40,8 @@ export interface StartTaskOrder {
   maxTaskRetryCount: number;
   /** Whether the node takes tasks only after it succeeded (Batch `waitForSuccess`). */
   waitForSuccess: boolean;
+  /** Downloaded into `startup/wd/` before each attempt's command starts (see `ResourceFileOrder`). */
+  resourceFiles?: ResourceFileOrder[];
 }
 
 /**
@@ -53,6 +55,8 @@ export interface StartTaskReport {
   endTime?: string;
   exitCode?: number;
   launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
+  /** The command never started: a resource file could not be downloaded. */
+  preProcessingError?: PreProcessingError;
   retryCount: number;
   /** Completed: no retry follows (succeeded, or retries used up). */
   final?: boolean;

@@ -231,7 +231,7 @@ export const TASK_ADD_FIELDS: Fields = {
   multiInstanceSettings: obj({
     numberOfInstances: int({ min: 1 }),
     coordinationCommandLine: req(str()),
-    commonResourceFiles: arr(opaque()),
+    commonResourceFiles: resourceFiles,
   }),
   dependsOn,
 };
@@ -259,7 +259,7 @@ const startTask = obj(
   {
     commandLine: req(str({ nonEmpty: true })),
     containerSettings,
-    resourceFiles: arr(opaque()),
+    resourceFiles,
     environmentSettings,
     userIdentity,
     maxTaskRetryCount,

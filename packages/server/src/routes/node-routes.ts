@@ -190,7 +190,12 @@ function joinScope(app: FastifyInstance, context: ServiceContext, account: Accou
     const startTask =
       boot === undefined || pool === undefined
         ? undefined
-        : startTaskOrder(boot, pool, { accountName: context.accountName, accountUrl });
+        : startTaskOrder(boot, pool, {
+            accountName: context.accountName,
+            accountUrl,
+            storage: context.storage,
+            nowMs: context.clock.now(),
+          });
     return {
       nodeId: registered.entity.id,
       token,

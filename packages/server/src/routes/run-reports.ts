@@ -5,6 +5,7 @@
  */
 import type { JobTaskReport, StartTaskReport } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
+import { readPreProcessingError } from './pre-processing-error.js';
 
 function invalid(name: string): never {
   throw apiError('InvalidPropertyValue', { values: [{ key: 'PropertyName', value: name }] });
@@ -19,7 +20,14 @@ function text(body: Record<string, unknown>, name: string): string {
 /** What every run report says about its attempt. */
 type Attempt = Pick<
   StartTaskReport,
-  'state' | 'startTime' | 'endTime' | 'exitCode' | 'launchError' | 'retryCount' | 'final'
+  | 'state'
+  | 'startTime'
+  | 'endTime'
+  | 'exitCode'
+  | 'launchError'
+  | 'preProcessingError'
+  | 'retryCount'
+  | 'final'
 >;
 
 /**
@@ -51,7 +59,10 @@ function attemptReport<T extends object>(body: Record<string, unknown>, identify
       message: typeof launchError.message === 'string' ? launchError.message : code,
     };
   }
-  if (report.exitCode === undefined && report.launchError === undefined) invalid('exitCode');
+  const preProcessingError = readPreProcessingError(body.preProcessingError);
+  if (preProcessingError !== undefined) report.preProcessingError = preProcessingError;
+  const neverStarted = report.launchError !== undefined || report.preProcessingError !== undefined;
+  if (report.exitCode === undefined && !neverStarted) invalid('exitCode');
   return report;
 }
 

@@ -86,8 +86,10 @@ export function waitsForPreparation(job: JobDoc, status: PrepStatus): boolean {
 
 /** The failure info of a finished attempt, as Batch reports it for tasks. */
 export function attemptFailure(
-  report: Pick<JobTaskReport, 'launchError' | 'killedBy' | 'exitCode'>,
+  report: Pick<JobTaskReport, 'launchError' | 'preProcessingError' | 'killedBy' | 'exitCode'>,
 ): TaskFailureInformation | undefined {
+  // A resource file that could not be downloaded: Batch's own code for it (BlobAccessDenied, …).
+  if (report.preProcessingError !== undefined) return { ...report.preProcessingError };
   if (report.launchError !== undefined) {
     return { category: 'usererror', code: report.launchError.code, message: report.launchError.message };
   }

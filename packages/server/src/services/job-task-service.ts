@@ -12,6 +12,8 @@ import {
 } from '@batchite/protocol';
 import type { JobDoc, NodeDoc, TaskDoc } from '../store/documents.js';
 import { DEFAULT_RUN_AS, resolveRunAs } from './user-identity.js';
+import type { LinkedStorage } from './linked-storage.js';
+import { resourceFileOrders } from './resource-file-orders.js';
 import {
   DEFAULT_RELEASE_WALL_CLOCK,
   nodeBoot,
@@ -30,7 +32,22 @@ export interface Account {
   /** With trailing slash, as tasks see AZ_BATCH_ACCOUNT_URL. */
   accountUrl: string;
   userAccounts?: readonly UserAccount[];
+  /** The linked storage account that `autoStorageContainerName` resolves against. */
+  storage?: LinkedStorage | undefined;
+  /** Injected clock, ms (the SAS of a linked storage container starts now). */
+  nowMs?: number;
 }
+
+/** The order's `resourceFiles`, when the spec has any. */
+function filesOf(
+  files: JobTaskOrderSpec['resourceFiles'],
+  account: Account,
+): Pick<JobTaskOrder, 'resourceFiles'> {
+  if (files === undefined || files.length === 0) return {};
+  return { resourceFiles: resourceFileOrders(files, account.storage, account.nowMs ?? Date.now()) };
+}
+
+type JobTaskOrderSpec = NonNullable<JobDoc['entity']['jobPreparationTask']>;
 
 function wallClockMs(duration: string | undefined): number | undefined {
   const ms = parseDuration(duration ?? '');
@@ -72,6 +89,7 @@ export function preparationOrder(job: JobDoc, account: Account, run: boolean): J
     maxTaskRetryCount: spec.constraints?.maxTaskRetryCount ?? job.entity.constraints?.maxTaskRetryCount ?? 0,
     waitForSuccess: spec.waitForSuccess !== false,
     run,
+    ...filesOf(spec.resourceFiles, account),
   };
 }
 
@@ -89,6 +107,7 @@ export function releaseOrder(job: JobDoc, account: Account): JobTaskOrder | unde
     environment: orderEnvironment(job, taskId, spec.environmentSettings ?? [], account),
     ...(wallClock === undefined ? {} : { maxWallClockTimeMs: wallClock }),
     runAs: resolveRunAs(spec.userIdentity, account.userAccounts ?? []) ?? DEFAULT_RUN_AS,
+    ...filesOf(spec.resourceFiles, account),
   };
 }
 
@@ -125,6 +144,8 @@ export async function releaseOrdersFor(
     accountName: context.accountName,
     accountUrl,
     userAccounts: pool?.entity.userAccounts ?? [],
+    storage: context.storage,
+    nowMs: context.clock.now(),
   };
   return owed.flatMap((job) => releaseOrder(job, account) ?? []);
 }

@@ -27,9 +27,6 @@ function unsupported(name: string, reason: string): ApiError {
 }
 
 function checkRunnable(name: string, spec: JobPreparationTask | JobReleaseTask): void {
-  if ((spec.resourceFiles?.length ?? 0) > 0) {
-    throw unsupported(`${name}.resourceFiles`, 'Batchite does not download resource files yet.');
-  }
   if (spec.containerSettings !== undefined) {
     throw unsupported(
       `${name}.containerSettings`,

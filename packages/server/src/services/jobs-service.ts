@@ -27,6 +27,7 @@ import { jobTaskSpecs } from './job-task-specs.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { endedByUser, requeuedByUser } from './task-lifecycle.js';
 import { refuseJobProperties } from './unsupported-properties.js';
+import { refuseAutoStorage } from './resource-file-orders.js';
 
 /** Runs inside a mutation against the current entity, e.g. conditional headers. */
 export type EntityCheck<E> = (entity: E) => void;
@@ -68,6 +69,11 @@ export function assertJobPropertiesHonoured(param: Omit<JobAddParameter, 'id'>, 
 
 export async function addJob(context: ServiceContext, param: JobAddParameter): Promise<JobDoc> {
   assertJobPropertiesHonoured(param);
+  const storageError = refuseAutoStorage(context.storage, [
+    ...(param.jobPreparationTask?.resourceFiles ?? []),
+    ...(param.jobReleaseTask?.resourceFiles ?? []),
+  ]);
+  if (storageError !== undefined) throw storageError;
   const now = isoNow(context);
   const entity: CloudJob & { id: string } = {
     ...param,

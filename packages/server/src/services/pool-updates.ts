@@ -27,6 +27,7 @@ import { DEFAULT_RESIZE_TIMEOUT, getPool, poolNotFound } from './pools-service.j
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { endedByUser, onNode, requeuedByUser } from './task-lifecycle.js';
 import { refusePoolUpdatable } from './unsupported-properties.js';
+import { refuseAutoStorage } from './resource-file-orders.js';
 
 type PoolEntity = CloudPool & { id: string };
 
@@ -60,7 +61,8 @@ export async function patchPool(
   param: PoolPatchParameter,
   check: EntityCheck<CloudPool>,
 ): Promise<PoolDoc> {
-  const refusal = refusePoolUpdatable(param);
+  const refusal =
+    refusePoolUpdatable(param) ?? refuseAutoStorage(context.storage, param.startTask?.resourceFiles);
   if (refusal !== undefined) throw refusal;
   return changePool(context, poolId, (pool) => {
     check(pool.entity);
@@ -75,7 +77,8 @@ export async function updatePoolProperties(
   param: PoolUpdatePropertiesParameter,
   check: EntityCheck<CloudPool>,
 ): Promise<PoolDoc> {
-  const refusal = refusePoolUpdatable(param);
+  const refusal =
+    refusePoolUpdatable(param) ?? refuseAutoStorage(context.storage, param.startTask?.resourceFiles);
   if (refusal !== undefined) throw refusal;
   return changePool(context, poolId, (pool) => {
     check(pool.entity);

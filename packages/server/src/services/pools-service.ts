@@ -20,6 +20,7 @@ import { checkAutoScaleAdd, runAutoScale } from './pool-autoscale.js';
 import { stopPoolNodes } from './pool-node-stops.js';
 import { onNode, requeuedByUser } from './task-lifecycle.js';
 import { refusePoolProperties } from './unsupported-properties.js';
+import { refuseAutoStorage } from './resource-file-orders.js';
 
 export const DEFAULT_RESIZE_TIMEOUT = 'PT15M';
 
@@ -28,7 +29,8 @@ export function poolNotFound() {
 }
 
 export async function addPool(context: ServiceContext, param: PoolAddParameter): Promise<PoolDoc> {
-  const refusal = refusePoolProperties(param);
+  const refusal =
+    refusePoolProperties(param) ?? refuseAutoStorage(context.storage, param.startTask?.resourceFiles);
   if (refusal !== undefined) throw refusal;
   checkAutoScaleAdd(param);
   const now = isoNow(context);

@@ -8,7 +8,7 @@
  *                                                   idle/running        (no waitForSuccess: takes tasks at once)
  *   waitingforstarttask ──exit 0──► idle
  *                       ──exit≠0, retries left──► waitingforstarttask (retryCount+1)
- *                       ──exit≠0, retries used up (or launch failure)──► starttaskfailed (no tasks, ever, until
+ *                       ──exit≠0, retries used up (or launch or download failure)──► starttaskfailed (no tasks, ever, until
  *                                                                        the node reboots)
  *
  * Without waitForSuccess a failed start task only shows in `startTaskInfo`; the node keeps taking tasks.
@@ -23,6 +23,8 @@ import type {
 } from '@batchite/protocol';
 import type { NodeDoc, NodeStartTask, PoolDoc } from '../store/documents.js';
 import { attemptFailure } from './job-node-tasks.js';
+import type { LinkedStorage } from './linked-storage.js';
+import { resourceFileOrders } from './resource-file-orders.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { DEFAULT_RUN_AS, resolveRunAs } from './user-identity.js';
 
@@ -49,7 +51,7 @@ function waitsForSuccess(spec: StartTask): boolean {
 export function startTaskOrder(
   boot: NodeStartTask,
   pool: PoolDoc,
-  account: { accountName: string; accountUrl: string },
+  account: { accountName: string; accountUrl: string; storage?: LinkedStorage | undefined; nowMs: number },
 ): StartTaskOrder {
   const environment: Record<string, string> = {};
   for (const setting of boot.spec.environmentSettings ?? []) environment[setting.name] = setting.value ?? '';
@@ -57,7 +59,7 @@ export function startTaskOrder(
     AZ_BATCH_ACCOUNT_NAME: account.accountName,
     AZ_BATCH_ACCOUNT_URL: account.accountUrl,
   });
-  return {
+  const order: StartTaskOrder = {
     runId: boot.runId,
     commandLine: boot.spec.commandLine,
     environment,
@@ -65,6 +67,9 @@ export function startTaskOrder(
     maxTaskRetryCount: boot.spec.maxTaskRetryCount ?? 0,
     waitForSuccess: waitsForSuccess(boot.spec),
   };
+  const files = boot.spec.resourceFiles ?? [];
+  if (files.length > 0) order.resourceFiles = resourceFileOrders(files, account.storage, account.nowMs);
+  return order;
 }
 
 /**

@@ -77,14 +77,7 @@ export function refuseTaskProperties(param: TaskAddParameter): ApiError | undefi
 
 /** The refusal for a start task's properties, or undefined. */
 export function refuseStartTaskProperties(startTask: StartTask | undefined): ApiError | undefined {
-  if (startTask === undefined) return undefined;
-  if (asked(startTask.resourceFiles)) {
-    return unsupported(
-      'startTask.resourceFiles',
-      'Batchite does not download resource files for start tasks.',
-    );
-  }
-  if (startTask.containerSettings === undefined) return undefined;
+  if (startTask?.containerSettings === undefined) return undefined;
   return unsupported('startTask.containerSettings', NO_CONTAINER_RUNTIME);
 }
 
