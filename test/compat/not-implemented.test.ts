@@ -22,23 +22,28 @@ function concretePath(template: string): string {
 void describe('operations Batchite does not implement', () => {
   const ctx = withServer();
 
-  void it('certificates and account operations through the SDK: 501 NotImplemented naming the operation', async () => {
+  void it('an operation Batchite lacks, through the SDK: 501 NotImplemented naming the operation', async () => {
     const client = sdkClient(ctx.server, { retries: false });
-    const error = await expectBatchError(client.certificate.get('sha1', 'abc'), {
-      statusCode: 501,
-      code: 'NotImplemented',
-    });
+    const error = await expectBatchError(
+      client.computeNode.uploadBatchServiceLogs('p1', 'n1', {
+        containerUrl: 'https://example.invalid/logs?sig=x',
+        startTime: new Date(),
+      }),
+      {
+        statusCode: 501,
+        code: 'NotImplemented',
+      },
+    );
     const body = error.body as { message: { value: string }; values?: { key: string; value: string }[] };
-    assert.match(body.message.value, /Certificate_Get \(GET \/certificates\(/);
+    assert.match(
+      body.message.value,
+      /ComputeNode_UploadBatchServiceLogs \(POST \/pools\/\{poolId\}\/nodes\/\{nodeId\}\/uploadbatchservicelogs\)/,
+    );
     assert.match(body.message.value, /Batchite does not implement/);
     assert.deepEqual(
       body.values?.find((v) => v.key === 'OperationId'),
-      { key: 'OperationId', value: 'Certificate_Get' },
+      { key: 'OperationId', value: 'ComputeNode_UploadBatchServiceLogs' },
     );
-    await expectBatchError(client.account.listSupportedImages(), {
-      statusCode: 501,
-      code: 'NotImplemented',
-    });
   });
 
   void it('the not-implemented answer still checks api-version and Shared Key first', async () => {

@@ -205,6 +205,10 @@ export const ERROR_CATALOG = {
   TaskNotFound: notFound('The specified task does not exist.'),
   FileNotFound: notFound('The specified file does not exist.'),
   NodeUserNotFound: notFound('The specified user does not exist on the compute node.'),
+  ApplicationNotFound: notFound('The specified application does not exist.'),
+  CertificateNotFound: notFound('The specified certificate does not exist.'),
+  // Azure's answer to the certificate operations since the feature's retirement (Azure Batch, 2024-02-29).
+  CertificateRetired: bad("The 'Azure Batch Certificates' feature was retired on 02/29/2024."),
 
   PoolExists: exists('The specified pool already exists.'),
   JobExists: exists('The specified job already exists.'),

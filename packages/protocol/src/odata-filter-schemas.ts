@@ -13,6 +13,7 @@ import {
   TASK_EXECUTION_RESULTS,
   TASK_STATES,
 } from './models/enums.js';
+import { OS_TYPES, VERIFICATION_TYPES } from './models/account.js';
 import type { FilterProperty, FilterSchema } from './odata-filter-types.js';
 import { COMPARISON_OPERATORS } from './odata-filter-types.js';
 
@@ -105,4 +106,27 @@ export const JOB_PREP_RELEASE_FILTER_SCHEMA: FilterSchema = {
   'jobReleaseTaskExecutionInfo/state': stateEq(START_TASK_STATES),
   'jobReleaseTaskExecutionInfo/result': result,
   'jobReleaseTaskExecutionInfo/exitCode': exitCode,
+};
+
+/** Pool node counts: the pool they count. */
+export const POOL_NODE_COUNTS_FILTER_SCHEMA: FilterSchema = {
+  poolId: id,
+};
+
+/** Pool usage metrics: the pool and the aggregation interval. */
+export const POOL_USAGE_METRICS_FILTER_SCHEMA: FilterSchema = {
+  poolId: id,
+  startTime: time(),
+  endTime: time(),
+};
+
+/** Supported images: the node agent SKU, the OS family and whether Azure verified the image. */
+export const SUPPORTED_IMAGE_FILTER_SCHEMA: FilterSchema = {
+  nodeAgentSKUId: {
+    type: 'string',
+    operators: ['startswith', ...COMPARISON_OPERATORS],
+    caseInsensitive: true,
+  },
+  osType: stateEq(OS_TYPES),
+  verificationType: stateEq(VERIFICATION_TYPES),
 };

@@ -9,6 +9,7 @@ import type { OperatorCredentials } from './http/operator-auth.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import { countApiRequests, recordRequestDurations, registerMetricsRoute } from './metrics/metrics-wiring.js';
 import { installBatchStages, installCommonStages } from './http/pipeline.js';
+import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerFileRoutes } from './routes/file-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerJobScheduleRoutes } from './routes/job-schedule-routes.js';
@@ -84,6 +85,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     registerTaskRoutes(batchApi, options.context);
     registerFileRoutes(batchApi, options.context);
     registerNodeOperationRoutes(batchApi, options.context);
+    registerAccountRoutes(batchApi, options.context);
     done();
   });
   void app.register(nodeApiPlugin, { context: options.context, account: options.account });

@@ -8,3 +8,4 @@ export * from './task.js';
 export * from './file.js';
 export * from './job-schedule.js';
 export * from './node-operations.js';
+export * from './account.js';

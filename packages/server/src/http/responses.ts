@@ -16,7 +16,12 @@ export type EntitySet =
   | 'subtasksinfo'
   | 'taskcounts'
   | 'taskaddresult'
-  | 'jobpreparationandreleasetaskstatuslist';
+  | 'jobpreparationandreleasetaskstatuslist'
+  | 'poolnodecounts'
+  | 'poolusagemetrics'
+  | 'supportedimages'
+  | 'applications'
+  | 'certificates';
 
 export function metadataUrl(request: FastifyRequest, set: EntitySet, element: boolean): string {
   return `${baseUrl(request)}/$metadata#${set}${element ? '/@Element' : ''}`;

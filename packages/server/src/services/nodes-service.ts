@@ -16,6 +16,7 @@ import { hostedSubtasks, releaseGang } from './gang-runs.js';
 import { imageAfterRegistration, restartingState } from './node-restart.js';
 import { getPool, recordPoolNodes } from './pools-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { recordNodeJoined, recordNodeLeft } from './node-usage.js';
 import { startTaskForBoot, startTaskNodeState } from './start-task-service.js';
 import { onNode, recoveredFromLostNode } from './task-lifecycle.js';
 
@@ -122,6 +123,7 @@ export async function registerNode(
   // Requeued only now that the new document is in place: a multi-instance task placed again at once (on other
   // nodes' claims) must find this node's fresh document, not write its instance into the one replaced here.
   if (existing !== undefined) await recoverNodeTasks(context, existing);
+  await recordNodeJoined(context, stored, pool.entity.vmSize ?? 'local');
   await syncPoolNodeCount(context, pool.entity.id);
   context.work.notify();
   context.events.emit('nodeJoined', pool.entity.id, nodeId);
@@ -310,6 +312,7 @@ export async function reapLostNodes(context: ServiceContext): Promise<number> {
 export async function removeNodeFromPool(context: ServiceContext, node: NodeDoc): Promise<void> {
   await recoverNodeTasks(context, node);
   await context.store.removeNode(node.poolId, node.entity.id);
+  await recordNodeLeft(context, node.poolId, node.entity.id);
   await syncPoolNodeCount(context, node.poolId);
 }
 

@@ -18,6 +18,7 @@ import { canonicalDuration } from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 import { checkAutoScaleAdd, runAutoScale } from './pool-autoscale.js';
 import { stopPoolNodes } from './pool-node-stops.js';
+import { recordNodeLeft } from './node-usage.js';
 import { onNode, requeuedByUser } from './task-lifecycle.js';
 import { refusePoolProperties } from './unsupported-properties.js';
 import { refuseAutoStorage } from './resource-file-orders.js';
@@ -194,7 +195,10 @@ export async function finishPoolDeletion(context: ServiceContext, poolId: string
   for (;;) {
     const left = await context.store.listNodes(poolId, { limit: 500 });
     if (left.length === 0) break;
-    for (const node of left) await context.store.removeNode(poolId, node.entity.id);
+    for (const node of left) {
+      await context.store.removeNode(poolId, node.entity.id);
+      await recordNodeLeft(context, poolId, node.entity.id);
+    }
   }
   await context.store.removePool(poolId);
   forgetSamples(context, poolId);

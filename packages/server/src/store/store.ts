@@ -12,6 +12,7 @@
  * - Lists are ordered by id key; `afterKey` continues after the last key of the previous page.
  */
 import type { JobDoc, JobScheduleDoc, NodeDoc, PoolDoc, TaskDoc } from './documents.js';
+import type { NodeStateCount, NodeUsageRecord, NodeUsageStart } from './node-usage.js';
 import type { TaskRangeSelection, TaskRangeSummary } from './task-ranges.js';
 import type { UsageDelta, UsageTotals } from './usage-totals.js';
 
@@ -279,6 +280,18 @@ export interface Store {
   listNodesWithExpiredLease(now: number): Promise<NodeDoc[]>;
   /** Every node of every pool (the node provider reconciles them at start). */
   listAllNodes(): Promise<NodeDoc[]>;
+  /** The nodes of the given pools counted by state and by dedicated / low-priority, in one query. */
+  countNodesByState(poolIds: readonly string[]): Promise<NodeStateCount[]>;
+
+  /**
+   * Opens a usage record for a node that joined a pool; nothing happens when the node has one open already
+   * (an agent registering again after a reboot stays in its pool).
+   */
+  openNodeUsage(start: NodeUsageStart): Promise<void>;
+  /** Closes the node's open usage record at `endMs` (nothing happens when none is open). */
+  closeNodeUsage(poolId: string, nodeId: string, endMs: number): Promise<void>;
+  /** Usage records that overlap [fromMs, toMs): started before `toMs`, still open or ended after `fromMs`. */
+  listNodeUsage(fromMs: number, toMs: number): Promise<NodeUsageRecord[]>;
 
   close(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import { jobManagerCases } from './cases-job-manager.js';
 import { jobScheduleCases } from './cases-job-schedules.js';
 import { jobNodeTaskCases } from './cases-job-node-tasks.js';
 import { nodeRunCases } from './cases-node-runs.js';
+import { nodeUsageCases } from './cases-node-usage.js';
 import { rangeCases } from './cases-ranges.js';
 import { taskCases } from './cases-tasks.js';
 import { T0 } from './fixtures.js';
@@ -66,5 +67,6 @@ export function storeConformance(backend: StoreBackend): void {
     jobNodeTaskCases(ctx);
     jobScheduleCases(ctx);
     usageCases(ctx);
+    nodeUsageCases(ctx);
   });
 }

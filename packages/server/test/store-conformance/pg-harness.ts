@@ -151,7 +151,8 @@ async function createDatabase(label: string, template: '' | `TEMPLATE ${string}`
         await resetter.connect();
       }
       await resetter.query(
-        'DELETE FROM tasks; DELETE FROM jobs; DELETE FROM nodes; DELETE FROM pools; DELETE FROM job_schedules; DELETE FROM usage_totals',
+        'DELETE FROM tasks; DELETE FROM jobs; DELETE FROM nodes; DELETE FROM pools; DELETE FROM job_schedules; ' +
+          'DELETE FROM usage_totals; DELETE FROM node_usage',
       );
     },
     async drop() {

@@ -95,6 +95,24 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = Object.freeze([
     wait_ms BIGINT NOT NULL DEFAULT 0
     );`,
   },
+  {
+    version: 5,
+    description: 'node time for pool usage metrics: one row per stay of a node in a pool',
+    sql: `
+    CREATE TABLE node_usage (
+      pool_key TEXT COLLATE "C" NOT NULL,
+      node_key TEXT COLLATE "C" NOT NULL,
+      pool_id TEXT NOT NULL,
+      node_id TEXT NOT NULL,
+      vm_size TEXT NOT NULL,
+      cores INTEGER NOT NULL,
+      start_ms BIGINT NOT NULL,
+      end_ms BIGINT
+    );
+    CREATE UNIQUE INDEX node_usage_open ON node_usage (pool_key, node_key) WHERE end_ms IS NULL;
+    CREATE INDEX node_usage_by_start ON node_usage (start_ms);
+    `,
+  },
 ]);
 
 /** Any constant shared by every Batchite server: advisory lock keys are per database. ('btch' in ASCII.) */

@@ -39,6 +39,8 @@ import {
 } from './postgres-node-runs.js';
 import { placeGangsInTransaction } from './postgres-gang.js';
 import { migrate } from './postgres-migrations.js';
+import * as nodeUsage from './postgres-node-usage.js';
+import type { NodeStateCount, NodeUsageRecord, NodeUsageStart } from '../node-usage.js';
 import { WorkListener, type WorkNotifications } from './postgres-notifications.js';
 import { SQL, type DocRow, type LockedRow } from './postgres-sql.js';
 import { insertTaskRows, taskValues } from './postgres-task-rows.js';
@@ -277,6 +279,22 @@ export class PostgresStore implements Store, WorkNotifications {
 
   async removeNode(poolId: string, nodeId: string): Promise<void> {
     await rowsOf(this.pool, SQL.removeNode, [idKey(poolId), idKey(nodeId)]);
+  }
+
+  countNodesByState(poolIds: readonly string[]): Promise<NodeStateCount[]> {
+    return nodeUsage.countNodesByState(this.pool, poolIds);
+  }
+
+  openNodeUsage(start: NodeUsageStart): Promise<void> {
+    return nodeUsage.openNodeUsage(this.pool, start);
+  }
+
+  closeNodeUsage(poolId: string, nodeId: string, endMs: number): Promise<void> {
+    return nodeUsage.closeNodeUsage(this.pool, poolId, nodeId, endMs);
+  }
+
+  listNodeUsage(fromMs: number, toMs: number): Promise<NodeUsageRecord[]> {
+    return nodeUsage.listNodeUsage(this.pool, fromMs, toMs);
   }
 
   async insertJob(job: JobDoc, tasks: readonly TaskDoc[] = []): Promise<JobDoc | undefined> {

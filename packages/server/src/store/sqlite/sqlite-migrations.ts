@@ -72,4 +72,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     wait_ms INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // Node time (pool usage metrics): one row per stay of a node in a pool; end_ms is NULL while it stays.
+  `
+  CREATE TABLE node_usage (
+    pool_key TEXT NOT NULL,
+    node_key TEXT NOT NULL,
+    pool_id TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    vm_size TEXT NOT NULL,
+    cores INTEGER NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER
+  );
+  CREATE UNIQUE INDEX node_usage_open ON node_usage (pool_key, node_key) WHERE end_ms IS NULL;
+  CREATE INDEX node_usage_by_start ON node_usage (start_ms);
+  `,
 ];

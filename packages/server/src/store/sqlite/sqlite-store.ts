@@ -40,6 +40,8 @@ import {
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteUsage } from './sqlite-usage.js';
 import type { UsageDelta, UsageTotals } from '../usage-totals.js';
+import { SqliteNodeUsage } from './sqlite-node-usage.js';
+import type { NodeStateCount, NodeUsageRecord, NodeUsageStart } from '../node-usage.js';
 import { listRangeIds, summarizeRange } from './sqlite-task-ranges.js';
 import type { TaskRangeSelection, TaskRangeSummary } from '../task-ranges.js';
 import { jobColumns, leaseNodeKey, nodeColumns, taskColumns } from '../columns.js';
@@ -69,6 +71,7 @@ export class SqliteStore implements Store {
   private readonly statements: Statements;
   private readonly writer: SqliteWriter;
   private readonly usage: SqliteUsage;
+  private readonly nodeUsage: SqliteNodeUsage;
 
   constructor(
     readonly path: string,
@@ -84,6 +87,7 @@ export class SqliteStore implements Store {
     this.statements = prepareStatements(this.db);
     this.writer = { statements: this.statements, stamps: (count) => this.stamps(count) };
     this.usage = new SqliteUsage(this.db);
+    this.nodeUsage = new SqliteNodeUsage(this.db);
   }
 
   /** Takes `count` eTags from the sequence in one statement; the returned stamp hands them out in order. */
@@ -211,6 +215,22 @@ export class SqliteStore implements Store {
   removeNode(poolId: string, nodeId: string): Promise<void> {
     this.statements.removeNode.run(idKey(poolId), idKey(nodeId));
     return Promise.resolve();
+  }
+
+  countNodesByState(poolIds: readonly string[]): Promise<NodeStateCount[]> {
+    return settle(() => this.nodeUsage.countByState(poolIds));
+  }
+
+  openNodeUsage(start: NodeUsageStart): Promise<void> {
+    return settle(() => this.nodeUsage.openUsage(start));
+  }
+
+  closeNodeUsage(poolId: string, nodeId: string, endMs: number): Promise<void> {
+    return settle(() => this.nodeUsage.closeUsage(poolId, nodeId, endMs));
+  }
+
+  listNodeUsage(fromMs: number, toMs: number): Promise<NodeUsageRecord[]> {
+    return settle(() => this.nodeUsage.list(fromMs, toMs));
   }
 
   insertJob(job: JobDoc, tasks: readonly TaskDoc[] = []): Promise<JobDoc | undefined> {
