@@ -21,3 +21,7 @@ fi
 if [ -f scripts/ensure-slurm.sh ]; then
   bash scripts/ensure-slurm.sh
 fi
+
+if [ -f scripts/ensure-azure-cli.sh ]; then
+  bash scripts/ensure-azure-cli.sh
+fi
