@@ -175,3 +175,53 @@ void describe('resizeTimeout and stopResize (fake clock)', () => {
     await waitFor(() => launcher.running().length === 0, { what: 'the starting node to be stopped' });
   });
 });
+
+void describe('nodes whose agent process fails to start (fake clock)', () => {
+  const clock = new FakeClock(Date.now());
+  // Stands for an agent that cannot start (a broken install, a bad flag): it exits at once, never joining.
+  const launcher = new ShellLauncher('exit 1');
+  const ctx = withServer({ nodeLauncher: launcher, clock });
+  let client: BatchServiceClient;
+
+  before(() => {
+    client = sdkClient(ctx.server);
+  });
+
+  void it('a node that exits before joining is started again; three failed starts end the resize with AllocationFailed', async () => {
+    await client.pool.add({ id: 'broken', vmSize: 'local', targetDedicatedNodes: 1 });
+    await waitFor(() => launcher.launches === 1 && launcher.running().length === 0, {
+      what: 'the first start to fail',
+    });
+    assert.equal((await client.pool.get('broken')).allocationState, 'resizing', 'one failure is retried');
+    // Each failed start is retried after a pause on the server's clock; advancing it in steps never skips one.
+    const failed = await waitFor(
+      async () => {
+        await clock.advance(1_000);
+        const pool = await client.pool.get('broken');
+        return pool.allocationState === 'steady' ? pool : undefined;
+      },
+      { what: 'the resize to end after the third failed start' },
+    );
+    assert.equal(launcher.launches, 3);
+    assert.deepEqual(
+      failed.resizeErrors?.map((error) => error.code),
+      ['AllocationFailed'],
+    );
+    const values = Object.fromEntries(
+      (failed.resizeErrors?.[0]?.values ?? []).map((pair) => [pair.name, pair.value]),
+    );
+    assert.equal(values.FailedStarts, '3');
+    assert.match(values.NodeId ?? '', /^tvm-/);
+    assert.equal(failed.currentDedicatedNodes, 0);
+    assert.equal(failed.targetDedicatedNodes, 1, 'the target stays as asked');
+    await clock.advance(5_000);
+    assert.equal(launcher.launches, 3, 'no node is started after the resize failed');
+
+    // The next resize starts afresh: errors cleared, the node tried again.
+    await client.pool.resize('broken', { targetDedicatedNodes: 1 });
+    const resized = await client.pool.get('broken');
+    assert.equal(resized.allocationState, 'resizing');
+    assert.equal(resized.resizeErrors, undefined);
+    await waitFor(() => launcher.launches === 4, { what: 'a new start after the resize' });
+  });
+});

@@ -11,7 +11,9 @@
  * quota, the rest is reported in its resizeErrors. Counting and launching happen with no await in between, so
  * pools reconciled side by side (as at start) cannot overshoot it.
  *
- * A resize that ended early (resizeTimeout, resize-end.ts) starts no more nodes. A pool delete waits here until
+ * An agent that keeps exiting before its node joins ends the pool's resize with AllocationFailed
+ * (node-start-failures.ts). A resize that ended early (resizeTimeout, a failed allocation, resize-end.ts) starts
+ * no more nodes. A pool delete waits here until
  * the pool's agents have exited (pool-node-stops.ts).
  */
 import { idKey } from '@batchite/protocol';
@@ -19,6 +21,7 @@ import type { NodeDoc, PoolDoc } from '../store/documents.js';
 import type { LaunchedNode, NodeLauncher } from './node-launcher.js';
 import { localNodeRoot, prepareLocalNodesDir } from './local-node-roots.js';
 import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
+import { failAllocation, NodeStartFailures } from './node-start-failures.js';
 import { poolTarget, recordQuota } from './node-quota.js';
 import { registerPoolNodeStopper } from './pool-node-stops.js';
 import { endRunningTasks } from './pool-updates.js';
@@ -40,11 +43,18 @@ export function localNodeId(poolId: string, index: number): string {
   return `tvm-${idKey(poolId)}-${index}`;
 }
 
+function startKey(poolId: string, nodeId: string): string {
+  return `${idKey(poolId)}/${nodeId}`;
+}
+
 export class LocalNodeProvider {
   private readonly pools = new Map<string, Map<string, LaunchedNode>>();
   private readonly pending = new Map<string, Promise<void>>();
   private stopped = false;
+  private readonly startFailures = new NodeStartFailures();
   private readonly onPoolChanged = (poolId: string): void => void this.schedule(poolId);
+  private readonly onNodeJoined = (poolId: string, nodeId: string): void =>
+    this.startFailures.joined(startKey(poolId, nodeId));
 
   constructor(
     private readonly context: ServiceContext,
@@ -57,6 +67,7 @@ export class LocalNodeProvider {
     for (const node of await this.context.store.listAllNodes()) await removeNodeFromPool(this.context, node);
     await prepareLocalNodesDir(this.options.rootDir);
     this.context.events.on('poolChanged', this.onPoolChanged);
+    this.context.events.on('nodeJoined', this.onNodeJoined);
     registerPoolNodeStopper(this.context, (poolId) => this.schedule(poolId));
     for (const pool of await this.context.store.listPools({ limit: 100_000 }))
       void this.schedule(pool.entity.id);
@@ -66,6 +77,7 @@ export class LocalNodeProvider {
   async stop(): Promise<void> {
     this.stopped = true;
     this.context.events.off('poolChanged', this.onPoolChanged);
+    this.context.events.off('nodeJoined', this.onNodeJoined);
     registerPoolNodeStopper(this.context, undefined);
     await Promise.all([...this.pending.values()]);
     const nodes = [...this.pools.values()].flatMap((pool) => [...pool.values()]);
@@ -126,6 +138,8 @@ export class LocalNodeProvider {
   }
 
   private launch(pool: PoolDoc, nodes: Map<string, LaunchedNode>, nodeId: string): void {
+    const key = startKey(pool.entity.id, nodeId);
+    this.startFailures.launched(key);
     const launched = this.launcher.launch({
       poolId: pool.entity.id,
       nodeId,
@@ -138,6 +152,8 @@ export class LocalNodeProvider {
     void launched.exited.then(async () => {
       if (nodes.get(nodeId) !== launched || this.stopped) return;
       nodes.delete(nodeId);
+      const failures = this.startFailures.exited(key);
+      if (failures !== undefined) await failAllocation(this.context, pool.entity.id, nodeId, failures);
       await this.context.clock.sleep(this.options.restartDelayMs ?? 1000).catch(() => undefined);
       void this.schedule(pool.entity.id);
     });
@@ -170,6 +186,7 @@ export class LocalNodeProvider {
     for (const nodeId of (await this.victimOrder(pool, nodes)).slice(0, count)) {
       const launched = nodes.get(nodeId);
       nodes.delete(nodeId);
+      this.startFailures.forget(startKey(pool.entity.id, nodeId));
       const node = await this.context.store.getNode(pool.entity.id, nodeId);
       if (option === 'taskcompletion' || option === 'retaineddata') {
         if (node !== undefined) await this.markLeaving(node);
