@@ -10,7 +10,8 @@
 import { apiVersionAtLeast, type ApiVersion } from './models/api-version.js';
 
 /** The answers whose shape depends on the api-version. */
-export type VersionedEntity = 'pools' | 'nodes' | 'jobs' | 'jobschedules' | 'tasks' | 'taskcounts';
+export type VersionedEntity =
+  'pools' | 'nodes' | 'jobs' | 'jobschedules' | 'tasks' | 'taskcounts' | 'poolnodecounts';
 
 /** A property whose name changed: `before` until `since`, `current` from then on, wherever it appears. */
 export interface RenamedProperty {
@@ -56,6 +57,12 @@ export const ADDED_PROPERTIES: Readonly<Record<VersionedEntity, readonly AddedPr
   })),
   tasks: [{ path: 'requiredSlots', since: '2020-09-01.12.0' }],
   taskcounts: [],
+  // Node states that came later: nodes upgrading their OS, then deallocated (stopped) nodes.
+  poolnodecounts: (['dedicated', 'lowPriority'] as const).flatMap((kind) => [
+    { path: `${kind}.upgradingOS`, since: '2023-05-01.17.0' as const },
+    { path: `${kind}.deallocated`, since: '2024-07-01.20.0' as const },
+    { path: `${kind}.deallocating`, since: '2024-07-01.20.0' as const },
+  ]),
 });
 
 type Json = Record<string, unknown>;

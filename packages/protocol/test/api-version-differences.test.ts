@@ -122,3 +122,21 @@ void test('shaping never changes the entity it was given', () => {
   requestBodyFromVersion({ maxTasksPerNode: 1 }, OLDEST);
   assert.deepEqual(pool, copy);
 });
+
+void test('node counts: upgradingOS from 2023-05-01.17.0, deallocated and deallocating from 2024-07-01.20.0', () => {
+  const kinds = { idle: 1, total: 1, upgradingOS: 0, deallocated: 0, deallocating: 0 };
+  const entry = { poolId: 'p', dedicated: kinds, lowPriority: kinds };
+  const base = { idle: 1, total: 1 };
+  assert.deepEqual(entityForVersion('poolnodecounts', entry, V16), {
+    poolId: 'p',
+    dedicated: base,
+    lowPriority: base,
+  });
+  const v19 = { ...base, upgradingOS: 0 };
+  assert.deepEqual(entityForVersion('poolnodecounts', entry, '2024-02-01.19.0'), {
+    poolId: 'p',
+    dedicated: v19,
+    lowPriority: v19,
+  });
+  assert.deepEqual(entityForVersion('poolnodecounts', entry, '2024-07-01.20.0'), entry);
+});

@@ -63,6 +63,7 @@ const VERSIONED_SETS: ReadonlySet<EntitySet> = new Set<VersionedEntity>([
   'jobschedules',
   'tasks',
   'taskcounts',
+  'poolnodecounts',
 ]);
 
 /** The entity in the shape of the request's api-version (`api-version-differences.ts` in the protocol). */

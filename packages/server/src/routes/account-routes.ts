@@ -9,7 +9,6 @@ import {
   POOL_NODE_COUNTS_FILTER_SCHEMA,
   POOL_USAGE_METRICS_FILTER_SCHEMA,
   SUPPORTED_IMAGE_FILTER_SCHEMA,
-  DEFAULT_API_VERSION,
 } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import { collectPage } from '../http/list.js';
@@ -67,9 +66,8 @@ export function registerAccountRoutes(app: FastifyInstance, context: ServiceCont
     );
     const poolIds = page.items.map((pool) => pool.entity.id);
     const rows = poolIds.length === 0 ? [] : await context.store.countNodesByState(poolIds);
-    const apiVersion = queryParams(request).get('api-version') ?? DEFAULT_API_VERSION;
     const next = page.lastKey === undefined ? undefined : nextPageLink(request, page.lastKey);
-    return sendList(request, reply, 'poolnodecounts', poolNodeCounts(poolIds, rows, apiVersion), next);
+    return sendList(request, reply, 'poolnodecounts', poolNodeCounts(poolIds, rows), next);
   });
 
   app.get('/poolusagemetrics', async (request, reply) => {

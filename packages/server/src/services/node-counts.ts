@@ -5,8 +5,12 @@
 import type { NodeCounts, PoolNodeCounts } from '@batchite/protocol';
 import type { NodeStateCount } from '../store/node-usage.js';
 
-/** The `NodeCounts` fields of every api-version, keyed by the lower-case state they count. */
-const BASE_FIELDS = [
+/**
+ * The `NodeCounts` fields, keyed by the lower-case state they count: those of the newest api-version. Older
+ * versions get theirs (`upgradingOS`, `deallocated`, `deallocating` came later) from the api-version table in the
+ * protocol (`api-version-differences.ts`), applied when the answer is written.
+ */
+const COUNT_FIELDS = [
   'creating',
   'idle',
   'offline',
@@ -20,21 +24,12 @@ const BASE_FIELDS = [
   'unknown',
   'unusable',
   'waitingForStartTask',
-] as const;
-/** `upgradingOS` came with api-version 2023-05-01.17.0, `deallocated`/`deallocating` with 2024-07-01.20.0. */
-const VERSIONED_FIELDS = [
-  { field: 'upgradingOS', since: '2023-05-01' },
-  { field: 'deallocated', since: '2024-07-01' },
-  { field: 'deallocating', since: '2024-07-01' },
+  'upgradingOS',
+  'deallocated',
+  'deallocating',
 ] as const;
 
-type CountField = (typeof BASE_FIELDS)[number] | (typeof VERSIONED_FIELDS)[number]['field'];
-
-/** The state fields an api-version's `NodeCounts` has (api-versions start with their release date). */
-export function nodeCountFields(apiVersion: string): CountField[] {
-  const later = VERSIONED_FIELDS.filter(({ since }) => apiVersion.slice(0, 10) >= since);
-  return [...BASE_FIELDS, ...later.map(({ field }) => field)];
-}
+type CountField = (typeof COUNT_FIELDS)[number];
 
 function emptyCounts(fields: readonly CountField[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -44,15 +39,14 @@ function emptyCounts(fields: readonly CountField[]): Record<string, number> {
 }
 
 /**
- * One `PoolNodeCounts` per pool id, in the order given. A node in a state the api-version has no field for
- * (none today: Batchite's nodes never take the newer states) still counts in `total`.
+ * One `PoolNodeCounts` per pool id, in the order given. A node in a state without a field still counts in
+ * `total` (none today: Batchite's nodes never take the newer states).
  */
 export function poolNodeCounts(
   poolIds: readonly string[],
   rows: readonly NodeStateCount[],
-  apiVersion: string,
 ): PoolNodeCounts[] {
-  const fields = nodeCountFields(apiVersion);
+  const fields = COUNT_FIELDS;
   const byLowerName = new Map(fields.map((field) => [field.toLowerCase(), field]));
   const byPool = new Map(
     poolIds.map((poolId) => [
