@@ -4,7 +4,11 @@
  * behaviour comes from operation-policies.ts. Method names follow the current official Azure SDK.
  */
 import type {
+  ApplicationSummary,
   AutoScaleRun,
+  ImageInformation,
+  PoolNodeCounts,
+  PoolUsageMetrics,
   PoolEnableAutoScaleParameter,
   NodeRebootParameter,
   NodeReimageParameter,
@@ -39,6 +43,7 @@ import type {
 } from '@batchite/protocol';
 import { RetryPolicy } from '@batchite/retry';
 import { createTasks, type CreateTasksOptions, type TaskCreateOutcome } from './create-tasks.js';
+import * as account from './operations/account.js';
 import * as batchite from './operations/batchite.js';
 import type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
 import * as files from './operations/files.js';
@@ -440,6 +445,29 @@ export class BatchClient {
     options: WaitOptions<TaskWaitProgress> = {},
   ): Promise<CloudTask[]> {
     return waitForTasks(this, this.retryPolicy.options.clock, jobId, taskIds, options);
+  }
+
+  // Account-level operations.
+  /** Per pool, its dedicated and low-priority nodes per state; `filter` on `poolId`. */
+  listPoolNodeCounts(options: ListOptions = {}): PagedAsyncIterable<PoolNodeCounts> {
+    return account.listPoolNodeCounts(this.#pipeline, options);
+  }
+  /** Core hours per pool per 30-minute interval; without a range, the last complete interval. */
+  listPoolUsageMetrics(options: account.UsageMetricsOptions = {}): PagedAsyncIterable<PoolUsageMetrics> {
+    return account.listPoolUsageMetrics(this.#pipeline, options);
+  }
+  /** The images (node agent SKUs) pools can use. */
+  listSupportedImages(options: ListOptions = {}): PagedAsyncIterable<ImageInformation> {
+    return account.listSupportedImages(this.#pipeline, options);
+  }
+  listApplications(options: ListOptions = {}): PagedAsyncIterable<ApplicationSummary> {
+    return account.listApplications(this.#pipeline, options);
+  }
+  getApplication(
+    applicationId: string,
+    options: CallOptions = {},
+  ): Promise<WithResponse<ApplicationSummary>> {
+    return account.getApplication(this.#pipeline, applicationId, options);
   }
 
   // Batchite extension endpoints (`/.batchite/…`): not part of Azure Batch.

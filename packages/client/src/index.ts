@@ -28,6 +28,7 @@ export {
   type BatchiteRequest,
   type BatchiteResponse,
 } from './operations/batchite.js';
+export type { UsageMetricsOptions } from './operations/account.js';
 export type { CreateResult, WithResponse, WriteResult } from './operations/common.js';
 export type {
   FileConditionalOptions,

@@ -17,7 +17,7 @@
 import type { HttpMethod } from './http/transport.js';
 
 export type OperationClass = 'read' | 'idempotent' | 'create' | 'bulkCreate';
-export type ResourceType = 'pool' | 'node' | 'job' | 'jobSchedule' | 'task' | 'file';
+export type ResourceType = 'account' | 'pool' | 'node' | 'job' | 'jobSchedule' | 'task' | 'file';
 
 export interface OperationPolicy {
   method: HttpMethod;
@@ -392,6 +392,11 @@ export const OPERATION_POLICIES = Object.freeze({
     verb: 'delete',
     convergedOn: ['FileNotFound'],
   },
+  listPoolNodeCounts: read('GET', '/nodecounts', 'pool'),
+  listPoolUsageMetrics: read('GET', '/poolusagemetrics', 'pool'),
+  listSupportedImages: read('GET', '/supportedimages', 'account'),
+  listApplications: read('GET', '/applications', 'account'),
+  getApplication: read('GET', '/applications/{applicationId}', 'account'),
 } as const satisfies Record<string, OperationPolicy>);
 
 export type OperationName = keyof typeof OPERATION_POLICIES;

@@ -43,6 +43,8 @@ const STATE_TEXTS: Readonly<Record<string, StateText>> = Object.freeze({
 
 function subject(policy: OperationPolicy, ids: ResourceIds): string {
   switch (policy.resource) {
+    case 'account':
+      return 'the account';
     case 'pool':
       return `pool ${ids.poolId ?? '?'}`;
     case 'node':

@@ -24,6 +24,12 @@ type StartServer = (options: { port: number; dataDir: string; logLevel: false })
 const serverEntry = fileURLToPath(new URL('../../../server/dist/src/index.js', import.meta.url));
 const skip = existsSync(serverEntry) ? false : `server not built (${serverEntry})`;
 
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 describe('BatchClient against the Batchite server', { skip }, () => {
   let server: RunningServer;
   let client: BatchClient;
@@ -122,6 +128,29 @@ describe('BatchClient against the Batchite server', { skip }, () => {
     const ids: string[] = [];
     for await (const job of client.listJobs({ filter: "id eq 'j3'" })) ids.push(job.id ?? '');
     assert.deepEqual(ids, ['j3']);
+  });
+
+  it('account lists: node counts page by pool, usage metrics, supported images, applications (404 notFound)', async () => {
+    for (const id of ['acct-a', 'acct-b']) {
+      await client.createPool({ id, vmSize: 'standard_d2s_v3', targetDedicatedNodes: 0 });
+    }
+    const pages = [];
+    for await (const page of client.listPoolNodeCounts({ maxResults: 1 }).byPage()) pages.push(page.items);
+    const ids = pages.flat().map((entry) => entry.poolId);
+    assert.ok(ids.includes('acct-a') && ids.includes('acct-b'), ids.join());
+    assert.ok(pages.every((items) => items.length <= 1) && pages.length >= 2);
+    const [counts] = await collect(client.listPoolNodeCounts({ filter: "poolId eq 'acct-a'" }));
+    assert.equal(counts?.dedicated?.total, 0);
+    assert.deepEqual(
+      await collect(client.listPoolUsageMetrics({ startTime: new Date(0), endTime: new Date() })),
+      [],
+    );
+    const [image] = await collect(client.listSupportedImages());
+    assert.equal(image?.osType, 'linux');
+    assert.deepEqual(await collect(client.listApplications()), []);
+    const missing = await rejection(client.getApplication('nope'));
+    assert.equal(missing.code, 'ApplicationNotFound');
+    assert.equal(missing.kind, 'notFound');
   });
 
   it('creates 1,000 tasks in chunks; sending them again is a conflict per task', async () => {
