@@ -130,6 +130,36 @@ void describe('az batch', { skip: azureCliMissing() }, () => {
     assert.equal(disabled.enableAutoScale, false);
   });
 
+  void it('pool node-counts list, usage-metrics list, supported-images list', async () => {
+    const counts = await okJson<Json[]>('pool', 'node-counts', 'list', '--filter', `poolId eq '${POOL}'`);
+    assert.equal(counts.length, 1);
+    assert.equal(counts[0]?.poolId, POOL);
+    assert.deepEqual(
+      { total: (counts[0]?.dedicated as Json).total, idle: (counts[0]?.dedicated as Json).idle },
+      { total: 0, idle: 0 },
+      'the pool has no nodes',
+    );
+    const metrics = await okJson<Json[]>(
+      ...['pool', 'usage-metrics', 'list', '--filter', `poolId eq '${POOL}'`],
+      ...['--start-time', '2026-01-01T00:00:00Z', '--end-time', '2026-01-01T01:00:00Z'],
+    );
+    assert.deepEqual(metrics, [], 'nothing was used then');
+    const images = await okJson<Json[]>('pool', 'supported-images', 'list');
+    assert.ok(images.length >= 1);
+    for (const image of images) {
+      assert.equal(image.osType, 'linux');
+      assert.match(String(image.nodeAgentSkuId), /^batch\.node\./);
+    }
+  });
+
+  void it('certificate list and application summary list are empty; a missing application is an error', async () => {
+    assert.deepEqual(await okJson('certificate', 'list'), []);
+    assert.deepEqual(await okJson('application', 'summary', 'list'), []);
+    const missing = await az.batch('application', 'summary', 'show', '--application-id', 'no-such-app');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /The specified application does not exist/);
+  });
+
   void it('job delete and pool delete', async () => {
     await ok('job', 'delete', '--job-id', JOB, '--yes');
     await ok('pool', 'delete', '--pool-id', POOL, '--yes');
