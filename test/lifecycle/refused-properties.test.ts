@@ -61,7 +61,6 @@ const POOL_ROWS: readonly [string, Partial<BatchServiceModels.PoolAddParameter>]
     'mountConfiguration',
     { mountConfiguration: [{ nfsMountConfiguration: { source: 'h:/s', relativeMountPath: 'm' } }] },
   ],
-  ['certificateReferences', { certificateReferences: [{ thumbprint: 'ab', thumbprintAlgorithm: 'sha1' }] }],
   ['applicationPackageReferences', { applicationPackageReferences: [{ applicationId: 'app' }] }],
   ['applicationLicenses', { applicationLicenses: ['maya'] }],
   ['startTask.containerSettings', { startTask: { commandLine: '/bin/true', containerSettings: CONTAINER } }],
@@ -109,17 +108,43 @@ void describe('refused properties', () => {
     );
     await expectRefused(
       client.pool.updateProperties(id, {
-        certificateReferences: [{ thumbprint: 'ab', thumbprintAlgorithm: 'sha1' }],
-        applicationPackageReferences: [],
+        certificateReferences: [],
+        applicationPackageReferences: [{ applicationId: 'app' }],
         metadata: [],
       }),
-      'certificateReferences',
+      'applicationPackageReferences',
     );
     await expectRefused(
       client.pool.patch(id, { startTask: { commandLine: '/bin/true', containerSettings: CONTAINER } }),
       'startTask.containerSettings',
     );
     assert.equal((await client.pool.get(id)).startTask, undefined, 'nothing was changed');
+  });
+
+  void it('certificate references (retired in Batch) → 400 CertificateRetired on pool add, patch and updateProperties', async () => {
+    const client = sdkClient(ctx.server, { retries: false });
+    const certificateReferences = [{ thumbprint: 'ab', thumbprintAlgorithm: 'sha1' }];
+    const id = uniqueId('refused');
+    const error = await expectBatchError(client.pool.add(poolBody(id, { certificateReferences })), {
+      statusCode: 400,
+      code: 'CertificateRetired',
+    });
+    assert.match(detailsOf(error).Reason ?? '', /certificate references/);
+    await expectRestStatus(client.pool.get(id), 404);
+    const existing = await addPool(client);
+    await expectBatchError(client.pool.patch(existing, { certificateReferences }), {
+      statusCode: 400,
+      code: 'CertificateRetired',
+    });
+    await expectBatchError(
+      client.pool.updateProperties(existing, {
+        certificateReferences,
+        applicationPackageReferences: [],
+        metadata: [],
+      }),
+      { statusCode: 400, code: 'CertificateRetired' },
+    );
+    assert.deepEqual((await client.pool.get(existing)).certificateReferences ?? [], []);
   });
 
   void it('task add and add collection: each refused property → 400 naming it; nothing stored', async () => {

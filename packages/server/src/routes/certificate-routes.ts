@@ -7,10 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiError } from '../http/api-error.js';
 import { readPageRequest } from '../http/paging.js';
 import { sendList } from '../http/responses.js';
-
-const RETIRED_REASON =
-  "The operation is blocked because the 'Azure Batch Certificates' feature was retired on 02/29/2024. " +
-  'For Certificate APIs, they are no longer supported.';
+import { certificatesRetired } from '../services/unsupported-properties.js';
 
 /** The path after `/certificates(`: `thumbprintAlgorithm=…,thumbprint=…)` and an optional `/canceldelete`. */
 const CERTIFICATE_KEY = /^thumbprintAlgorithm=[^,)/]+,thumbprint=[^,)/]+\)(\/canceldelete)?$/;
@@ -31,9 +28,7 @@ function certificateError(request: Wildcard, cancelDelete: boolean): Error {
 }
 
 export function registerCertificateRoutes(app: FastifyInstance): void {
-  app.post('/certificates', () =>
-    Promise.reject(apiError('CertificateRetired', { values: [{ key: 'Reason', value: RETIRED_REASON }] })),
-  );
+  app.post('/certificates', () => Promise.reject(certificatesRetired()));
 
   app.get('/certificates', async (request, reply) => {
     readPageRequest(request);

@@ -48,10 +48,23 @@ const TASK_RULES: readonly Rule[] = [
   ['applicationPackageReferences', NO_APPLICATIONS],
 ];
 
-const POOL_UPDATABLE_RULES: readonly Rule[] = [
-  ['certificateReferences', 'Batchite has no certificates (Batch retired them in favour of Key Vault).'],
-  ['applicationPackageReferences', NO_APPLICATIONS],
-];
+const POOL_UPDATABLE_RULES: readonly Rule[] = [['applicationPackageReferences', NO_APPLICATIONS]];
+
+/** What Azure Batch answers a pool that references certificates since their retirement (2024-02-29). */
+export function certificatesRetired(): ApiError {
+  return apiError('CertificateRetired', {
+    values: [
+      {
+        key: 'Reason',
+        value:
+          "The operation is blocked because the 'Azure Batch Certificates' feature was retired on 02/29/2024. " +
+          'For Certificate APIs, they are no longer supported. For Pool, Job, and Job Schedule APIs, the target ' +
+          'resource should no longer contain certificate references, please either remove the certificate ' +
+          'references or delete the resource.',
+      },
+    ],
+  });
+}
 
 const VM_RULES: readonly Rule[] = [
   ['containerConfiguration', NO_CONTAINER_RUNTIME],
@@ -81,10 +94,14 @@ export function refuseStartTaskProperties(startTask: StartTask | undefined): Api
   return unsupported('startTask.containerSettings', NO_CONTAINER_RUNTIME);
 }
 
-/** The refusal for the updatable properties of a pool (add, patch, updateproperties), or undefined. */
+/**
+ * The refusal for the updatable properties of a pool (add, patch, updateproperties), or undefined. Certificate
+ * references get Azure's own answer, 400 `CertificateRetired`.
+ */
 export function refusePoolUpdatable(
   param: Pick<CloudPool, 'certificateReferences' | 'applicationPackageReferences' | 'startTask'>,
 ): ApiError | undefined {
+  if (asked(param.certificateReferences)) return certificatesRetired();
   return firstRefusal(param, POOL_UPDATABLE_RULES) ?? refuseStartTaskProperties(param.startTask);
 }
 
