@@ -159,19 +159,19 @@ void describe('multi-instance tasks', () => {
     await waitForIdleNodes(runner.client, runner.poolId, NODES);
   });
 
-  void it('common resource files are refused by name; requiredSlots must be 1', async () => {
+  void it('a bad common resource file gets the resource-file 400; requiredSlots must be 1', async () => {
     const jobId = await addRunJob(runner);
     const settings = {
       numberOfInstances: 2,
       coordinationCommandLine: '/bin/true',
-      commonResourceFiles: [{ httpUrl: 'http://127.0.0.1:9/input.txt', filePath: 'input.txt' }],
+      commonResourceFiles: [{ httpUrl: 'http://127.0.0.1:9/input.txt', filePath: '../input.txt' }],
     };
     const id = uniqueId('mi');
     const error = await expectBatchError(
       runner.client.task.add(jobId, { id, commandLine: '/bin/true', multiInstanceSettings: settings }),
-      { statusCode: 400, code: 'UnsupportedProperty' },
+      { statusCode: 400, code: 'InvalidPropertyValue' },
     );
-    assert.equal(detailsOf(error).PropertyName, 'multiInstanceSettings.commonResourceFiles');
+    assert.match(detailsOf(error).PropertyName ?? '', /^multiInstanceSettings\.commonResourceFiles/);
     await expectRestStatus(runner.client.task.get(jobId, id), 404);
     const slots = await expectBatchError(
       runner.client.task.add(jobId, {

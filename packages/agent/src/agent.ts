@@ -300,6 +300,7 @@ class Agent implements RunningAgent {
           runAs: claim.runAs,
           hasJobPreparation: claim.jobPreparation !== undefined,
           resourceFiles: claim.resourceFiles,
+          commonResourceFiles: claim.commonResourceFiles,
         },
         {
           rootDir: this.o.rootDir,

@@ -7,8 +7,9 @@
  *   prepare  `<root>/workitems/<job>/job-1/<task>/` with `wd/` emptied (a re-run on this node starts clean),
  *            `certs/`, and `stdout.txt`/`stderr.txt` truncated; the task directory is 0700 and owned by the
  *            task's user, the directories above it 0711 (others may pass through, not list)
- *   download the resource files into `wd/` (resource-files.ts), owned by the task's user; a permanent failure
- *            ends the run with a `preProcessingError` and the command never starts
+ *   download the resource files into `wd/` (resource-files.ts), owned by the task's user, and a multi-instance
+ *            coordination run's common resource files into the task directory (AZ_BATCH_TASK_SHARED_DIR); a
+ *            permanent failure ends the run with a `preProcessingError` and the command never starts
  *   resolve  split `commandLine` into argv (no shell) and find the program on the task's PATH
  *   spawn    cwd `wd/`, the task environment, the two files as the child's stdout/stderr fds (the OS streams
  *            output to disk; nothing passes through the agent's memory), its own process group
@@ -77,6 +78,8 @@ export interface TaskSpec {
   hasJobPreparation?: boolean | undefined;
   /** Downloaded into `wd/` before the command starts. */
   resourceFiles?: readonly ResourceFileOrder[] | undefined;
+  /** A coordination run's common resource files: downloaded into the task directory first. */
+  commonResourceFiles?: readonly ResourceFileOrder[] | undefined;
 }
 
 /** Node-level facts every run needs. */
@@ -279,19 +282,18 @@ class TaskRun implements RunningTask {
 
   /** Downloads the resource files; an outcome when the run ends here (failed, or killed meanwhile). */
   async #download(dirs: TaskDirectories, user: TaskUser | undefined): Promise<TaskOutcome | undefined> {
+    const common = this.spec.commonResourceFiles ?? [];
     const orders = this.spec.resourceFiles ?? [];
-    if (orders.length === 0) return undefined;
+    if (orders.length === 0 && common.length === 0) return undefined;
     const startTime = this.#now();
     const policy = this.context.downloads;
     if (policy === undefined) throw new Error('resource files need a download retry policy');
     const owner = user === undefined ? undefined : { uid: user.uid, gid: user.gid };
     const signal = this.#downloads.signal;
-    const failed = await downloadResourceFiles(orders, {
-      workingDir: dirs.workingDir,
-      owner,
-      policy,
-      signal,
-    }).catch((error: unknown) => {
+    const download = async () =>
+      (await downloadResourceFiles(common, { workingDir: dirs.taskDir, owner, policy, signal })) ??
+      (await downloadResourceFiles(orders, { workingDir: dirs.workingDir, owner, policy, signal }));
+    const failed = await download().catch((error: unknown) => {
       if (this.#killedBy === undefined) throw error;
       return undefined;
     });

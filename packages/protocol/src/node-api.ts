@@ -90,6 +90,11 @@ export interface ClaimedTask {
   jobPreparation?: JobTaskOrder;
   /** Files to download into the working directory before the command starts (see `ResourceFileOrder`). */
   resourceFiles?: ResourceFileOrder[];
+  /**
+   * A multi-instance task's coordination run: its `commonResourceFiles`, downloaded into the task directory
+   * (AZ_BATCH_TASK_SHARED_DIR) before the coordination command starts, on every instance.
+   */
+  commonResourceFiles?: ResourceFileOrder[];
 }
 
 /**

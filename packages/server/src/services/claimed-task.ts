@@ -110,8 +110,11 @@ export function toClaimedTask(
       ? undefined
       : preparationOrder(job, account, !waits || task.entity.state === 'preparing');
   if (preparation !== undefined) claimed.jobPreparation = preparation;
+  const nowMs = account.nowMs ?? Date.now();
   const files = task.entity.resourceFiles ?? [];
-  if (files.length > 0)
-    claimed.resourceFiles = resourceFileOrders(files, account.storage, account.nowMs ?? Date.now());
+  if (files.length > 0) claimed.resourceFiles = resourceFileOrders(files, account.storage, nowMs);
+  // Present only on a multi-instance task's coordination runs (gang-runs.ts).
+  const common = task.entity.multiInstanceSettings?.commonResourceFiles ?? [];
+  if (common.length > 0) claimed.commonResourceFiles = resourceFileOrders(common, account.storage, nowMs);
   return claimed;
 }

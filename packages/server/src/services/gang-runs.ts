@@ -53,7 +53,11 @@ export function gangEnvironment(gang: TaskGang, instance: number): EnvironmentSe
   return Object.entries(values).map(([name, value]) => ({ name, value }));
 }
 
-/** The run the agent gets: the task with the command line, lease token and environment of this step. */
+/**
+ * The run the agent gets: the task with the command line, lease token and environment of this step. Resource
+ * files as Batch hands them out: the common ones to every instance's coordination run (into the task's shared
+ * directory), the task's own to the primary's application run only (into its working directory).
+ */
 function runOf(task: TaskDoc, gang: TaskGang, instance: number, application: boolean): TaskDoc {
   const lease = task.internal.lease;
   const token = application ? (lease?.token ?? '') : instanceToken(gang, instance);
@@ -65,9 +69,13 @@ function runOf(task: TaskDoc, gang: TaskGang, instance: number, application: boo
     ...gangEnvironment(gang, instance),
   ];
   const node = gang.instances[instance];
+  const { resourceFiles, multiInstanceSettings, ...entity } = task.entity;
+  const files = application
+    ? { ...(resourceFiles === undefined ? {} : { resourceFiles }) }
+    : { multiInstanceSettings };
   return {
     ...task,
-    entity: { ...task.entity, commandLine: commandLine ?? '', environmentSettings },
+    entity: { ...entity, ...files, commandLine: commandLine ?? '', environmentSettings },
     internal: {
       ...task.internal,
       lease: { poolId: node?.poolId ?? '', nodeId: node?.nodeId ?? '', token },
@@ -133,6 +141,8 @@ function failed(report: CompletionReport): boolean {
 
 /** The failure of a coordination run, as Batch words a task's (task-lifecycle.ts). */
 function coordinationFailure(report: CompletionReport): TaskFailureInformation | undefined {
+  // A common resource file that could not be downloaded: its Batch code (BlobAccessDenied, …).
+  if (report.preProcessingError !== undefined) return { ...report.preProcessingError };
   if (report.launchError !== undefined) {
     return { category: 'usererror', code: report.launchError.code, message: report.launchError.message };
   }

@@ -1,8 +1,6 @@
 /**
  * What Batchite refuses of a task's `multiInstanceSettings` at add time (the rest runs: gang-placement.ts,
  * gang-runs.ts). Each refusal is a 400 `UnsupportedProperty` naming the property, never a silent substitute:
- * - `commonResourceFiles`: resource files are downloaded for ordinary tasks by the resource-file step; common
- *   ones (into AZ_BATCH_TASK_SHARED_DIR on every node) are not wired to multi-instance runs yet;
  * - a multi-instance task in a job with a job preparation task: the preparation would have to run on every
  *   node of the placement before its instance, which Batchite does not do yet.
  */
@@ -18,12 +16,6 @@ function unsupported(name: string, reason: string): ApiError {
 export function refuseMultiInstance(param: TaskAddParameter, job: JobDoc): ApiError | undefined {
   const settings = param.multiInstanceSettings;
   if (settings === undefined) return undefined;
-  if ((settings.commonResourceFiles ?? []).length > 0) {
-    return unsupported(
-      'multiInstanceSettings.commonResourceFiles',
-      'Batchite does not download common resource files of multi-instance tasks.',
-    );
-  }
   if (job.entity.jobPreparationTask !== undefined) {
     return unsupported(
       'multiInstanceSettings',

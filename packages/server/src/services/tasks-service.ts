@@ -117,6 +117,7 @@ export async function addTasks(
       refuseMultiInstance(param, job) ??
       refuseTaskProperties(param) ??
       refuseAutoStorage(context.storage, param.resourceFiles) ??
+      refuseAutoStorage(context.storage, param.multiInstanceSettings?.commonResourceFiles) ??
       checkAgainstJob(job, param) ??
       userErrors[index];
     return error === undefined ? { taskId: param.id } : { taskId: param.id, error };
