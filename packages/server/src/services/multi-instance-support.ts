@@ -2,7 +2,10 @@
  * What Batchite refuses of a task's `multiInstanceSettings` at add time (the rest runs: gang-placement.ts,
  * gang-runs.ts). Each refusal is a 400 `UnsupportedProperty` naming the property, never a silent substitute:
  * - a multi-instance task in a job with a job preparation task: the preparation would have to run on every
- *   node of the placement before its instance, which Batchite does not do yet.
+ *   node of the placement before its instance, which Batchite does not do yet. The preparation is tied to one
+ *   node's claim (its `preparing` task moves on with that node's report, job-task-service.ts), while a
+ *   placement spans n nodes under one lease: it would need a barrier over n preparations, and a failure on
+ *   one node would have to release the whole placement and keep that node out of the job's later placements.
  */
 import type { TaskAddParameter } from '@batchite/protocol';
 import { apiError, propertyValues, type ApiError } from '../http/api-error.js';
