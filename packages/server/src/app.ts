@@ -18,6 +18,7 @@ import { registerFaultRoutes } from './routes/fault-routes.js';
 import { nodeApiPlugin } from './routes/node-routes.js';
 import { registerNodeOperationRoutes } from './routes/node-operation-routes.js';
 import { registerPoolRoutes } from './routes/pool-routes.js';
+import { registerStatisticsRoutes } from './routes/statistics-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerWhyRoutes } from './routes/why-routes.js';
 import type { ServiceContext } from './services/service-context.js';
@@ -86,6 +87,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     registerFileRoutes(batchApi, options.context);
     registerNodeOperationRoutes(batchApi, options.context);
     registerAccountRoutes(batchApi, options.context);
+    registerStatisticsRoutes(batchApi, options.context);
     done();
   });
   void app.register(nodeApiPlugin, { context: options.context, account: options.account });

@@ -131,7 +131,7 @@ export interface CloudPool {
   taskSchedulingPolicy?: TaskSchedulingPolicy;
   userAccounts?: UserAccount[];
   metadata?: MetadataItem[];
-  stats?: OpaqueObject;
+  stats?: PoolStatistics;
   mountConfiguration?: OpaqueObject[];
   identity?: OpaqueObject;
   targetNodeCommunicationMode?: NodeCommunicationMode;
@@ -174,4 +174,35 @@ export interface NodeRemoveParameter {
   resizeTimeout?: DurationString;
   /** Default `requeue`. */
   nodeDeallocationOption?: ComputeNodeDeallocationOption;
+}
+
+/** `$expand=stats` on a pool, and `GET /lifetimepoolstats`. */
+export interface PoolStatistics {
+  url: string;
+  startTime: DateTimeString;
+  lastUpdateTime: DateTimeString;
+  usageStats?: UsageStatistics;
+  resourceStats?: ResourceStatistics;
+}
+
+export interface UsageStatistics {
+  startTime: DateTimeString;
+  lastUpdateTime: DateTimeString;
+  dedicatedCoreTime: DurationString;
+}
+
+export interface ResourceStatistics {
+  startTime: DateTimeString;
+  lastUpdateTime: DateTimeString;
+  avgCPUPercentage: number;
+  avgMemoryGiB: number;
+  peakMemoryGiB: number;
+  avgDiskGiB: number;
+  peakDiskGiB: number;
+  diskReadIOps: number;
+  diskWriteIOps: number;
+  diskReadGiB: number;
+  diskWriteGiB: number;
+  networkReadGiB: number;
+  networkWriteGiB: number;
 }

@@ -12,6 +12,7 @@ import {
 import { apiError } from '../http/api-error.js';
 import { readJson } from '../http/body.js';
 import { checkConditions } from '../http/conditions.js';
+import { expandsStats } from '../http/expand.js';
 import { collectPage } from '../http/list.js';
 import { nextPageLink, readPageRequest } from '../http/paging.js';
 import { setJsonHeaders } from '../http/request-context.js';
@@ -25,6 +26,7 @@ import {
 } from '../http/responses.js';
 import * as jobs from '../services/jobs-service.js';
 import type { ServiceContext } from '../services/service-context.js';
+import { jobStatistics, jobUsageKey, statsOf, type StatsOf } from '../services/statistics.js';
 import type { JobDoc } from '../store/documents.js';
 import { conditionCheck, filterMatcher, readFilter, validated, type JobParams } from './route-helpers.js';
 
@@ -32,8 +34,11 @@ export function jobUrl(request: FastifyRequest, jobId: string): string {
   return resourceUrl(request, `/jobs/${jobId}`);
 }
 
-function present(request: FastifyRequest, job: JobDoc) {
-  return { ...job.entity, url: jobUrl(request, job.entity.id) };
+function present(request: FastifyRequest, job: JobDoc, stats?: StatsOf<JobDoc>) {
+  const url = jobUrl(request, job.entity.id);
+  if (stats === undefined) return { ...job.entity, url };
+  const range = { startTime: job.entity.creationTime ?? stats.now, now: stats.now };
+  return { ...job.entity, url, stats: jobStatistics(`${url}/stats`, stats.totals(job), range, false) };
 }
 
 export function registerJobRoutes(app: FastifyInstance, context: ServiceContext): void {
@@ -47,6 +52,7 @@ export function registerJobRoutes(app: FastifyInstance, context: ServiceContext)
   });
 
   app.get('/jobs', async (request, reply) => {
+    const expand = expandsStats(request);
     const matches = filterMatcher(readFilter(request, JOB_FILTER_SCHEMA));
     const page = await collectPage(
       (afterKey, limit) => context.store.listJobs({ limit, ...(afterKey === undefined ? {} : { afterKey }) }),
@@ -55,19 +61,22 @@ export function registerJobRoutes(app: FastifyInstance, context: ServiceContext)
       readPageRequest(request),
     );
     const next = page.lastKey === undefined ? undefined : nextPageLink(request, page.lastKey);
+    const stats = expand ? await statsOf(context, page.items, jobUsageKey) : undefined;
     return sendList(
       request,
       reply,
       'jobs',
-      page.items.map((job) => present(request, job)),
+      page.items.map((job) => present(request, job, stats)),
       next,
     );
   });
 
   app.get<{ Params: JobParams }>('/jobs/:jobId', async (request, reply) => {
+    const expand = expandsStats(request);
     const job = await jobs.getJob(context, request.params.jobId);
     checkConditions(request, job.entity, 'read');
-    return sendEntity(request, reply, 'jobs', present(request, job));
+    const stats = expand ? await statsOf(context, [job], jobUsageKey) : undefined;
+    return sendEntity(request, reply, 'jobs', present(request, job, stats));
   });
 
   app.put<{ Params: JobParams }>('/jobs/:jobId', async (request, reply) => {

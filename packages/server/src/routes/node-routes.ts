@@ -8,7 +8,7 @@
  *   operator scope  join-token                   Shared Key: the operator fetches a pool's join token
  */
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
-import type { ClaimResponse, JoinTokenResponse } from '@batchite/protocol';
+import type { ClaimResponse, JoinTokenResponse, RunUsage } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { Account } from '../http/authentication.js';
 import { authenticate } from '../http/authentication.js';
@@ -96,6 +96,34 @@ function toLeases(body: Record<string, unknown>): RunningLease[] {
   });
 }
 
+const RUN_USAGE_FIELDS = [
+  'userCpuMs',
+  'kernelCpuMs',
+  'readBytes',
+  'writeBytes',
+  'readOps',
+  'writeOps',
+] as const satisfies readonly (keyof RunUsage)[];
+
+/** A completion's `usage`: every counter a non-negative integer, or the report is refused. */
+function readRunUsage(value: unknown): RunUsage {
+  const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const usage = {} as RunUsage;
+  for (const field of RUN_USAGE_FIELDS) {
+    const counter = entry[field];
+    if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 0) {
+      throw apiError('InvalidPropertyValue', {
+        values: [
+          { key: 'PropertyName', value: `usage.${field}` },
+          { key: 'Reason', value: 'Usage counters are non-negative integers.' },
+        ],
+      });
+    }
+    usage[field] = counter;
+  }
+  return usage;
+}
+
 function toCompletion(body: Record<string, unknown>): CompletionRequest {
   const report: CompletionRequest = {
     jobId: requireString(body, 'jobId'),
@@ -117,6 +145,7 @@ function toCompletion(body: Record<string, unknown>): CompletionRequest {
   const preProcessingError = readPreProcessingError(body.preProcessingError);
   if (preProcessingError !== undefined) report.preProcessingError = preProcessingError;
   if (body.killedBy === 'wallClock' || body.killedBy === 'terminate') report.killedBy = body.killedBy;
+  if (body.usage !== undefined) report.usage = readRunUsage(body.usage);
   const neverStarted = report.launchError !== undefined || report.preProcessingError !== undefined;
   if (report.exitCode === undefined && !neverStarted) {
     throw apiError('MissingRequiredProperty', { values: [{ key: 'PropertyName', value: 'exitCode' }] });

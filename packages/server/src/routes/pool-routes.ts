@@ -17,11 +17,13 @@ import { readJson } from '../http/body.js';
 import { checkConditions } from '../http/conditions.js';
 import { collectPage } from '../http/list.js';
 import { nextPageLink, readPageRequest } from '../http/paging.js';
+import { expandsStats } from '../http/expand.js';
 import { resourceUrl, sendEntity, sendList, sendWrite, versionHeaders } from '../http/responses.js';
 import * as autoscale from '../services/pool-autoscale.js';
 import * as updates from '../services/pool-updates.js';
 import * as pools from '../services/pools-service.js';
 import type { ServiceContext } from '../services/service-context.js';
+import { poolStatistics, poolUsageKey, statsOf, type StatsOf } from '../services/statistics.js';
 import type { NodeDoc, PoolDoc } from '../store/documents.js';
 import {
   conditionCheck,
@@ -44,12 +46,15 @@ function withoutSecrets(account: UserAccount): Omit<UserAccount, 'password'> {
   return { ...rest, linuxUserConfiguration: linux };
 }
 
-function presentPool(request: FastifyRequest, pool: PoolDoc) {
+function presentPool(request: FastifyRequest, pool: PoolDoc, stats?: StatsOf<PoolDoc>) {
   const { userAccounts, ...entity } = pool.entity;
+  const url = poolUrl(request, pool.entity.id);
+  const range = { startTime: pool.entity.creationTime ?? stats?.now ?? '' };
   return {
     ...entity,
     ...(userAccounts === undefined ? {} : { userAccounts: userAccounts.map(withoutSecrets) }),
-    url: poolUrl(request, pool.entity.id),
+    url,
+    ...(stats === undefined ? {} : { stats: poolStatistics(`${url}/stats`, stats.totals(pool), range) }),
   };
 }
 
@@ -65,6 +70,7 @@ export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext
   });
 
   app.get('/pools', async (request, reply) => {
+    const expand = expandsStats(request);
     const matches = filterMatcher(readFilter(request, POOL_FILTER_SCHEMA));
     const page = await collectPage(
       (afterKey, limit) =>
@@ -74,19 +80,22 @@ export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext
       readPageRequest(request),
     );
     const next = page.lastKey === undefined ? undefined : nextPageLink(request, page.lastKey);
+    const stats = expand ? await statsOf(context, page.items, poolUsageKey) : undefined;
     return sendList(
       request,
       reply,
       'pools',
-      page.items.map((pool) => presentPool(request, pool)),
+      page.items.map((pool) => presentPool(request, pool, stats)),
       next,
     );
   });
 
   app.get<{ Params: PoolParams }>('/pools/:poolId', async (request, reply) => {
+    const expand = expandsStats(request);
     const pool = await pools.getPool(context, request.params.poolId);
     checkConditions(request, pool.entity, 'read');
-    return sendEntity(request, reply, 'pools', presentPool(request, pool));
+    const stats = expand ? await statsOf(context, [pool], poolUsageKey) : undefined;
+    return sendEntity(request, reply, 'pools', presentPool(request, pool, stats));
   });
 
   // HEAD answers 200 or 404 with no body; the SDK maps them to true / false.

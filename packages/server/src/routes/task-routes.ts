@@ -12,12 +12,14 @@ import {
 import { apiError, type ApiError } from '../http/api-error.js';
 import { readJson } from '../http/body.js';
 import { checkConditions } from '../http/conditions.js';
+import { expandsStats } from '../http/expand.js';
 import { collectPage } from '../http/list.js';
 import { nextPageLink, readPageRequest } from '../http/paging.js';
 import { setJsonHeaders } from '../http/request-context.js';
 import { metadataUrl, resourceUrl, sendEntity, sendList, sendWrite } from '../http/responses.js';
 import { getJob } from '../services/jobs-service.js';
-import type { ServiceContext } from '../services/service-context.js';
+import { isoNow, type ServiceContext } from '../services/service-context.js';
+import { taskStatistics } from '../services/statistics.js';
 import { listSubtasks } from '../services/subtasks.js';
 import * as tasks from '../services/tasks-service.js';
 import type { TaskDoc } from '../store/documents.js';
@@ -34,8 +36,15 @@ export function taskUrl(request: FastifyRequest, jobId: string, taskId: string):
   return resourceUrl(request, `/jobs/${jobId}/tasks/${taskId}`);
 }
 
-function present(request: FastifyRequest, task: TaskDoc) {
-  return { ...task.entity, url: taskUrl(request, task.jobId, task.entity.id) };
+function present(request: FastifyRequest, task: TaskDoc, stats: false | string) {
+  const url = taskUrl(request, task.jobId, task.entity.id);
+  if (stats === false) return { ...task.entity, url };
+  return { ...task.entity, url, stats: taskStatistics(`${url}/stats`, task, stats) };
+}
+
+/** The time stats are answered at, or false when `$expand=stats` is absent. */
+function statsTime(context: ServiceContext, request: FastifyRequest): false | string {
+  return expandsStats(request) && isoNow(context);
 }
 
 function clientError(taskId: string, error: ApiError): TaskAddResult {
@@ -135,6 +144,7 @@ export function registerTaskRoutes(app: FastifyInstance, context: ServiceContext
   });
 
   app.get<{ Params: JobParams }>('/jobs/:jobId/tasks', async (request, reply) => {
+    const stats = statsTime(context, request);
     const job = await getJob(context, request.params.jobId);
     const filter = readFilter(request, TASK_FILTER_SCHEMA);
     const matches = filterMatcher(filter);
@@ -155,16 +165,17 @@ export function registerTaskRoutes(app: FastifyInstance, context: ServiceContext
       request,
       reply,
       'tasks',
-      page.items.map((task) => present(request, task)),
+      page.items.map((task) => present(request, task, stats)),
       next,
     );
   });
 
   app.get<{ Params: TaskParams }>('/jobs/:jobId/tasks/:taskId', async (request, reply) => {
+    const stats = statsTime(context, request);
     const task = await tasks.getTask(context, request.params.jobId, request.params.taskId);
     checkConditions(request, task.entity, 'read');
     reply.header('dataserviceid', taskUrl(request, task.jobId, task.entity.id));
-    return sendEntity(request, reply, 'tasks', present(request, task));
+    return sendEntity(request, reply, 'tasks', present(request, task, stats));
   });
 
   app.put<{ Params: TaskParams }>('/jobs/:jobId/tasks/:taskId', async (request, reply) => {

@@ -11,6 +11,7 @@ import {
 } from '@batchite/protocol';
 import { apiError, propertyValues } from '../http/api-error.js';
 import type { JobDoc, TaskDoc } from '../store/documents.js';
+import { jobUsageKey } from './statistics.js';
 import {
   assertCanDisable,
   assertCanEnable,
@@ -347,7 +348,10 @@ export function finishJobDeletion(context: ServiceContext, jobId: string): Promi
     await changeRunningTasks(context, jobId, endedByUser);
     if (await awaitReleases(context, jobId)) return;
     await retireOnLocalNodes(context, jobRemovalSegments(jobId), jobId);
+    const job = await context.store.getJob(jobId);
     await context.store.removeJob(jobId);
+    // The job's own totals go with it; the account's lifetime totals keep its runs.
+    if (job !== undefined) await context.store.removeUsage(jobUsageKey(job));
   })().finally(() => under.delete(jobId));
   under.set(jobId, work);
   return work;

@@ -12,6 +12,7 @@ import {
 } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { PoolDoc, PoolInternal } from '../store/documents.js';
+import { poolUsageKey } from './statistics.js';
 import { forgetSamples } from './autoscale-metrics.js';
 import type { EntityCheck } from './jobs-service.js';
 import { canonicalDuration } from './jobs-service.js';
@@ -200,7 +201,9 @@ export async function finishPoolDeletion(context: ServiceContext, poolId: string
       await recordNodeLeft(context, poolId, node.entity.id);
     }
   }
+  const pool = await context.store.getPool(poolId);
   await context.store.removePool(poolId);
+  if (pool !== undefined) await context.store.removeUsage(poolUsageKey(pool));
   forgetSamples(context, poolId);
   context.work.notify();
 }

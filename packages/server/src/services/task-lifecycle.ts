@@ -21,6 +21,7 @@ import type {
   ExitConditions,
   ExitOptions,
   PreProcessingError,
+  RunUsage,
   TaskExecutionInformation,
 } from '@batchite/protocol';
 import type { TaskDoc } from '../store/documents.js';
@@ -35,6 +36,8 @@ export interface CompletionReport {
   /** A resource file could not be downloaded: the command never started. */
   preProcessingError?: PreProcessingError;
   killedBy?: 'wallClock' | 'terminate';
+  /** What the run's process tree used, when the node measured it. */
+  usage?: RunUsage;
 }
 
 export type JobActionRequest = 'terminate' | 'disable' | undefined;

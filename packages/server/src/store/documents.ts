@@ -10,6 +10,7 @@ import type {
   ComputeNode,
   JobPreparationTaskExecutionInformation,
   JobReleaseTaskExecutionInformation,
+  RunUsage,
   StartTask,
   TaskFailureInformation,
 } from '@batchite/protocol';
@@ -139,6 +140,15 @@ export interface TaskInternal {
   exclusive?: boolean;
   /** The nodes and instances of a multi-instance task's current (or last) placement. */
   gang?: TaskGang;
+  /** What the task's runs used, summed over its runs (TaskStatistics, services/statistics.ts). */
+  usage?: TaskUsage;
+}
+
+/** Sums over a task's reported runs. */
+export interface TaskUsage extends RunUsage {
+  wallClockMs: number;
+  /** ISO-8601: when the latest run was added. */
+  lastUpdateTime: string;
 }
 
 /** A multi-instance task's placement: instance i runs on `instances[i]` (0 is the primary). */
