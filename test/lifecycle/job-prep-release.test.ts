@@ -2,7 +2,7 @@
  * Job preparation and release tasks with real agents, read through the official SDK: the preparation runs once
  * per node before the job's tasks (which wait `preparing`) and leaves files they see through
  * AZ_BATCH_JOB_PREP_DIR; a failing preparation is retried, then blocks the job's tasks on that node only; the
- * release runs when the job ends (terminate, delete), killed at its maxWallClockTime; the per-node status list
+ * release runs when the job ends (terminate, onAllTasksComplete, delete), killed at its maxWallClockTime; the per-node status list
  * shows both executions.
  */
 import assert from 'node:assert/strict';
@@ -126,6 +126,32 @@ void describe('job preparation and release tasks', () => {
       [node],
     );
     assert.equal(filtered[0]?.jobPreparationTaskExecutionInfo, undefined, '$select keeps only nodeId');
+  });
+
+  void it('onAllTasksComplete: the job completing by itself runs the release first (AllTasksComplete)', async () => {
+    const { client, scratch } = runner;
+    // Created with noaction, then patched: a job with terminatejob and no task yet would complete at once.
+    const jobId = await addRunJob(runner, {
+      onAllTasksComplete: 'noaction',
+      jobPreparationTask: { commandLine: sh('exit 0') },
+      jobReleaseTask: { commandLine: sh(`${scratch.mark('autorelease')}; echo "released $AZ_BATCH_JOB_ID"`) },
+    });
+    await client.task.add(jobId, { id: 'last', commandLine: sh('exit 0') });
+    await taskInState(runner, jobId, 'last', 'completed');
+    assert.equal(await scratch.runs('autorelease'), 0, 'no release while the job goes on');
+    await client.job.patch(jobId, { onAllTasksComplete: 'terminatejob' });
+    const job = await jobInState(runner, jobId, 'completed');
+    assert.equal(job.executionInfo?.terminateReason, 'AllTasksComplete');
+    assert.equal(await scratch.runs('autorelease'), 1, 'the release ran before the job completed');
+    const [item] = await statusList(client, jobId);
+    assert.equal(item?.jobReleaseTaskExecutionInfo?.state, 'completed');
+    assert.equal(item?.jobReleaseTaskExecutionInfo?.exitCode, 0);
+    const stdout = await client.file.getFromComputeNode(
+      runner.poolId,
+      item?.nodeId ?? '',
+      `workitems/${jobId}/job-1/jobrelease/stdout.txt`,
+    );
+    assert.equal((await readAll(stdout.readableStreamBody)).toString().trim(), `released ${jobId}`);
   });
 
   void it('terminate: the release is killed at its maxWallClockTime and the job completes', async () => {
