@@ -186,6 +186,34 @@ void describe('node reboot and reimage (issue 14, item 5)', () => {
     assert.equal(done.executionInfo?.requeueCount, 1);
   });
 
+  void it('job preparation reruns after a reboot by default (rerunOnNodeRebootAfterSuccess true)', async () => {
+    const { client, poolId } = runner;
+    const jobId = uniqueId('prep');
+    await client.job.add({
+      id: jobId,
+      poolInfo: { poolId },
+      jobPreparationTask: { commandLine: sh('echo prep') },
+    });
+    const first = uniqueId('t');
+    await client.task.add(jobId, { id: first, commandLine: sh('exit 0') });
+    const nodeId = nodeIdOf(await taskInState(runner, jobId, first, 'completed'));
+    const prepOnNode = async () =>
+      (await client.job.listPreparationAndReleaseTaskStatus(jobId)).find((s) => s.nodeId === nodeId)
+        ?.jobPreparationTaskExecutionInfo;
+    const firstPrep = (await prepOnNode())?.startTime?.getTime();
+    assert.ok(firstPrep !== undefined);
+    assert.equal((await client.job.get(jobId)).jobPreparationTask?.rerunOnNodeRebootAfterSuccess, true);
+    await restart(runner, poolId, nodeId, 'reboot');
+    const afterReboot = uniqueId('t');
+    await client.task.add(jobId, { id: afterReboot, commandLine: sh('exit 0') });
+    const task = await taskInState(runner, jobId, afterReboot, 'completed');
+    assert.equal(task.executionInfo?.exitCode, 0);
+    const again = await prepOnNode();
+    assert.ok((again?.startTime?.getTime() ?? 0) > firstPrep, 'the reboot reran the preparation');
+    assert.equal(again?.state, 'completed');
+    assert.equal(again?.result, 'success');
+  });
+
   void it('job preparation reruns after a reimage even with rerunOnNodeRebootAfterSuccess false', async () => {
     const { client, poolId } = runner;
     const jobId = uniqueId('prep');
