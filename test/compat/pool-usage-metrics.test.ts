@@ -10,7 +10,9 @@ import { FakeClock } from '@batchite/retry';
 import { expectBatchError } from '../support/errors.js';
 import { addPool } from '../support/fixtures.js';
 import { sdkClient } from '../support/sdk.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import type { NodeLauncher } from '@batchite/server';
+import { dropPostgresStore, usePostgres } from '../support/pg-store.js';
+import { makeDataDir, removeDataDir, startTestServer, type TestServer } from '../support/server.js';
 
 const MINUTE = 60_000;
 /** 2026-03-01T10:00:00Z: the start of an aggregation interval. */
@@ -136,6 +138,48 @@ void describe('pool usage metrics', () => {
     await clock.advance(30 * MINUTE);
     const metrics = await client.pool.listUsageMetrics();
     assert.deepEqual(show(metrics, names), ['B@11:30-12:00 standard_a1_v2 0.5']);
+  });
+
+  void it('a node left over from a stopped server counts until its lease ran out; records survive the restart', async () => {
+    const restartClock = new FakeClock(T0);
+    const dataDir = await makeDataDir();
+    // Local nodes on, but no pool asks for any: the launcher is never used, only the restart's clean-up runs.
+    const nodeLauncher: NodeLauncher = {
+      launch: () => {
+        throw new Error('no node should be launched');
+      },
+    };
+    const first = await startTestServer({ clock: restartClock, dataDir, nodeLauncher });
+    let second: TestServer | undefined;
+    try {
+      const sdk = sdkClient(first, { retries: false, now: () => restartClock.now() });
+      const poolId = await addPool(sdk);
+      const response = await fetch(`${first.url}/.batchite/pools/${poolId}/nodes/register`, {
+        method: 'POST',
+        headers: {
+          authorization: `BatchiteJoin ${first.joinToken(poolId)}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ hostname: 'probe', slots: 2 }),
+      });
+      const { leaseMs } = (await response.json()) as { leaseMs: number };
+      assert.ok(leaseMs > 0 && leaseMs < 30 * MINUTE);
+      await first.stop();
+      await restartClock.advance(60 * MINUTE);
+      second = await startTestServer({ clock: restartClock, dataDir, nodeLauncher });
+      const again = sdkClient(second, { retries: false, now: () => restartClock.now() });
+      const metrics = await again.pool.listUsageMetrics({
+        poolListUsageMetricsOptions: { startTime: new Date(T0), endTime: new Date(T0 + 60 * MINUTE) },
+      });
+      // 2 cores from 10:00 until the lease the node last had ran out (no heartbeat came after it joined).
+      const hours = Math.round(((2 * leaseMs) / (60 * MINUTE)) * 1e6) / 1e6;
+      assert.deepEqual(show(metrics, { [poolId]: 'P' }), [`P@10:00-10:30 standard_d2s_v3 ${hours}`]);
+    } finally {
+      await second?.dispose();
+      await first.dispose();
+      if (usePostgres()) await dropPostgresStore(dataDir);
+      await removeDataDir(dataDir);
+    }
   });
 
   void it('a start time after the end time, or an unknown filter property, is 400', async () => {

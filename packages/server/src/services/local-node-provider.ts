@@ -64,7 +64,10 @@ export class LocalNodeProvider {
 
   /** Forgets nodes left over from a previous run (their agents died with it) and starts every pool's nodes. */
   async start(): Promise<void> {
-    for (const node of await this.context.store.listAllNodes()) await removeNodeFromPool(this.context, node);
+    // Their pool usage ends where their lease did: the last heartbeat of the previous run, not this start.
+    for (const node of await this.context.store.listAllNodes()) {
+      await removeNodeFromPool(this.context, node, node.internal.leaseExpiresAt);
+    }
     await prepareLocalNodesDir(this.options.rootDir);
     this.context.events.on('poolChanged', this.onPoolChanged);
     this.context.events.on('nodeJoined', this.onNodeJoined);

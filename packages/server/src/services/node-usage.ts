@@ -20,6 +20,13 @@ export async function recordNodeJoined(
   });
 }
 
-export async function recordNodeLeft(context: ServiceContext, poolId: string, nodeId: string): Promise<void> {
-  await context.store.closeNodeUsage(poolId, nodeId, context.clock.now());
+/** The node left now, or at `lastSeenMs` when it died unseen earlier (never later than now). */
+export async function recordNodeLeft(
+  context: ServiceContext,
+  poolId: string,
+  nodeId: string,
+  lastSeenMs?: number,
+): Promise<void> {
+  const now = context.clock.now();
+  await context.store.closeNodeUsage(poolId, nodeId, Math.min(now, lastSeenMs ?? now));
 }

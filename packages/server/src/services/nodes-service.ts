@@ -308,11 +308,18 @@ export async function reapLostNodes(context: ServiceContext): Promise<number> {
   return lost.length;
 }
 
-/** The node leaves its pool: what it still holds is requeued, the node record removed. */
-export async function removeNodeFromPool(context: ServiceContext, node: NodeDoc): Promise<void> {
+/**
+ * The node leaves its pool: what it still holds is requeued, the node record removed. `lastSeenMs`: when the node
+ * was last known alive, for a node that died unseen (its usage ends there rather than now).
+ */
+export async function removeNodeFromPool(
+  context: ServiceContext,
+  node: NodeDoc,
+  lastSeenMs?: number,
+): Promise<void> {
   await recoverNodeTasks(context, node);
   await context.store.removeNode(node.poolId, node.entity.id);
-  await recordNodeLeft(context, node.poolId, node.entity.id);
+  await recordNodeLeft(context, node.poolId, node.entity.id, lastSeenMs);
   await syncPoolNodeCount(context, node.poolId);
 }
 
