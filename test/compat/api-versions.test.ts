@@ -15,6 +15,14 @@ const OLD_VERSIONS = ['2018-12-01.8.0', '2019-08-01.10.0', '2020-03-01.11.0'] as
 const SLOTS_VERSION = '2020-09-01.12.0';
 const SDK_VERSION = '2022-10-01.16.0';
 
+/** The properties of `ComputeNode` in the models of `@azure/batch` 10.2.0 (2022-10-01.16.0). */
+const COMPUTE_NODE_PROPERTIES = new Set([
+  ...['id', 'url', 'state', 'schedulingState', 'stateTransitionTime', 'lastBootTime', 'allocationTime'],
+  ...['ipAddress', 'affinityId', 'vmSize', 'totalTasksRun', 'runningTasksCount', 'runningTaskSlotsCount'],
+  ...['totalTasksSucceeded', 'recentTasks', 'startTask', 'startTaskInfo', 'certificateReferences', 'errors'],
+  ...['isDedicated', 'endpointConfiguration', 'nodeAgentInfo', 'virtualMachineInfo'],
+]);
+
 interface Listed {
   value: Record<string, unknown>[];
 }
@@ -96,6 +104,34 @@ void describe('api-versions on the wire', () => {
       assert.equal(result.taskSlotCounts?.active, 1);
     });
   }
+
+  void it("a node answers ComputeNode's properties only; its ETag and Last-Modified are headers", async () => {
+    const poolId = uniqueId('nodepool');
+    await call({ method: 'POST', path: '/pools', apiVersion: SDK_VERSION, body: poolBody(poolId) }, 201);
+    const registered = await fetch(`${ctx.server.url}/.batchite/pools/${poolId}/nodes/register`, {
+      method: 'POST',
+      headers: {
+        authorization: `BatchiteJoin ${ctx.server.joinToken(poolId)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ hostname: 'probe' }),
+    });
+    assert.equal(registered.status, 200);
+    const { nodeId } = (await registered.json()) as { nodeId: string };
+    const nodes = `/pools/${poolId}/nodes`;
+    const listed = (await call({ method: 'GET', path: nodes, apiVersion: SDK_VERSION }, 200)).json as Listed;
+    const got = await call({ method: 'GET', path: `${nodes}/${nodeId}`, apiVersion: SDK_VERSION }, 200);
+    assert.equal(listed.value.length, 1);
+    for (const node of [listed.value[0] ?? {}, got.json as Record<string, unknown>]) {
+      assert.equal(node.id, nodeId);
+      const extra = Object.keys(node).filter(
+        (key) => key !== 'odata.metadata' && !COMPUTE_NODE_PROPERTIES.has(key),
+      );
+      assert.deepEqual(extra, [], 'no property outside the ComputeNode model');
+    }
+    assert.match(String(got.headers.etag), /^0x/);
+    assert.ok(!Number.isNaN(Date.parse(String(got.headers['last-modified']))));
+  });
 
   void it('the new generation: timeOut spelling with 2024-07-01.20.0 and 2025-06-01', async () => {
     for (const apiVersion of ['2024-07-01.20.0', '2025-06-01']) {

@@ -58,8 +58,27 @@ function presentPool(request: FastifyRequest, pool: PoolDoc, stats?: StatsOf<Poo
   };
 }
 
+/** What the store keeps on a node besides the `ComputeNode` model. */
+type StoredNode = NodeDoc['entity'] & {
+  eTag?: string;
+  lastModified?: string;
+  previousState?: string;
+  previousStateTransitionTime?: string;
+};
+
+/**
+ * A node as Batch's `ComputeNode` shows it: the version and the previous state Batchite keeps for its own use are
+ * not properties of that model (the ETag and Last-Modified of a node go in headers only).
+ */
 function presentNode(request: FastifyRequest, node: NodeDoc) {
-  return { ...node.entity, url: resourceUrl(request, `/pools/${node.poolId}/nodes/${node.entity.id}`) };
+  const {
+    eTag: _eTag,
+    lastModified: _lastModified,
+    previousState: _previousState,
+    previousStateTransitionTime: _previousTime,
+    ...entity
+  } = node.entity as StoredNode;
+  return { ...entity, url: resourceUrl(request, `/pools/${node.poolId}/nodes/${node.entity.id}`) };
 }
 
 export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext): void {
@@ -185,6 +204,7 @@ export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext
     const pool = await pools.getPool(context, request.params.poolId);
     const node = await context.store.getNode(pool.entity.id, request.params.nodeId);
     if (node === undefined) throw apiError('NodeNotFound');
+    versionHeaders(reply, node.entity as StoredNode);
     return sendEntity(request, reply, 'nodes', presentNode(request, node));
   });
 }
