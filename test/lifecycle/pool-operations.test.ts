@@ -175,4 +175,51 @@ void describe('removeNodes with real nodes', () => {
     await taskInState(runner, jobId, 't1', 'completed');
     await waitForIdleNodes(client, poolId, 2);
   });
+
+  /** Polls until the pool is steady with `count` nodes; returns their ids. */
+  const steadyWith = (count: number) => {
+    let ids: string[] = [];
+    return waitFor(
+      async () => {
+        ids = (await runner.client.computeNode.list(runner.poolId)).map((node) => node.id ?? '');
+        const pool = await runner.client.pool.get(runner.poolId);
+        return ids.length === count && pool.allocationState === 'steady' ? ids : undefined;
+      },
+      { timeoutMs: RUN_TIMEOUT_MS, what: `the pool at ${count} node(s)`, lastSeen: () => ids },
+    );
+  };
+
+  void it('nodeDeallocationOption terminate: the named node goes, its running task ends with TaskEnded', async () => {
+    const { client, poolId, scratch } = runner;
+    const jobId = await addRunJob(runner);
+    await client.task.add(jobId, { id: 'cut', commandLine: scratch.gated('cut') });
+    await scratch.waitForRuns('cut', 1);
+    const victim = (await taskInState(runner, jobId, 'cut', 'running')).nodeInfo?.nodeId ?? '';
+    await client.pool.removeNodes(poolId, { nodeList: [victim], nodeDeallocationOption: 'terminate' });
+    const ids = await steadyWith(1);
+    assert.ok(!ids.includes(victim));
+    const ended = await taskInState(runner, jobId, 'cut', 'completed');
+    assert.equal(ended.executionInfo?.failureInfo?.code, 'TaskEnded');
+    assert.equal(ended.executionInfo?.requeueCount, 0, 'not requeued');
+    assert.equal(await scratch.runs('cut'), 1, 'it never runs again');
+  });
+
+  void it('nodeDeallocationOption taskcompletion: the named node is leavingpool until its task finished, then gone', async () => {
+    const { client, poolId, scratch } = runner;
+    const jobId = await addRunJob(runner);
+    await client.task.add(jobId, { id: 'drain', commandLine: scratch.gated('drain') });
+    await scratch.waitForRuns('drain', 1);
+    const victim = (await taskInState(runner, jobId, 'drain', 'running')).nodeInfo?.nodeId ?? '';
+    await client.pool.removeNodes(poolId, { nodeList: [victim], nodeDeallocationOption: 'taskcompletion' });
+    await waitFor(async () => (await client.computeNode.get(poolId, victim)).state === 'leavingpool', {
+      timeoutMs: RUN_TIMEOUT_MS,
+      what: 'the node to be leaving the pool',
+    });
+    assert.equal((await client.task.get(jobId, 'drain')).state, 'running', 'its task runs on');
+    await scratch.open('drain');
+    const done = await taskInState(runner, jobId, 'drain', 'completed');
+    assert.equal(done.executionInfo?.result, 'success');
+    assert.equal(done.executionInfo?.requeueCount, 0);
+    assert.deepEqual(await steadyWith(0), []);
+  });
 });
