@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { uniqueId } from '../support/ids.js';
+import { waitUntilGone } from '../support/poll.js';
 import { waitFor } from '../support/wait.js';
 import { jobInState, readAll, RUN_TIMEOUT_MS, sh, taskInState, withRunner } from '../execution/helpers.js';
 
@@ -85,5 +86,38 @@ void describe('job schedule runs on nodes', () => {
     const done = await scheduleInState(id, 'completed');
     assert.equal(done.previousState, 'terminating');
     assert.equal(done.executionInfo?.nextRunTime, undefined);
+  });
+
+  void it('$expand=stats: the schedule sums the runs of its jobs, and keeps them when a job is deleted', async () => {
+    const id = uniqueId('sched');
+    await runner.client.jobSchedule.add({
+      id,
+      schedule: {},
+      jobSpecification: {
+        poolInfo: { poolId: runner.poolId },
+        jobManagerTask: { id: 'manager', commandLine: sh('head -c 100000 /dev/zero > out.bin') },
+      },
+    });
+    const jobId = await firstRunJob(id);
+    await jobInState(runner, jobId, 'completed');
+    const job = await runner.client.job.get(jobId, { jobGetOptions: { expand: 'stats' } });
+    const schedule = await runner.client.jobSchedule.get(id, { jobScheduleGetOptions: { expand: 'stats' } });
+    const figures = (stats: typeof job.stats) => ({
+      wallClockTime: stats?.wallClockTime,
+      userCPUTime: stats?.userCPUTime,
+      writeIOps: stats?.writeIOps,
+      writeIOGiB: stats?.writeIOGiB,
+      succeeded: stats?.numSucceededTasks,
+    });
+    assert.equal(job.stats?.numSucceededTasks, 1);
+    assert.deepEqual(figures(schedule.stats), figures(job.stats));
+    assert.match(schedule.stats?.url ?? '', new RegExp(`/jobschedules/${id}/stats$`));
+    assert.equal((await runner.client.jobSchedule.get(id)).stats, undefined);
+    await runner.client.job.deleteMethod(jobId);
+    await waitUntilGone(() => runner.client.job.get(jobId), 'JobNotFound', ['completed', 'deleting'], {
+      timeoutMs: RUN_TIMEOUT_MS,
+    });
+    const kept = await runner.client.jobSchedule.list({ jobScheduleListOptions: { expand: 'stats' } });
+    assert.deepEqual(figures(kept.find((item) => item.id === id)?.stats), figures(job.stats));
   });
 });

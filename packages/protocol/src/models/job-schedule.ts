@@ -1,7 +1,7 @@
 /** Job schedule wire models (Azure Batch REST reference: Job Schedule - Add / Get / Patch / Update). */
 import type { DateTimeString, DurationString, MetadataItem } from './common.js';
 import type { JobScheduleState } from './enums.js';
-import type { JobAddParameter } from './job.js';
+import type { JobAddParameter, JobStatistics } from './job.js';
 
 /** When and how often the schedule creates jobs. Every property is optional. */
 export interface Schedule {
@@ -44,6 +44,8 @@ export interface CloudJobSchedule {
   jobSpecification?: JobSpecification;
   executionInfo?: JobScheduleExecutionInformation;
   metadata?: MetadataItem[];
+  /** With `$expand=stats`: the runs of all the schedule's jobs (JobScheduleStatistics has JobStatistics' shape). */
+  stats?: JobStatistics;
 }
 
 /** Body of POST /jobschedules. */

@@ -10,12 +10,14 @@ import {
 } from '@batchite/protocol';
 import { readJson } from '../http/body.js';
 import { checkConditions } from '../http/conditions.js';
+import { expandsStats } from '../http/expand.js';
 import { collectPage } from '../http/list.js';
 import { nextPageLink, readPageRequest } from '../http/paging.js';
 import { resourceUrl, sendEntity, sendList, sendWrite, versionHeaders } from '../http/responses.js';
 import { listScheduleJobs } from '../services/job-schedule-runs.js';
 import * as schedules from '../services/job-schedules-service.js';
 import type { ServiceContext } from '../services/service-context.js';
+import { jobStatistics, scheduleUsageKey, statsOf, type StatsOf } from '../services/statistics.js';
 import type { JobScheduleDoc } from '../store/documents.js';
 import { jobUrl } from './job-routes.js';
 import {
@@ -30,14 +32,18 @@ function scheduleUrl(request: FastifyRequest, scheduleId: string): string {
   return resourceUrl(request, `/jobschedules/${scheduleId}`);
 }
 
-function present(request: FastifyRequest, doc: JobScheduleDoc) {
+function present(request: FastifyRequest, doc: JobScheduleDoc, stats?: StatsOf<JobScheduleDoc>) {
   const { entity } = doc;
   const recent = entity.executionInfo?.recentJob;
   const executionInfo =
     recent?.id === undefined
       ? entity.executionInfo
       : { ...entity.executionInfo, recentJob: { id: recent.id, url: jobUrl(request, recent.id) } };
-  return { ...entity, url: scheduleUrl(request, entity.id), executionInfo };
+  const url = scheduleUrl(request, entity.id);
+  if (stats === undefined) return { ...entity, url, executionInfo };
+  const range = { startTime: entity.creationTime ?? stats.now, now: stats.now };
+  const statistics = jobStatistics(`${url}/stats`, stats.totals(doc), range, false);
+  return { ...entity, url, executionInfo, stats: statistics };
 }
 
 export function registerJobScheduleRoutes(app: FastifyInstance, context: ServiceContext): void {
@@ -53,6 +59,7 @@ export function registerJobScheduleRoutes(app: FastifyInstance, context: Service
   });
 
   app.get('/jobschedules', async (request, reply) => {
+    const expand = expandsStats(request);
     const matches = filterMatcher(readFilter(request, JOB_SCHEDULE_FILTER_SCHEMA));
     const page = await collectPage(
       (afterKey, limit) =>
@@ -62,14 +69,17 @@ export function registerJobScheduleRoutes(app: FastifyInstance, context: Service
       readPageRequest(request),
     );
     const next = page.lastKey === undefined ? undefined : nextPageLink(request, page.lastKey);
-    const items = page.items.map((doc) => present(request, doc));
+    const stats = expand ? await statsOf(context, page.items, scheduleUsageKey) : undefined;
+    const items = page.items.map((doc) => present(request, doc, stats));
     return sendList(request, reply, 'jobschedules', items, next);
   });
 
   app.get<{ Params: JobScheduleParams }>('/jobschedules/:jobScheduleId', async (request, reply) => {
+    const expand = expandsStats(request);
     const doc = await schedules.getJobSchedule(context, request.params.jobScheduleId);
     checkConditions(request, doc.entity, 'read');
-    return sendEntity(request, reply, 'jobschedules', present(request, doc));
+    const stats = expand ? await statsOf(context, [doc], scheduleUsageKey) : undefined;
+    return sendEntity(request, reply, 'jobschedules', present(request, doc, stats));
   });
 
   // HEAD answers 200 or 404 with no body; the SDK maps them to true / false.

@@ -4,7 +4,7 @@
  */
 import type { CancelOrder, CancelReason, HeartbeatResponse, LeaseRef } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
-import type { JobDoc, NodeDoc, TaskDoc } from '../store/documents.js';
+import type { NodeDoc, TaskDoc } from '../store/documents.js';
 import type { Mutation } from '../store/store.js';
 import { gangRetryInMs } from './gang-hints.js';
 import { placeGangs } from './gang-placement.js';
@@ -24,7 +24,7 @@ import { disableJob, settleJobState, terminateJobFor } from './jobs-service.js';
 import { afterJobManagerCompleted } from './job-manager.js';
 import { isRestarting, restartOrderFor } from './node-restart.js';
 import { START_TASK_GATED_STATES } from './start-task-service.js';
-import { addRunToTask, jobUsageKey, poolUsageKey, recordRun, runDelta } from './statistics.js';
+import { addRunToTask, recordRun, runDelta } from './statistics.js';
 import { nodeAccounting, refreshNode } from './nodes-service.js';
 import { isoNow, type ServiceContext } from './service-context.js';
 import {
@@ -246,7 +246,7 @@ export async function completeOnNode(
   if (outcome === undefined || mutation?.next === undefined) return false;
   if (mutation.node === undefined) throw apiError('NodeNotFound');
   if (job !== undefined)
-    await recordRunOf(context, job, node.poolId, report, mutation.next, outcome.completed);
+    await recordRun(context, job, node.poolId, runDelta(report, mutation.next, outcome.completed));
   await releaseGang(context, mutation.next.internal.gang, (other) =>
     refreshNode(context, other, {}, accountUrl),
   );
@@ -259,20 +259,6 @@ export async function completeOnNode(
   }
   await settleJobState(context, report.jobId);
   return true;
-}
-
-/** Adds the run to its job's, pool's and the account's usage totals. */
-async function recordRunOf(
-  context: ServiceContext,
-  job: JobDoc,
-  poolId: string,
-  report: CompletionRequest,
-  task: TaskDoc,
-  completed: boolean,
-): Promise<void> {
-  const pool = await context.store.getPool(poolId);
-  const keys = { job: jobUsageKey(job), pool: pool === undefined ? undefined : poolUsageKey(pool) };
-  await recordRun(context, keys, runDelta(report, task, completed), isoNow(context));
 }
 
 function runResult(report: CompletionReport): 'success' | 'failure' | 'timeout' {

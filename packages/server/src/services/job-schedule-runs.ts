@@ -16,6 +16,7 @@ import { isApiError } from '../http/api-error.js';
 import type { JobDoc, JobScheduleDoc } from '../store/documents.js';
 import { currentDue, followingDue, timingOf } from './job-schedule-timing.js';
 import { addJob, deleteJob, finishJobDeletion, terminateJobFor } from './jobs-service.js';
+import { scheduleUsageKey } from './statistics.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 
 /** The schedule with its next due time (internal, ms) and its wire `nextRunTime` set together. */
@@ -174,7 +175,9 @@ export function finishScheduleDeletion(context: ServiceContext, scheduleId: stri
       await finishJobDeletion(context, job.entity.id);
     }
     if ((await listScheduleJobs(context, scheduleId, undefined, 1)).length === 0) {
+      const schedule = await context.store.getJobSchedule(scheduleId);
       await context.store.removeJobSchedule(scheduleId);
+      if (schedule !== undefined) await context.store.removeUsage(scheduleUsageKey(schedule));
     }
   })().finally(() => under.delete(idKey(scheduleId)));
   under.set(idKey(scheduleId), work);

@@ -11,7 +11,7 @@ import {
   type RunUsage,
   type TaskStatistics,
 } from '@batchite/protocol';
-import type { JobDoc, PoolDoc, TaskDoc, TaskUsage } from '../store/documents.js';
+import type { JobDoc, JobScheduleDoc, PoolDoc, TaskDoc, TaskUsage } from '../store/documents.js';
 import {
   ACCOUNT_USAGE_KEY,
   EMPTY_USAGE,
@@ -34,6 +34,10 @@ function elapsedMs(from: string | undefined, to: string | undefined): number {
 
 export function jobUsageKey(job: JobDoc): string {
   return resourceUsageKey('job', job.entity.id, job.entity.creationTime);
+}
+
+export function scheduleUsageKey(schedule: JobScheduleDoc): string {
+  return resourceUsageKey('schedule', schedule.entity.id, schedule.entity.creationTime);
 }
 
 export function poolUsageKey(pool: PoolDoc): string {
@@ -95,15 +99,26 @@ export function runDelta(
   };
 }
 
-/** Adds a finished run to the totals of its job, its pool and the account. */
+/** The schedule a job was created by (`<scheduleId>:job-<n>`: a job added directly cannot contain ':'). */
+function scheduleIdOf(jobId: string): string | undefined {
+  const at = jobId.lastIndexOf(':job-');
+  return at > 0 ? jobId.slice(0, at) : undefined;
+}
+
+/** Adds a finished run to the totals of its job, its job schedule, its pool and the account. */
 export async function recordRun(
   context: ServiceContext,
-  keys: { job: string; pool: string | undefined },
+  job: JobDoc,
+  poolId: string,
   delta: UsageDelta,
-  now: string,
 ): Promise<void> {
-  const targets = [keys.job, ACCOUNT_USAGE_KEY, ...(keys.pool === undefined ? [] : [keys.pool])];
-  await context.store.addUsage(targets, delta, now);
+  const keys = [jobUsageKey(job), ACCOUNT_USAGE_KEY];
+  const pool = await context.store.getPool(poolId);
+  if (pool !== undefined) keys.push(poolUsageKey(pool));
+  const scheduleId = scheduleIdOf(job.entity.id);
+  const schedule = scheduleId === undefined ? undefined : await context.store.getJobSchedule(scheduleId);
+  if (schedule !== undefined) keys.push(scheduleUsageKey(schedule));
+  await context.store.addUsage(keys, delta, isoNow(context));
 }
 
 export function taskStatistics(url: string, task: TaskDoc, now: string): TaskStatistics {
@@ -125,7 +140,7 @@ export function taskStatistics(url: string, task: TaskDoc, now: string): TaskSta
 }
 
 /**
- * JobStatistics from a total. Batch reports the summed wait time only in the account's lifetime statistics
+ * JobStatistics (and JobScheduleStatistics, the same shape) from a total. Batch reports the summed wait time only in the account's lifetime statistics
  * ("it is not included in the Job statistics"), so a job's `waitTime` is PT0S.
  */
 export function jobStatistics(

@@ -64,10 +64,14 @@ export const EMPTY_USAGE: Readonly<UsageDelta> = Object.freeze({
 export const ACCOUNT_USAGE_KEY = 'account';
 
 /**
- * A job's or pool's total. The creation time is part of the key, so a job created again with a deleted job's id
+ * A job's, job schedule's or pool's total. The creation time is part of the key, so a job created again with a deleted job's id
  * starts from zero even if a late run of the old one was added after its delete.
  */
-export function resourceUsageKey(kind: 'job' | 'pool', id: string, creationTime: string | undefined): string {
+export function resourceUsageKey(
+  kind: 'job' | 'schedule' | 'pool',
+  id: string,
+  creationTime: string | undefined,
+): string {
   return `${kind}/${id.toLowerCase()}/${creationTime ?? ''}`;
 }
 
