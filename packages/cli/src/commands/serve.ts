@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RunningServer, ServerOptions } from '@batchite/server';
+import { AZURITE_DEFAULT_PORT, startAzuriteProcess, type AzuriteProcess } from '../azurite-process.js';
 import { childProcessNodeLauncher } from '../local-agents.js';
 import { LOG_FORMATS, logDestination, wantsRequestLines, type LogFormat } from '../log-format.js';
 import { removeServerContext, writeServerContext, type ServerContext } from '../server-context.js';
@@ -21,6 +23,8 @@ interface ServeFlags {
   faults?: string;
   leaseMs?: string;
   storage?: string;
+  /** `--with-azurite` alone: true (port 10000); with a value: that port. */
+  withAzurite?: boolean | string;
 }
 
 function parseCount(name: string, text: string, min: number): number {
@@ -44,7 +48,19 @@ function logFormat(flags: ServeFlags): LogFormat {
 }
 
 /** What the terminal shows once the server listens (tests wait for its `endpoint:` line). */
-function banner(server: RunningServer, key: string, flags: ServeFlags): string[] {
+function banner(
+  server: RunningServer,
+  key: string,
+  flags: ServeFlags,
+  azurite: AzuriteProcess | undefined,
+): string[] {
+  const storage =
+    azurite === undefined
+      ? []
+      : [
+          `  storage:      ${azurite.blobEndpoint} (Azurite, linked: autoStorageContainerName works)`,
+          `  storage connection string: ${azurite.connectionString}`,
+        ];
   return [
     `Batchite is listening.`,
     `  endpoint:     ${server.url}`,
@@ -52,6 +68,7 @@ function banner(server: RunningServer, key: string, flags: ServeFlags): string[]
     `  account name: ${server.accountName}`,
     `  account key:  ${key}`,
     `  data:         ${server.dataDir}`,
+    ...storage,
     flags.localNodes
       ? `  pool "local":  ${flags.nodes} node(s) × ${flags.slots} slot(s)`
       : `  no local nodes`,
@@ -60,6 +77,25 @@ function banner(server: RunningServer, key: string, flags: ServeFlags): string[]
       ? `Logs below include every request.`
       : `Logs below: one line per event (job completed, node joined or lost, errors); --log-level debug adds every request.`,
   ];
+}
+
+/** Azurite's port from `--with-azurite [port]`; undefined without the flag. */
+function azuritePort(flags: ServeFlags): number | undefined {
+  const value = flags.withAzurite;
+  if (value === undefined || value === false) return undefined;
+  if (flags.storage !== undefined && flags.storage !== '')
+    throw new Error('--with-azurite links Azurite as the storage: leave out --storage (or BATCHITE_STORAGE)');
+  return value === true ? AZURITE_DEFAULT_PORT : parsePort(value);
+}
+
+/** Starts Azurite when asked, with its data in the server's data directory. */
+async function startStorage(flags: ServeFlags, options: ServerOptions): Promise<AzuriteProcess | undefined> {
+  const port = azuritePort(flags);
+  if (port === undefined) return undefined;
+  const { DEFAULT_SERVER_OPTIONS } = await import('@batchite/server');
+  const host = options.host ?? DEFAULT_SERVER_OPTIONS.host;
+  const dataDir = resolve(options.dataDir ?? DEFAULT_SERVER_OPTIONS.dataDir);
+  return startAzuriteProcess({ host, port, dataDir });
 }
 
 /** The server's options from the flags (flags beat environment variables; the rest is `DEFAULT_SERVER_OPTIONS`). */
@@ -158,6 +194,10 @@ export function registerServe(program: Command): void {
       'linked storage account for resourceFiles autoStorageContainerName (UseDevelopmentStorage=true: Azurite)',
       process.env.BATCHITE_STORAGE,
     )
+    .option(
+      '--with-azurite [port]',
+      `start Azurite's blob service on this port (default: ${AZURITE_DEFAULT_PORT}, 0 = any free port), data in <data>/azurite, linked as the storage account`,
+    )
     .option('--faults <file>', 'JSON fault rules to inject (docs/faults.md)', process.env.BATCHITE_FAULTS)
     .option(
       '--lease-ms <ms>',
@@ -167,7 +207,15 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const { isWellKnownKey, startServer } = await import('@batchite/server');
       const options = await serverOptions(flags);
-      const server = await startServer(options);
+      const azurite = await startStorage(flags, options);
+      if (azurite !== undefined) options.storage = azurite.connectionString;
+      let server: RunningServer;
+      try {
+        server = await startServer(options);
+      } catch (error) {
+        await azurite?.stop();
+        throw error;
+      }
       // A real key never goes to the terminal (or the logs that capture it); the development key is public.
       const wellKnownKey = isWellKnownKey(server.accountKey);
       const key = wellKnownKey ? server.accountKey : '(from BATCHITE_ACCOUNT_KEY, not shown)';
@@ -178,10 +226,13 @@ export function registerServe(program: Command): void {
       };
       if (wellKnownKey) context.accountKey = server.accountKey;
       const contextPath = writeServerContext(server.dataDir, context);
-      process.stdout.write(`${banner(server, key, flags).join('\n')}\n`);
+      process.stdout.write(`${banner(server, key, flags, azurite).join('\n')}\n`);
       const stop = () => {
         removeServerContext(contextPath, process.pid);
-        void server.close().then(() => process.exit(0));
+        void server
+          .close()
+          .then(() => azurite?.stop())
+          .then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
