@@ -160,6 +160,21 @@ void describe('az batch', { skip: azureCliMissing() }, () => {
     assert.match(missing.stderr, /The specified application does not exist/);
   });
 
+  void it('job all-statistics show and pool all-statistics show (lifetime statistics)', async () => {
+    const jobs = await okJson('job', 'all-statistics', 'show');
+    assert.match(String(jobs.url), /\/lifetimejobstats$/);
+    assert.equal(jobs.numSucceededTasks, 0, 'the pool has no nodes: nothing ran');
+    assert.equal(jobs.wallClockTime, '0:00:00');
+    const pools = await okJson<{ url: string; usageStats: Json; resourceStats: Json }>(
+      'pool',
+      'all-statistics',
+      'show',
+    );
+    assert.match(pools.url, /\/lifetimepoolstats$/);
+    assert.equal(pools.usageStats.dedicatedCoreTime, '0:00:00');
+    assert.equal(typeof pools.resourceStats.avgCpuPercentage, 'number');
+  });
+
   void it('job delete and pool delete', async () => {
     await ok('job', 'delete', '--job-id', JOB, '--yes');
     await ok('pool', 'delete', '--pool-id', POOL, '--yes');
