@@ -6,7 +6,7 @@
  * more nodes than the pool has waits and runs once the pool grows. Add-time refusals come first.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { RestError } from '@azure/ms-rest-js';
 import { BatchClient } from '@batchite/client';
@@ -40,13 +40,27 @@ async function linesOf(runner: Runner, name: string): Promise<string[]> {
   }
 }
 
+/**
+ * The process of the local node's agent (`batchite agent … --node-id <nodeId>`), found in /proc: the task's
+ * parent is not necessarily the agent (the agent may start tasks through a launcher that measures them).
+ */
+async function agentPid(nodeId: string): Promise<number> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const at = args.indexOf('--node-id');
+    if (args.includes('agent') && at >= 0 && args[at + 1] === nodeId) return Number(entry);
+  }
+  throw new Error(`no agent process for node ${nodeId}`);
+}
+
 /** The coordination command: a marker in the shared dir, then one line per instance in `<key>.coord`. */
 function coordination(runner: Runner, key: string, script = ''): string {
   const log = runner.scratch.path(`${key}.coord`);
   return sh(
     `umask 0; echo "$AZ_BATCH_NODE_ID" > "$AZ_BATCH_TASK_SHARED_DIR/marker"; ` +
       `echo "$AZ_BATCH_NODE_ID $AZ_BATCH_IS_CURRENT_NODE_MASTER" >> "${log}"; ` +
-      `echo $PPID > "${runner.scratch.path(key)}.$AZ_BATCH_NODE_ID.agent"; ${script}`,
+      `${script}`,
   );
 }
 
@@ -215,10 +229,8 @@ void describe('multi-instance tasks', () => {
     await runner.scratch.waitForRuns(key, 1);
     const [lost] = await subtasks(runner, jobId, id);
     const nodeId = lost?.nodeInfo?.nodeId ?? '';
-    // The coordination command's parent is the node's agent: kill it as a machine would die.
-    const agentPid = Number((await readFile(runner.scratch.path(`${id}.${nodeId}.agent`), 'utf8')).trim());
-    assert.ok(agentPid > 1, 'the agent process of the subtask node');
-    process.kill(agentPid, 'SIGKILL');
+    // Kill the subtask node's agent as a machine would die.
+    process.kill(await agentPid(nodeId), 'SIGKILL');
     // The application is killed and placed again once the node is back: a second run of it.
     await runner.scratch.waitForRuns(key, 2, { timeoutMs: 4 * RUN_TIMEOUT_MS });
     await runner.scratch.open(key);
