@@ -21,6 +21,7 @@ const BENCHMARKS = [
   'rate-limit',
   'memory',
   'event-loop',
+  'storage-transfer',
 ];
 
 const argv = process.argv.slice(2);

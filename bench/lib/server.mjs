@@ -64,7 +64,7 @@ async function stopChild(child) {
 /**
  * Starts `node packages/cli/dist/src/bin.js serve --port 0 --data DIR --log-level silent …`.
  * @param {{ nodes?: number, slots?: number, localNodes?: boolean, rateLimit?: number, faults?: object,
- *   nodeArgs?: string[], cwd?: string }} options
+ *   nodeArgs?: string[], cwd?: string, storage?: string }} options
  */
 export async function startServer(options = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'batchite-bench-'));
@@ -73,6 +73,7 @@ export async function startServer(options = {}) {
   if (options.localNodes === false) args.push('--no-local-nodes');
   else args.push('--nodes', String(options.nodes ?? 1), '--slots', String(options.slots ?? 2));
   if (options.rateLimit !== undefined) args.push('--rate-limit', String(options.rateLimit));
+  if (options.storage !== undefined) args.push('--storage', options.storage);
   if (options.faults !== undefined) {
     const file = join(dataDir, 'faults.json');
     await writeFile(file, JSON.stringify(options.faults));
