@@ -5,7 +5,7 @@
 import { lstat, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAgent, type RunningAgent } from '@batchite/agent';
+import { startAgent, type AgentOptions, type RunningAgent } from '@batchite/agent';
 import { rawRequest, type RawResponse } from '../support/raw.js';
 import type { Endpoint } from '../support/sdk.js';
 import type { TestServer } from '../support/server.js';
@@ -113,12 +113,23 @@ export async function startRemoteAgent(
   poolId: string,
   rootDir: string,
 ): Promise<RunningAgent> {
+  return startRemoteAgentWith(server, poolId, rootDir, {});
+}
+
+/** `startRemoteAgent` with more agent options. */
+export async function startRemoteAgentWith(
+  server: Pick<TestServer, 'url' | 'joinToken'>,
+  poolId: string,
+  rootDir: string,
+  extra: Partial<AgentOptions>,
+): Promise<RunningAgent> {
   return startAgent({
     serverUrl: server.url,
     poolId,
     joinToken: server.joinToken(poolId),
     rootDir,
     fileServer: { host: '127.0.0.1', port: 0 },
+    ...extra,
   });
 }
 

@@ -6,6 +6,7 @@ import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { systemClock, type Clock, type RetryOptions } from '@batchite/retry';
 import { silentLogger, type AgentLogger } from './logger.js';
+import { canManageNodeUsers } from './node-users.js';
 
 export interface AgentOptions {
   /** Base URL of the Batchite server, e.g. `http://127.0.0.1:10100`. */
@@ -43,6 +44,12 @@ export interface AgentOptions {
   systemPath?: string;
   /** Start a file server so a server on another machine can read this node's task files. @defaultValue none */
   fileServer?: FileServerSettings;
+  /**
+   * Offer node user accounts (Compute Node - Add User): the agent creates OS users for them. Possible only as
+   * root with `useradd`; `false` declines even then (the server refuses the operations on this node).
+   * @defaultValue true (when possible)
+   */
+  nodeUsers?: boolean;
 }
 
 /** Every default of the agent, in one place. */
@@ -96,6 +103,8 @@ export interface ResolvedAgentOptions {
   readonly closeTimeoutMs: number;
   readonly systemPath: string | undefined;
   readonly fileServer: FileServerSettings | undefined;
+  /** The agent manages node user accounts (asked for, and possible here). */
+  readonly manageUsers: boolean;
 }
 
 /** Serve task files over HTTP for a server on another machine (docs/node-api.md). */
@@ -146,5 +155,6 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
     systemPath: options.systemPath,
     fileServer: options.fileServer,
+    manageUsers: options.nodeUsers !== false && canManageNodeUsers(),
   });
 }

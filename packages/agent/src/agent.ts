@@ -45,6 +45,8 @@ import { prepareNodeDirectories, reimageNodeDirectories } from './node-directori
 import { StartTasks } from './start-task.js';
 import { runTask, type KillReason, type RunningTask, type TaskOutcome } from './task-runner.js';
 import { TaskUsers } from './task-users.js';
+import { NodeUsers } from './node-users.js';
+import type { NodeUserResult } from './node-api.js';
 
 /** How the agent ended. */
 export interface AgentExit {
@@ -128,6 +130,8 @@ class Agent implements RunningAgent {
   readonly #users: TaskUsers;
   #jobTasks: JobTasks;
   readonly #startTasks: StartTasks;
+  /** Node user accounts, when this agent manages OS users (it told the server so at registration). */
+  readonly #nodeUsers: NodeUsers | undefined;
   /** One policy for every resource file download of the node (shared host gates). */
   readonly #downloads: RetryPolicy;
   #usedSlots = 0;
@@ -145,12 +149,18 @@ class Agent implements RunningAgent {
     private readonly o: ResolvedAgentOptions,
     private readonly link: ServerLink,
     private readonly processes: ProcessRecords,
-    node: { users: TaskUsers; startTasks: StartTasks; downloads: RetryPolicy },
+    node: {
+      users: TaskUsers;
+      startTasks: StartTasks;
+      downloads: RetryPolicy;
+      nodeUsers?: NodeUsers | undefined;
+    },
   ) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#downloads = node.downloads;
     this.#users = node.users;
     this.#startTasks = node.startTasks;
+    this.#nodeUsers = node.nodeUsers;
     this.#jobTasks = this.#newJobTasks();
   }
 
@@ -171,6 +181,7 @@ class Agent implements RunningAgent {
 
   start(): void {
     this.#loops = [this.#claimLoop(), this.#heartbeatLoop()];
+    if (this.#nodeUsers !== undefined) this.#loops.push(this.#nodeUserLoop(this.#nodeUsers));
   }
 
   async stop(): Promise<void> {
@@ -217,6 +228,8 @@ class Agent implements RunningAgent {
       this.#changed();
       await Promise.allSettled(this.#loops);
       await this.#startTasks.close();
+      // A node that leaves its pool takes its user accounts with it (Batch: the VM is gone).
+      await this.#nodeUsers?.removeAll();
       try {
         await this.link.leave(this.o.closeTimeoutMs);
       } catch (error) {
@@ -469,12 +482,19 @@ class Agent implements RunningAgent {
     await this.#until(() => this.#held.size === 0 || this.#state !== 'running');
     if (this.#state !== 'running') return;
     try {
-      if (order.kind === 'reimage') await reimageNodeDirectories(this.o.rootDir);
+      if (order.kind === 'reimage') {
+        await reimageNodeDirectories(this.o.rootDir);
+        await this.#nodeUsers?.removeAll();
+      }
       await this.link.reregister({ deadlineMs: this.o.registerTimeoutMs });
       this.o.logger.info(`node ${order.kind} done`, { nodeId: this.nodeId });
     } catch (error) {
       this.#fail(order.kind, error);
     }
+  }
+
+  #nodeUserLoop(users: NodeUsers): Promise<void> {
+    return nodeUserLoop(this.link, users, this.#heartbeatAbort.signal, this.o);
   }
 
   async #heartbeatLoop(): Promise<void> {
@@ -510,6 +530,35 @@ class Agent implements RunningAgent {
         if (isRetryError(error) && error.reason === 'non-retryable') return this.#fail('heartbeat', error);
         this.o.logger.warn('heartbeat not answered in time', { error: String(error) });
       }
+    }
+  }
+}
+
+/**
+ * Node user accounts: hands in the results of the orders applied so far and long-polls for the next ones, one
+ * exchange at a time, until the agent leaves. Results not delivered by then are lost (the Batch call that
+ * waited for them times out).
+ */
+async function nodeUserLoop(
+  link: ServerLink,
+  users: NodeUsers,
+  signal: AbortSignal,
+  o: Pick<ResolvedAgentOptions, 'logger' | 'clock'>,
+): Promise<void> {
+  let results: NodeUserResult[] = [];
+  while (!signal.aborted) {
+    try {
+      const orders = await link.nodeUsers(results, link.session?.claimWaitMs ?? 0, signal);
+      results = [];
+      for (const order of orders) results.push(await users.apply(order));
+    } catch (error) {
+      if (signal.aborted) return;
+      if (isRetryError(error) && error.reason === 'non-retryable') {
+        o.logger.error('node user exchange failed for good', { error: String(error) });
+        return;
+      }
+      o.logger.warn('node user exchange failed', { error: String(error) });
+      await o.clock.sleep(1_000, signal).catch(() => undefined);
     }
   }
 }
@@ -571,7 +620,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await files?.close();
     throw error;
   }
-  const agent = new Agent(o, link, processes, { users, startTasks, downloads });
+  const nodeUsers = o.manageUsers ? new NodeUsers({ nodeId, clock: o.clock, logger: o.logger }) : undefined;
+  const agent = new Agent(o, link, processes, { users, startTasks, downloads, nodeUsers });
   agent.start();
   if (files !== undefined) void agent.finished.then(() => files.close());
   return agent;

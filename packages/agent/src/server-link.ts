@@ -20,6 +20,9 @@ import {
   type HeartbeatResponse,
   type JobTaskReport,
   type LeaseRef,
+  type NodeUserOrder,
+  type NodeUserResult,
+  type NodeUsersResponse,
   type RegisterRequest,
   type RegisterResponse,
   type StartTaskReport,
@@ -45,6 +48,8 @@ export interface ServerLinkOptions {
   onRegistered?: ((session: RegisterResponse) => void) | undefined;
   /** The node's file server URL, sent at register (remote nodes). */
   fileUrl?: string | undefined;
+  /** Declared at register: the agent can create OS users (node user accounts). */
+  manageUsers?: boolean | undefined;
 }
 
 /** A call that needs a session after `stopRegistering()` and has none. */
@@ -209,6 +214,19 @@ export class ServerLink {
     return answer?.accepted === true;
   }
 
+  /**
+   * Hands in the results of node user orders and long-polls up to `waitMs` for new ones; retried until
+   * answered (or `signal` aborts).
+   */
+  async nodeUsers(results: NodeUserResult[], waitMs: number, signal: AbortSignal): Promise<NodeUserOrder[]> {
+    const answer = await this.#call<NodeUsersResponse>(
+      'users',
+      { results, waitMs },
+      { signal, attemptTimeoutMs: waitMs + this.#o.requestTimeoutMs },
+    );
+    return Array.isArray(answer?.orders) ? answer.orders : [];
+  }
+
   /** Leaves the pool (the server requeues what the node still holds). No-op when never registered. */
   async leave(deadlineMs: number): Promise<void> {
     if (this.#session === undefined) return;
@@ -275,6 +293,7 @@ export class ServerLink {
     if (this.#nodeId !== undefined) body.nodeId = this.#nodeId;
     if (o.slots !== undefined) body.slots = o.slots;
     if (o.fileUrl !== undefined) body.fileUrl = o.fileUrl;
+    if (o.manageUsers === true) body.manageUsers = true;
     const url = `${this.#base}/.batchite/pools/${encodeURIComponent(o.poolId)}/nodes/register`;
     const timeout = timeoutSignal(o.clock, o.requestTimeoutMs);
     try {

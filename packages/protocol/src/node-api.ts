@@ -10,6 +10,11 @@ export interface RegisterRequest {
   agentVersion: string;
   /** Where the node serves its task files, for nodes whose files the server cannot read directly. */
   fileUrl?: string;
+  /**
+   * The agent can create operating-system users for Compute Node - Add User (it runs as root and has
+   * `useradd`). Absent = it cannot: the server refuses node user operations on it.
+   */
+  manageUsers?: boolean;
 }
 
 export interface RegisterResponse {
@@ -268,4 +273,45 @@ export interface CompleteResponse {
   /** With `claimNext`: the tasks claimed for the freed slots (possibly none). */
   tasks?: ClaimedTask[];
   leaseExpiresAt?: number;
+}
+
+/**
+ * One node user change for the agent to apply (Compute Node - Add User, Update User, Delete User). The password
+ * travels only here, once: the server never stores it.
+ */
+export interface NodeUserOrder {
+  /** Names the order in the agent's result. */
+  orderId: string;
+  action: 'add' | 'update' | 'delete';
+  name: string;
+  /** add: a member of the sudo group. */
+  isAdmin?: boolean;
+  /** add/update: the account expires after this instant (ISO-8601). */
+  expiryTime?: string;
+  /** add/update: absent = the account has no password (an update removes the old one). */
+  password?: string;
+  /** add/update: absent = no authorized key (an update removes the old one). */
+  sshPublicKey?: string;
+}
+
+/** What applying a `NodeUserOrder` did on the node. */
+export interface NodeUserResult {
+  orderId: string;
+  ok: boolean;
+  /** Why it failed: `NodeUserExists` (an account of that name is there), `NodeUserNotFound`, or `Failed`. */
+  code?: 'NodeUserExists' | 'NodeUserNotFound' | 'Failed';
+  message?: string;
+}
+
+/**
+ * `POST /.batchite/nodes/{nodeId}/users`: the agent hands in the results of the orders it applied and waits up
+ * to `waitMs` (capped by `claimWaitMs`) for new ones (long poll).
+ */
+export interface NodeUsersRequest {
+  results: NodeUserResult[];
+  waitMs?: number;
+}
+
+export interface NodeUsersResponse {
+  orders: NodeUserOrder[];
 }

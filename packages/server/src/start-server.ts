@@ -29,6 +29,7 @@ import { WorkSignal } from './services/work-signal.js';
 import { openStore } from './store/open-store.js';
 import { protectStoreFiles } from './store/private-store-files.js';
 import { hasWorkNotifications } from './store/postgres/postgres-notifications.js';
+import { NodeUserOrders } from './services/node-user-orders.js';
 
 export const DEFAULT_SERVER_OPTIONS = Object.freeze({
   host: '127.0.0.1',
@@ -130,6 +131,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     accountName,
     log: logger,
     shutdown: maintenance.signal,
+    nodeUsers: new NodeUserOrders(clock),
     storage: options.storage === undefined ? undefined : linkedStorageFrom(options.storage),
   };
   recordServiceEvents(metrics, context.events);

@@ -13,6 +13,7 @@ interface AgentFlags {
   filesListen?: string;
   filesUrl?: string;
   joinTokenFile?: string;
+  nodeUsers: boolean;
 }
 
 /** `host:port` → the file server settings; the port may be 0 (any free port). */
@@ -53,6 +54,10 @@ export function registerAgent(program: Command): void {
     )
     .option('--files-listen <host:port>', "serve this node's task files for a server on another machine")
     .option('--files-url <url>', 'URL the server uses to reach the file server (default: http://host:port)')
+    .option(
+      '--no-node-users',
+      'decline node user accounts (Compute Node - Add User) even when running as root',
+    )
     .action(async (flags: AgentFlags) => {
       // Loaded here, not at the top, so the client commands do not pay for them.
       const { startAgent } = await import('@batchite/agent');
@@ -62,6 +67,7 @@ export function registerAgent(program: Command): void {
         joinToken: await readJoinToken(flags.joinTokenFile),
         rootDir: flags.root,
         hostname: hostname(),
+        nodeUsers: flags.nodeUsers,
         ...(flags.slots === undefined ? {} : { slots: Number(flags.slots) }),
         ...(flags.nodeId === undefined ? {} : { nodeId: flags.nodeId }),
         ...(flags.filesListen === undefined

@@ -16,6 +16,63 @@ import { bool, invalidProperty, oneOf, req, str, validateBody, withCheck } from 
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** Prefixes of the task users a node creates itself (auto-users and their group). */
 const RESERVED_USER_PREFIXES = ['_azbt_', '_azbp_', '_azbatch'];
+/**
+ * Accounts a Linux system or its common packages own (Debian/Ubuntu and RHEL base images): a node user must not
+ * collide with them. The agent also refuses any existing account it did not create.
+ */
+const SYSTEM_USER_NAMES: ReadonlySet<string> = new Set([
+  'root',
+  'daemon',
+  'bin',
+  'sys',
+  'sync',
+  'games',
+  'man',
+  'lp',
+  'mail',
+  'news',
+  'uucp',
+  'proxy',
+  'www-data',
+  'backup',
+  'list',
+  'irc',
+  'gnats',
+  'nobody',
+  'nogroup',
+  'adm',
+  'shutdown',
+  'halt',
+  'operator',
+  'ftp',
+  'sshd',
+  'messagebus',
+  'syslog',
+  'postfix',
+  'postgres',
+  'mysql',
+  'polkitd',
+  'dbus',
+  'tss',
+  'chrony',
+  'ntp',
+  'rpc',
+  'rpcuser',
+  'nfsnobody',
+  'tcpdump',
+  'uuidd',
+  'landscape',
+  'pollinate',
+  'lxd',
+  'sudo',
+  'wheel',
+  'admin',
+  'staff',
+  'users',
+  'docker',
+]);
+/** Prefixes of system accounts made by systemd and apt (systemd-network, _apt, …). */
+const SYSTEM_USER_PREFIXES = ['systemd-', '_'];
 /** An OpenSSH public key line: type, base64 key, optional comment; one line. */
 const SSH_PUBLIC_KEY =
   /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+=*( [^\r\n]*)?$/;
@@ -27,6 +84,9 @@ export function nodeUserNameProblem(name: string): string | undefined {
   }
   if (RESERVED_USER_PREFIXES.some((prefix) => name.startsWith(prefix))) {
     return 'Names starting with _azbt_, _azbp_ or _azbatch belong to the node’s own task users.';
+  }
+  if (SYSTEM_USER_NAMES.has(name) || SYSTEM_USER_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+    return 'The name belongs to an operating-system account (or starts with _ or systemd-).';
   }
   return undefined;
 }

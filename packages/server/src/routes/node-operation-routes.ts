@@ -8,14 +8,17 @@ import {
   validateNodeDisableScheduling,
   validateNodeReboot,
   validateNodeReimage,
+  validateNodeUserAdd,
+  validateNodeUserUpdate,
   type ComputeNodeGetRemoteLoginSettingsResult,
 } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import { readJson } from '../http/body.js';
-import { baseUrl, setJsonHeaders } from '../http/request-context.js';
+import { baseUrl, queryParams, setJsonHeaders } from '../http/request-context.js';
 import { resourceUrl, sendWrite } from '../http/responses.js';
 import { restartNode } from '../services/node-restart.js';
 import { disableNodeScheduling, enableNodeScheduling } from '../services/node-scheduling.js';
+import { addNodeUser, DEFAULT_NODE_USERS, deleteNodeUser, updateNodeUser } from '../services/node-users.js';
 import { getPool } from '../services/pools-service.js';
 import type { ServiceContext } from '../services/service-context.js';
 import type { NodeDoc } from '../store/documents.js';
@@ -23,6 +26,17 @@ import { validated, type NodeParams } from './route-helpers.js';
 
 /** Batch logs in to Linux nodes over SSH; Batchite answers the standard port on the node's own address. */
 export const REMOTE_LOGIN_PORT = 22;
+
+interface NodeUserParams extends NodeParams {
+  userName: string;
+}
+
+/** How long a call may wait for the agent: the request's `timeout` (seconds), at most 30 s as in Batch. */
+function requestWaitMs(request: FastifyRequest): number {
+  const seconds = Number(queryParams(request).get('timeout') ?? Number.NaN);
+  const max = DEFAULT_NODE_USERS.maxWaitMs;
+  return Number.isInteger(seconds) && seconds > 0 ? Math.min(seconds * 1000, max) : max;
+}
 
 function nodeUrl(request: FastifyRequest, params: NodeParams): string {
   return resourceUrl(request, `/pools/${params.poolId}/nodes/${params.nodeId}`);
@@ -67,6 +81,35 @@ export function registerNodeOperationRoutes(app: FastifyInstance, context: Servi
     async (request, reply) => {
       await enableNodeScheduling(context, request.params.poolId, request.params.nodeId);
       return sendWrite(reply, 200, { dataServiceId: nodeUrl(request, request.params) });
+    },
+  );
+
+  app.post<{ Params: NodeParams }>('/pools/:poolId/nodes/:nodeId/users', async (request, reply) => {
+    const user = validated(validateNodeUserAdd(readJson(request, true)));
+    await addNodeUser(context, request.params, user, requestWaitMs(request));
+    const dataServiceId = resourceUrl(
+      request,
+      `/pools/${request.params.poolId}/nodes/${request.params.nodeId}/users/${user.name}`,
+    );
+    return sendWrite(reply, 201, { dataServiceId });
+  });
+
+  app.put<{ Params: NodeUserParams }>(
+    '/pools/:poolId/nodes/:nodeId/users/:userName',
+    async (request, reply) => {
+      const body = validated(validateNodeUserUpdate(readJson(request, true)));
+      await updateNodeUser(context, request.params, body, requestWaitMs(request));
+      const { poolId, nodeId, userName } = request.params;
+      const path = `/pools/${poolId}/nodes/${nodeId}/users/${userName}`;
+      return sendWrite(reply, 200, { dataServiceId: resourceUrl(request, path) });
+    },
+  );
+
+  app.delete<{ Params: NodeUserParams }>(
+    '/pools/:poolId/nodes/:nodeId/users/:userName',
+    async (request, reply) => {
+      await deleteNodeUser(context, request.params, requestWaitMs(request));
+      return sendWrite(reply, 200);
     },
   );
 

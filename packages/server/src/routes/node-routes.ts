@@ -8,7 +8,7 @@
  *   operator scope  join-token                   Shared Key: the operator fetches a pool's join token
  */
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
-import type { ClaimResponse, JoinTokenResponse, RunUsage } from '@batchite/protocol';
+import type { ClaimResponse, JoinTokenResponse, NodeUsersResponse, RunUsage } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
 import type { Account } from '../http/authentication.js';
 import { authenticate } from '../http/authentication.js';
@@ -20,6 +20,7 @@ import { continueJobEnd } from '../services/job-end.js';
 import { checkJoinToken, joinTokenFor } from '../services/node-credentials.js';
 import { getPool } from '../services/pools-service.js';
 import { recordStartTask, startTaskOrder } from '../services/start-task-service.js';
+import { recordNodeUserResults } from '../services/node-users.js';
 import {
   claimForNode,
   completeOnNode,
@@ -37,6 +38,7 @@ import type { ServiceContext } from '../services/service-context.js';
 import type { JobDoc, NodeDoc, PoolDoc, TaskDoc } from '../store/documents.js';
 import { toJobTaskReport, toStartTaskReport } from './run-reports.js';
 import { readPreProcessingError } from './pre-processing-error.js';
+import { toNodeUserResults } from './node-user-reports.js';
 
 interface NodePath {
   nodeId: string;
@@ -79,6 +81,7 @@ function toRegisterRequest(body: Record<string, unknown>, request: FastifyReques
   if (slots !== undefined) register.slots = Math.max(1, Math.floor(slots));
   if (typeof body.agentVersion === 'string') register.agentVersion = body.agentVersion;
   if (typeof body.fileUrl === 'string' && URL.canParse(body.fileUrl)) register.fileUrl = body.fileUrl;
+  if (body.manageUsers === true) register.manageUsers = true;
   return register;
 }
 
@@ -348,6 +351,23 @@ function nodeScope(app: FastifyInstance, context: ServiceContext, account: Accou
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/starttask', async (request) => {
     const report = toStartTaskReport(objectBody(request));
     return { accepted: await recordStartTask(context, nodeOf(request), report) };
+  });
+
+  // Node user accounts: the agent hands in what it applied and long-polls for the next changes.
+  app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/users', async (request) => {
+    const node = nodeOf(request);
+    const body = objectBody(request);
+    await recordNodeUserResults(context, node, toNodeUserResults(body.results));
+    const waitMs = Math.min(optionalNumber(body, 'waitMs') ?? 0, context.leases.claimWaitMs);
+    const abort = new AbortController();
+    const hangUp = () => abort.abort();
+    request.socket.once('close', hangUp);
+    const stop = AbortSignal.any([abort.signal, context.shutdown]);
+    const orders = await context.nodeUsers
+      .take(node.entity.id, waitMs, stop)
+      .finally(() => request.socket.off('close', hangUp));
+    const answer: NodeUsersResponse = { orders };
+    return answer;
   });
 
   app.post<{ Params: NodePath }>('/.batchite/nodes/:nodeId/leave', async (request, reply) => {

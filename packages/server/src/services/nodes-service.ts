@@ -10,7 +10,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ComputeNode, TaskInformation } from '@batchite/protocol';
 import { apiError } from '../http/api-error.js';
-import type { NodeDoc, TaskDoc } from '../store/documents.js';
+import type { NodeDoc, NodeUserRecord, TaskDoc } from '../store/documents.js';
 import type { HeldTasks, NodeAccounting } from '../store/store.js';
 import { hostedSubtasks, releaseGang } from './gang-runs.js';
 import { imageAfterRegistration, restartingState } from './node-restart.js';
@@ -28,6 +28,8 @@ export interface RegisterRequest {
   ipAddress?: string;
   /** The node serves its own task files here (remote agents). */
   fileUrl?: string;
+  /** The agent can create operating-system users (node user accounts). */
+  manageUsers?: boolean;
 }
 
 /** Most recent tasks kept on a node (ComputeNode.recentTasks). */
@@ -108,6 +110,8 @@ export async function registerNode(
       leaseExpiresAt: context.clock.now() + context.leases.leaseMs,
       ...files,
       ...(startTask === undefined ? {} : { startTask }),
+      ...(request.manageUsers === true ? { manageUsers: true } : {}),
+      ...usersAfterBoot(existing),
     },
   };
   const imageId = imageAfterRegistration(existing);
@@ -128,6 +132,16 @@ export async function registerNode(
   context.work.notify();
   context.events.emit('nodeJoined', pool.entity.id, nodeId);
   return { node: stored, token };
+}
+
+/**
+ * The node user accounts a registering node keeps: a reboot keeps them (the accounts are on its disk), a
+ * reimage does not (its agent removed them, as a new OS disk would).
+ */
+function usersAfterBoot(previous: NodeDoc | undefined): { users?: NodeUserRecord[] } {
+  const users = previous?.internal.users;
+  if (users === undefined || users.length === 0 || previous?.internal.restart?.kind === 'reimage') return {};
+  return { users };
 }
 
 /** Checks `Authorization: BatchiteNode <nodeId>:<token>` against the node named in the path. */
@@ -318,6 +332,7 @@ export async function removeNodeFromPool(
   lastSeenMs?: number,
 ): Promise<void> {
   await recoverNodeTasks(context, node);
+  context.nodeUsers.dropNode(node.entity.id, 'The node left the pool.');
   await context.store.removeNode(node.poolId, node.entity.id);
   await recordNodeLeft(context, node.poolId, node.entity.id, lastSeenMs);
   await syncPoolNodeCount(context, node.poolId);

@@ -2,6 +2,7 @@ import type { Clock, Random } from '@batchite/retry';
 import type { FaultEngine } from '../faults/fault-engine.js';
 import type { Store } from '../store/store.js';
 import type { LinkedStorage } from './linked-storage.js';
+import type { NodeUserOrders } from './node-user-orders.js';
 import type { ServerEvents } from './server-events.js';
 import type { WorkSignal } from './work-signal.js';
 
@@ -38,6 +39,8 @@ export interface ServiceContext {
   log: ServiceLog;
   /** Aborts when the server shuts down: long polls and waits end at once. */
   shutdown: AbortSignal;
+  /** Node user changes waiting for their agents (the only place a node user's password is held). */
+  nodeUsers: NodeUserOrders;
   /** The linked storage account (`autoStorageContainerName`), when one is configured. */
   storage?: LinkedStorage | undefined;
 }

@@ -61,6 +61,22 @@ export interface NodeInternal {
   startTask?: NodeStartTask;
   /** Instances of multi-instance tasks placed on the node (services/gang-runs.ts); the primary's is leased. */
   gangRuns?: GangRun[];
+  /** The agent declared at its registration that it can create operating-system users (node user accounts). */
+  manageUsers?: boolean;
+  /** User accounts added with Compute Node - Add User (services/node-users.ts); never their passwords. */
+  users?: NodeUserRecord[];
+}
+
+/** A node user account as the server knows it. The password is never stored, only whether one is set. */
+export interface NodeUserRecord {
+  name: string;
+  isAdmin: boolean;
+  /** ISO-8601 instant. */
+  expiryTime: string;
+  hasPassword: boolean;
+  hasSshPublicKey: boolean;
+  /** `adding` until the agent confirmed it created the account; then `present`. */
+  status: 'adding' | 'present';
 }
 
 /** The start task of one boot of a node: its spec, and the run id the agent's reports must carry. */

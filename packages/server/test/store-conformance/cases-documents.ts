@@ -1,6 +1,7 @@
 /** Conformance: ids, inserts, mutations, eTags, paging, node queries, removal and persistence. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { NodeUserRecord } from '../../src/store/documents.js';
 import type { Store } from '../../src/store/store.js';
 import type { CaseContext } from './conformance-cases.js';
 import { ids, jobDoc, nodeDoc, poolDoc, T0, taskDoc, testPolicy } from './fixtures.js';
@@ -251,6 +252,40 @@ export function documentCases(ctx: CaseContext): void {
       await store.removeNode('P2', 'C');
       assert.deepEqual(ids(await store.listAllNodes()), ['d']);
       assert.ok(await store.insertNode(nodeDoc('p1', 'a')), 'a removed node id can be used again');
+    });
+
+    it('keeps node user records (never a password) through mutations and lookups', async () => {
+      const { store } = ctx;
+      await store.insertPool(poolDoc('p'));
+      await store.insertNode(nodeDoc('p', 'n', { manageUsers: true }));
+      const alice: NodeUserRecord = {
+        ...{ name: 'alice', isAdmin: true, expiryTime: iso(T0 + 86_400_000) },
+        ...{ hasPassword: true, hasSshPublicKey: false, status: 'adding' },
+      };
+      const added = await store.mutateNode('p', 'n', (current) => ({
+        next: { ...current, internal: { ...current.internal, users: [alice] } },
+        result: undefined,
+      }));
+      assert.deepEqual(added?.next?.internal.users, [alice]);
+      // A duplicate name is refused inside the read-check-write: the second add sees the first.
+      const duplicate = await store.mutateNode('p', 'n', (current) =>
+        (current.internal.users ?? []).some((user) => user.name === 'alice')
+          ? { next: undefined, result: 'exists' }
+          : { next: current, result: 'added' },
+      );
+      assert.equal(duplicate?.result, 'exists');
+      await store.mutateNode('p', 'n', (current) => ({
+        next: { ...current, internal: { ...current.internal, users: [{ ...alice, status: 'present' }] } },
+        result: undefined,
+      }));
+      for (const node of [await store.getNode('P', 'N'), await store.findNode('n')]) {
+        assert.equal(node?.internal.manageUsers, true);
+        assert.deepEqual(node?.internal.users, [{ ...alice, status: 'present' }]);
+      }
+      assert.deepEqual(
+        (await store.listNodes('p', { limit: 10 }))[0]?.internal.users?.[0]?.status,
+        'present',
+      );
     });
   });
 
