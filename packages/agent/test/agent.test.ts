@@ -63,6 +63,8 @@ async function start(
     logger,
     retry: { baseDelayMs: 10, throttleBaseDelayMs: 10, maxDelayMs: 50 },
     closeTimeoutMs: 2_000,
+    // The scripted server has no node user exchange (test/lifecycle/node-users covers it).
+    nodeUsers: false,
     ...extra,
   });
   agents.push(agent);
