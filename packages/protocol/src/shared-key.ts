@@ -127,6 +127,8 @@ function unescapeApostrophes(pathAndQuery: string): string {
  * Every string-to-sign a legitimate client may have signed for this request as received; the first is
  * `stringToSign(request)`. Variants cover what the Shared Key documentation ("Authorize with Shared Key", Azure Storage REST docs, which Batch follows) and our SDK tests found:
  * - Content-Length `0` signed as empty (JS SDK on body-less non-POST requests, which node-fetch sends with `0`);
+ * - a body-less request other than GET sent without Content-Length but signed with `0` (`@azure/batch` 7.x, the
+ *   SDK of api-version 2018-12-01.8.0, on DELETE: its signer assumes `0` for every verb but GET);
  * - query names kept in their case, first value wins (JS SDK, Python) instead of lower-cased (doc, .NET);
  * - `'` in the path signed raw by the JS SDK but sent as `%27` by node-fetch (file names with apostrophes).
  */
@@ -134,6 +136,11 @@ export function stringsToSign(request: SignableRequest): string[] {
   const requests = [request];
   if (headerValue(request.headers, 'content-length') === '0') {
     requests.push({ ...request, headers: withoutContentLength(request.headers) });
+  } else if (
+    headerValue(request.headers, 'content-length') === '' &&
+    request.method.toUpperCase() !== 'GET'
+  ) {
+    requests.push({ ...request, headers: { ...request.headers, 'content-length': '0' } });
   }
   const unescaped = unescapeApostrophes(request.pathAndQuery);
   if (unescaped !== request.pathAndQuery) {

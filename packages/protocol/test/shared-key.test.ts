@@ -29,6 +29,28 @@ const JSON_BODY_TYPE = 'application/json; odata=minimalmetadata; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const API = 'api-version=2022-10-01.16.0';
 
+void test('@azure/batch 7.x (2018-12-01.8.0) signs Content-Length 0 on a DELETE sent without one', () => {
+  const sent: SignableRequest = {
+    method: 'DELETE',
+    pathAndQuery: '/jobs/j1?api-version=2018-12-01.8.0',
+    headers: { 'ocp-date': OCP_DATE, 'content-type': JSON_TYPE },
+    accountName: ACCOUNT,
+  };
+  const signedWithZero = computeSignature(
+    stringToSign({ ...sent, headers: { ...sent.headers, 'content-length': '0' } }),
+    KEY,
+  );
+  assert.equal(verifySharedKey(sent, KEY, signedWithZero), true);
+  // Only for verbs other than GET, and only with the right key.
+  const get = { ...sent, method: 'GET' };
+  const getWithZero = computeSignature(
+    stringToSign({ ...get, headers: { ...get.headers, 'content-length': '0' } }),
+    KEY,
+  );
+  assert.equal(verifySharedKey(get, KEY, getWithZero), false);
+  assert.equal(verifySharedKey(sent, Buffer.from('other').toString('base64'), signedWithZero), false);
+});
+
 void test('the documented List Jobs example (Azure Batch REST reference)', () => {
   const request: SignableRequest = {
     method: 'GET',
