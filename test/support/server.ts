@@ -34,6 +34,8 @@ export interface TestServerOptions {
   nodes?: boolean;
   /** Start pools' nodes with this launcher instead (implies nodes). */
   nodeLauncher?: NodeLauncher;
+  /** Starts the nodes of `slurm:` pools (test/support/slurm.ts has a cluster for it). */
+  slurmLauncher?: NodeLauncher;
   /** The server's clock (a FakeClock in tests of time-driven behaviour). @defaultValue the system clock */
   clock?: Clock;
   /** The linked storage account's connection string (`resourceFiles[].autoStorageContainerName`). */
@@ -64,6 +66,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(options.nodes === true ? { nodeLauncher: childProcessNodeLauncher({ stdio: 'ignore' }) } : {}),
       ...(options.storage === undefined ? {} : { storage: options.storage }),
       ...(options.nodeLauncher === undefined ? {} : { nodeLauncher: options.nodeLauncher }),
+      ...(options.slurmLauncher === undefined ? {} : { slurmLauncher: options.slurmLauncher }),
     });
   } catch (error) {
     if (ownsDir) await removeDataDir(dataDir);

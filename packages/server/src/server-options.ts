@@ -50,6 +50,11 @@ export interface ServerOptions {
   /** Starts local agents for every pool's target node count. Without one, nodes must join by themselves. */
   nodeLauncher?: NodeLauncher;
   /**
+   * Starts the nodes of pools whose vmSize is `slurm:<partition>:<cpus>[:<memory>]`, each a Slurm job running
+   * `batchite agent` (docs/slurm.md). Without one, such pools' nodes must join by themselves. @defaultValue none
+   */
+  slurmLauncher?: NodeLauncher;
+  /**
    * Local node quota: most agents the node launcher runs for all pools together; a resize beyond it gets
    * `AccountCoreQuotaReached` in the pool's resizeErrors. @defaultValue defaultMaxNodes(): max(2, CPUs × 2)
    */

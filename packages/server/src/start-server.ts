@@ -156,12 +156,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       logger.error({ err: error }, 'maintenance failed'),
     );
     if (options.localPool !== undefined) await ensureLocalPool(context, options.localPool);
-    if (options.nodeLauncher !== undefined) {
+    if (options.nodeLauncher !== undefined || options.slurmLauncher !== undefined) {
       provider = new LocalNodeProvider(context, options.nodeLauncher, {
         serverUrl: url,
         joinToken: (poolId) => joinTokenFor({ name: accountName, key: accountKey }, poolId),
         rootDir: dataDir,
         maxNodes,
+        ...(options.slurmLauncher === undefined ? {} : { slurmLauncher: options.slurmLauncher }),
       });
       await provider.start();
     }

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RunningServer, ServerOptions } from '@batchite/server';
 import { AZURITE_DEFAULT_PORT, startAzuriteProcess, type AzuriteProcess } from '../azurite-process.js';
 import { childProcessNodeLauncher } from '../local-agents.js';
+import { slurmNodeLauncher } from '../slurm-agents.js';
 import { LOG_FORMATS, logDestination, wantsRequestLines, type LogFormat } from '../log-format.js';
 import { removeServerContext, writeServerContext, type ServerContext } from '../server-context.js';
 
@@ -25,6 +26,11 @@ interface ServeFlags {
   storage?: string;
   /** `--with-azurite` alone: true (port 10000); with a value: that port. */
   withAzurite?: boolean | string;
+  slurm?: boolean;
+  slurmDir?: string;
+  slurmAccount?: string;
+  slurmTimeLimit?: string;
+  slurmPollMs?: string;
 }
 
 function parseCount(name: string, text: string, min: number): number {
@@ -126,6 +132,16 @@ async function serverOptions(flags: ServeFlags): Promise<ServerOptions> {
     const leaseMs = parseCount('--lease-ms', flags.leaseMs, 1000);
     options.leases = { leaseMs, heartbeatMs: Math.min(2000, Math.floor(leaseMs / 4)) };
   }
+  if (flags.slurm === true) {
+    options.slurmLauncher = slurmNodeLauncher({
+      dir: resolve(flags.slurmDir ?? join(options.dataDir ?? '.', 'slurm')),
+      ...(flags.slurmAccount === undefined ? {} : { account: flags.slurmAccount }),
+      ...(flags.slurmTimeLimit === undefined ? {} : { timeLimit: flags.slurmTimeLimit }),
+      ...(flags.slurmPollMs === undefined
+        ? {}
+        : { pollMs: parseCount('--slurm-poll-ms', flags.slurmPollMs, 100) }),
+    });
+  }
   if (flags.localNodes) {
     options.localPool = {
       nodes: parseCount('--nodes', flags.nodes, 0),
@@ -203,6 +219,30 @@ export function registerServe(program: Command): void {
       '--lease-ms <ms>',
       'how long a silent node keeps its tasks before they are requeued (default 20000)',
       process.env.BATCHITE_LEASE_MS,
+    )
+    .option(
+      '--slurm',
+      'start the nodes of slurm:<partition>:<cpus>[:<memory>] pools as Slurm jobs (docs/slurm.md)',
+    )
+    .option(
+      '--slurm-dir <dir>',
+      'job scripts, join tokens and job output of Slurm nodes; compute nodes must read it (default: <data>/slurm)',
+      process.env.BATCHITE_SLURM_DIR,
+    )
+    .option(
+      '--slurm-account <account>',
+      'sbatch --account of Slurm nodes',
+      process.env.BATCHITE_SLURM_ACCOUNT,
+    )
+    .option(
+      '--slurm-time-limit <time>',
+      "sbatch --time of Slurm nodes (default: the partition's limit)",
+      process.env.BATCHITE_SLURM_TIME_LIMIT,
+    )
+    .option(
+      '--slurm-poll-ms <ms>',
+      'how often squeue is read (default 2000)',
+      process.env.BATCHITE_SLURM_POLL_MS,
     )
     .action(async (flags: ServeFlags) => {
       const { isWellKnownKey, startServer } = await import('@batchite/server');

@@ -15,17 +15,25 @@
  * (node-start-failures.ts). A resize that ended early (resizeTimeout, a failed allocation, resize-end.ts) starts
  * no more nodes. A pool delete waits here until
  * the pool's agents have exited (pool-node-stops.ts).
+ *
+ * Which provider starts a pool's nodes follows its vmSize (node-launcher.ts): `slurm:…` pools go to the Slurm
+ * launcher when the server has one, and are not counted against the local quota (Slurm enforces its own);
+ * every other pool goes to the local launcher. A pool whose provider is not configured is left alone (its
+ * nodes join by themselves). When the engine ends a node (a Slurm job cancelled from outside, a time limit),
+ * the node is lost at once: its running tasks go back to active without a retry charged, the node leaves the
+ * pool, and a replacement is started.
  */
 import { idKey } from '@batchite/protocol';
 import type { NodeDoc, PoolDoc } from '../store/documents.js';
 import type { LaunchedNode, NodeLauncher } from './node-launcher.js';
 import { localNodeRoot, prepareLocalNodesDir } from './local-node-roots.js';
-import { removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
+import { recoverNodeTasks, removeNodeFromPool, syncPoolNodeCount } from './nodes-service.js';
 import { failAllocation, NodeStartFailures } from './node-start-failures.js';
 import { poolTarget, recordQuota } from './node-quota.js';
 import { registerPoolNodeStopper } from './pool-node-stops.js';
 import { endRunningTasks } from './pool-updates.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
+import { isSlurmVmSize, parseSlurmShape } from './slurm-shape.js';
 
 export interface LocalNodeProviderOptions {
   serverUrl: string;
@@ -37,6 +45,8 @@ export interface LocalNodeProviderOptions {
   restartDelayMs?: number;
   /** Most agents running for all pools together (the local node quota). */
   maxNodes: number;
+  /** Starts the nodes of `slurm:` pools (slurm-shape.ts). @defaultValue none: such pools are left alone */
+  slurmLauncher?: NodeLauncher;
 }
 
 export function localNodeId(poolId: string, index: number): string {
@@ -49,6 +59,8 @@ function startKey(poolId: string, nodeId: string): string {
 
 export class LocalNodeProvider {
   private readonly pools = new Map<string, Map<string, LaunchedNode>>();
+  /** Pools whose nodes Slurm runs: not counted against the local quota. */
+  private readonly slurmPools = new Set<string>();
   private readonly pending = new Map<string, Promise<void>>();
   private stopped = false;
   private readonly startFailures = new NodeStartFailures();
@@ -58,7 +70,7 @@ export class LocalNodeProvider {
 
   constructor(
     private readonly context: ServiceContext,
-    private readonly launcher: NodeLauncher,
+    private readonly launcher: NodeLauncher | undefined,
     private readonly options: LocalNodeProviderOptions,
   ) {}
 
@@ -66,7 +78,9 @@ export class LocalNodeProvider {
   async start(): Promise<void> {
     // Their pool usage ends where their lease did: the last heartbeat of the previous run, not this start.
     for (const node of await this.context.store.listAllNodes()) {
-      await removeNodeFromPool(this.context, node, node.internal.leaseExpiresAt);
+      const pool = await this.context.store.getPool(node.poolId);
+      const mine = pool === undefined ? this.launcher !== undefined : this.launcherFor(pool) !== undefined;
+      if (mine) await removeNodeFromPool(this.context, node, node.internal.leaseExpiresAt);
     }
     await prepareLocalNodesDir(this.options.rootDir);
     this.context.events.on('poolChanged', this.onPoolChanged);
@@ -105,13 +119,22 @@ export class LocalNodeProvider {
     return next;
   }
 
+  /** The launcher of a pool's provider, or undefined when this server does not start its nodes. */
+  private launcherFor(pool: PoolDoc): NodeLauncher | undefined {
+    return isSlurmVmSize(pool.entity.vmSize) ? this.options.slurmLauncher : this.launcher;
+  }
+
   private async reconcile(poolId: string): Promise<void> {
     const key = idKey(poolId);
     const pool = await this.context.store.getPool(poolId);
+    const launcher = pool === undefined ? undefined : this.launcherFor(pool);
+    if (pool !== undefined && pool.entity.state !== 'deleting' && launcher === undefined) return;
+    if (pool !== undefined && isSlurmVmSize(pool.entity.vmSize)) this.slurmPools.add(key);
     const nodes = this.pools.get(key) ?? new Map<string, LaunchedNode>();
     this.pools.set(key, nodes);
     if (pool === undefined || pool.entity.state === 'deleting') {
       this.pools.delete(key);
+      this.slurmPools.delete(key);
       // As when shrinking: the running tasks are requeued before their agent is killed, never failed by it.
       for (const nodeId of nodes.keys()) {
         const node =
@@ -121,12 +144,14 @@ export class LocalNodeProvider {
       await Promise.all([...nodes.values()].map((node) => node.stop('kill')));
       return;
     }
-    const granted = Math.min(poolTarget(pool), this.quotaLeft() + nodes.size);
+    const granted = this.slurmPools.has(key)
+      ? poolTarget(pool)
+      : Math.min(poolTarget(pool), this.quotaLeft() + nodes.size);
     // A resize that ended early (resize-end.ts) starts no more nodes until the next resize.
     const target = Math.min(granted, pool.internal?.settledNodes ?? granted);
     for (let index = 1; nodes.size < target; index++) {
       const nodeId = localNodeId(pool.entity.id, index);
-      if (!nodes.has(nodeId)) this.launch(pool, nodes, nodeId);
+      if (!nodes.has(nodeId) && launcher !== undefined) this.launch(launcher, pool, nodes, nodeId);
     }
     if (nodes.size > target) await this.shrink(pool, nodes, nodes.size - target);
     await recordQuota(this.context, pool.entity.id, granted, this.options.maxNodes);
@@ -136,17 +161,25 @@ export class LocalNodeProvider {
   /** Agents the quota still allows, all pools counted. */
   private quotaLeft(): number {
     let running = 0;
-    for (const nodes of this.pools.values()) running += nodes.size;
+    for (const [key, nodes] of this.pools) if (!this.slurmPools.has(key)) running += nodes.size;
     return Math.max(0, this.options.maxNodes - running);
   }
 
-  private launch(pool: PoolDoc, nodes: Map<string, LaunchedNode>, nodeId: string): void {
+  private launch(
+    launcher: NodeLauncher,
+    pool: PoolDoc,
+    nodes: Map<string, LaunchedNode>,
+    nodeId: string,
+  ): void {
     const key = startKey(pool.entity.id, nodeId);
     this.startFailures.launched(key);
-    const launched = this.launcher.launch({
+    const vmSize = pool.entity.vmSize ?? 'local';
+    const launched = launcher.launch({
       poolId: pool.entity.id,
       nodeId,
-      slots: pool.entity.taskSlotsPerNode ?? 1,
+      vmSize,
+      // A Slurm node's slots are the CPUs its job asked for.
+      slots: parseSlurmShape(vmSize)?.cpus ?? pool.entity.taskSlotsPerNode ?? 1,
       serverUrl: this.options.serverUrl,
       joinToken: this.options.joinToken(pool.entity.id),
       rootDir: localNodeRoot(this.options.rootDir, nodeId),
@@ -155,6 +188,14 @@ export class LocalNodeProvider {
     void launched.exited.then(async () => {
       if (nodes.get(nodeId) !== launched || this.stopped) return;
       nodes.delete(nodeId);
+      const engine = launched.engineState?.();
+      if (engine?.state === 'gone' || engine?.state === 'failed') {
+        this.context.log.warn(
+          { poolId: pool.entity.id, nodeId, reason: engine.reason },
+          'node ended by its engine',
+        );
+        await this.lost(pool.entity.id, nodeId);
+      }
       const failures = this.startFailures.exited(key);
       if (failures !== undefined) await failAllocation(this.context, pool.entity.id, nodeId, failures);
       await this.context.clock.sleep(this.options.restartDelayMs ?? 1000).catch(() => undefined);
@@ -200,6 +241,15 @@ export class LocalNodeProvider {
       await launched?.stop('kill');
       if (node !== undefined) await removeNodeFromPool(this.context, node);
     }
+  }
+
+  /** The engine ended the node: what it ran goes back to active (no retry charged) and it leaves the pool. */
+  private async lost(poolId: string, nodeId: string): Promise<void> {
+    const node = await this.context.store.getNode(poolId, nodeId);
+    if (node === undefined) return;
+    const requeued = await recoverNodeTasks(this.context, node);
+    await removeNodeFromPool(this.context, node);
+    this.context.events.emit('nodeLost', poolId, nodeId, requeued);
   }
 
   private async markLeaving(node: NodeDoc): Promise<void> {

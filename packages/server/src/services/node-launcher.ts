@@ -1,7 +1,14 @@
-/** How the server starts nodes on this machine. The CLI supplies one that spawns `batchite agent` processes. */
+/**
+ * The pool provider contract: how the server gets nodes for a pool — start one, stop one, and say what the engine
+ * behind it reports about it. Providers: local agent processes (the CLI's childProcessNodeLauncher) and Slurm
+ * jobs running `batchite agent` (the CLI's slurmNodeLauncher); the reconciler (local-node-provider.ts) and
+ * everything after registration never know which one made a node.
+ */
 export interface NodeLaunchRequest {
   poolId: string;
   nodeId: string;
+  /** The pool's vmSize (a Slurm pool's shape: slurm-shape.ts). */
+  vmSize: string;
   slots: number;
   serverUrl: string;
   /**
@@ -24,7 +31,22 @@ export interface LaunchedNode {
   stop(mode: 'kill' | 'drain'): Promise<void>;
   /** Settles when the node's process is gone, whatever the reason. */
   readonly exited: Promise<void>;
+  /**
+   * What the engine says about the node now. Providers without an engine of their own (local processes) leave
+   * it out: their node is running until `exited`.
+   */
+  engineState?(): EngineNodeState;
 }
+
+/**
+ * A node as its engine sees it. `pending`: asked for, not granted yet (e.g. a Slurm job waiting for resources);
+ * `gone`: the engine ended it (cancelled from outside, time limit, preemption, node failure), with its reason.
+ */
+export type EngineNodeState =
+  | { state: 'pending'; reason: string }
+  | { state: 'running' }
+  | { state: 'failed'; reason: string }
+  | { state: 'gone'; reason: string };
 
 export interface NodeLauncher {
   launch(request: NodeLaunchRequest): LaunchedNode;

@@ -21,6 +21,7 @@ import { checkAutoScaleAdd, runAutoScale } from './pool-autoscale.js';
 import { stopPoolNodes } from './pool-node-stops.js';
 import { recordNodeLeft } from './node-usage.js';
 import { onNode, requeuedByUser } from './task-lifecycle.js';
+import { refuseSlurmShape } from './slurm-shape.js';
 import { refusePoolProperties } from './unsupported-properties.js';
 import { refuseAutoStorage } from './resource-file-orders.js';
 
@@ -32,7 +33,9 @@ export function poolNotFound() {
 
 export async function addPool(context: ServiceContext, param: PoolAddParameter): Promise<PoolDoc> {
   const refusal =
-    refusePoolProperties(param) ?? refuseAutoStorage(context.storage, param.startTask?.resourceFiles);
+    refusePoolProperties(param) ??
+    refuseSlurmShape(param.vmSize) ??
+    refuseAutoStorage(context.storage, param.startTask?.resourceFiles);
   if (refusal !== undefined) throw refusal;
   checkAutoScaleAdd(param);
   const now = isoNow(context);
