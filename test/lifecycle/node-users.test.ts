@@ -13,6 +13,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '@batchite/agent';
+import { BatchClient, BatchError } from '@batchite/client';
 import { expectBatchError } from '../support/errors.js';
 import { addPool } from '../support/fixtures.js';
 import { waitForIdleNodes, withRunner } from '../execution/helpers.js';
@@ -234,6 +235,31 @@ describe('node user accounts', { skip }, () => {
       code: 'NodeUserNotFound',
     });
     assert.ok(passwd(name), 'still there');
+  });
+
+  it('works through the Batchite client: addNodeUser, updateNodeUser, deleteNodeUser', async () => {
+    const { url, accountName, accountKey } = runner.server;
+    const client = new BatchClient({ endpoint: url, accountName, accountKey });
+    const name = newName();
+    await client.addNodeUser(runner.poolId, nodeId, { name, password: 'client-pass', isAdmin: false });
+    assert.ok(passwordWorks(name, 'client-pass'));
+    await assert.rejects(client.addNodeUser(runner.poolId, nodeId, { name }), (error: unknown) => {
+      assert.ok(error instanceof BatchError);
+      assert.equal(error.code, 'NodeUserExists');
+      assert.equal(error.kind, 'alreadyExists');
+      return true;
+    });
+    await client.updateNodeUser(runner.poolId, nodeId, name, { sshPublicKey: SSH_KEY });
+    assert.equal(shadowHash(name), '*');
+    const home = passwd(name)?.home ?? '';
+    assert.equal(readFileSync(`${home}/.ssh/authorized_keys`, 'utf8'), `${SSH_KEY}\n`);
+    await client.deleteNodeUser(runner.poolId, nodeId, name);
+    assert.equal(passwd(name), undefined);
+    await assert.rejects(client.deleteNodeUser(runner.poolId, nodeId, name), (error: unknown) => {
+      assert.ok(error instanceof BatchError);
+      assert.equal(error.kind, 'notFound');
+      return true;
+    });
   });
 
   describe('an agent that declines OS users', () => {

@@ -20,6 +20,8 @@ import type {
   CloudPool,
   CloudTask,
   ComputeNode,
+  ComputeNodeUser,
+  NodeUpdateUserParameter,
   ComputeNodeGetRemoteLoginSettingsResult,
   DisableComputeNodeSchedulingOption,
   DisableJobOption,
@@ -197,6 +199,33 @@ export class BatchClient {
   }
   enableNodeScheduling(poolId: string, nodeId: string, options: CallOptions = {}): Promise<WriteResult> {
     return nodes.enableNodeScheduling(this.#pipeline, poolId, nodeId, options);
+  }
+  /** Adds an operating-system account to the node; answers once the node's agent made it. */
+  addNodeUser(
+    poolId: string,
+    nodeId: string,
+    user: ComputeNodeUser,
+    options: CallOptions = {},
+  ): Promise<WriteResult> {
+    return nodes.addNodeUser(this.#pipeline, poolId, nodeId, user, options);
+  }
+  /** Replaces the account's password, SSH key and expiry (absent ones are removed / back to one day). */
+  updateNodeUser(
+    poolId: string,
+    nodeId: string,
+    userName: string,
+    parameters: NodeUpdateUserParameter = {},
+    options: CallOptions = {},
+  ): Promise<WriteResult> {
+    return nodes.updateNodeUser(this.#pipeline, poolId, nodeId, userName, parameters, options);
+  }
+  deleteNodeUser(
+    poolId: string,
+    nodeId: string,
+    userName: string,
+    options: CallOptions = {},
+  ): Promise<WriteResult> {
+    return nodes.deleteNodeUser(this.#pipeline, poolId, nodeId, userName, options);
   }
   getNodeRemoteLoginSettings(
     poolId: string,

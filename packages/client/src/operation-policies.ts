@@ -177,6 +177,38 @@ export const OPERATION_POLICIES = Object.freeze({
     convergedOn: ['NodeAlreadyInTargetSchedulingState'],
   },
   getNodeRemoteLoginSettings: read('GET', '/pools/{poolId}/nodes/{nodeId}/remoteloginsettings', 'node'),
+  // No API reads node users back, so an add cannot be verified: NodeUserExists after an ambiguous attempt is the
+  // earlier attempt's account (the name is the whole identity; the password cannot be compared anyway).
+  addNodeUser: {
+    method: 'POST',
+    path: '/pools/{poolId}/nodes/{nodeId}/users',
+    success: [201],
+    class: 'idempotent',
+    resource: 'node',
+    verb: 'add user',
+    requires: 'a node that is idle, running, waiting for or failed its start task, whose agent runs as root',
+    convergedOn: ['NodeUserExists'],
+  },
+  // Replacing password, key and expiry with the same values converges.
+  updateNodeUser: {
+    method: 'PUT',
+    path: '/pools/{poolId}/nodes/{nodeId}/users/{userName}',
+    success: [200],
+    class: 'idempotent',
+    resource: 'node',
+    verb: 'update user',
+    requires: 'a node that is idle, running, waiting for or failed its start task, whose agent runs as root',
+  },
+  deleteNodeUser: {
+    method: 'DELETE',
+    path: '/pools/{poolId}/nodes/{nodeId}/users/{userName}',
+    success: [200],
+    class: 'idempotent',
+    resource: 'node',
+    verb: 'delete user',
+    requires: 'a node that is idle, running, waiting for or failed its start task, whose agent runs as root',
+    convergedOn: ['NodeUserNotFound'],
+  },
   createJob: {
     method: 'POST',
     path: '/jobs',

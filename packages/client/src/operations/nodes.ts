@@ -4,7 +4,9 @@
  */
 import type {
   ComputeNodeGetRemoteLoginSettingsResult,
+  ComputeNodeUser,
   DisableComputeNodeSchedulingOption,
+  NodeUpdateUserParameter,
 } from '@batchite/protocol';
 import type { OperationName } from '../operation-policies.js';
 import type { CallOptions, GetOptions } from '../options.js';
@@ -76,4 +78,47 @@ export async function getNodeRemoteLoginSettings(
     { poolId, nodeId },
   );
   return entityResult<ComputeNodeGetRemoteLoginSettingsResult>(response);
+}
+
+/** Adds a user account to the node (an operating-system account made by the node's agent). */
+export function addNodeUser(
+  pipeline: Pipeline,
+  poolId: string,
+  nodeId: string,
+  user: ComputeNodeUser,
+  options: CallOptions,
+): Promise<WriteResult> {
+  const request = {
+    method: 'POST',
+    path: `${nodePath(poolId, nodeId)}/users`,
+    body: user,
+    expect: 201,
+  } as const;
+  return nodeWrite(pipeline, 'addNodeUser', request, { poolId, nodeId }, options);
+}
+
+/** Replaces the account's password, SSH key and expiry (an absent one is removed or back to its default). */
+export function updateNodeUser(
+  pipeline: Pipeline,
+  poolId: string,
+  nodeId: string,
+  userName: string,
+  parameters: NodeUpdateUserParameter,
+  options: CallOptions,
+): Promise<WriteResult> {
+  const path = `${nodePath(poolId, nodeId)}/users/${seg(userName)}`;
+  const request = { method: 'PUT', path, body: parameters, expect: 200 } as const;
+  return nodeWrite(pipeline, 'updateNodeUser', request, { poolId, nodeId }, options);
+}
+
+export function deleteNodeUser(
+  pipeline: Pipeline,
+  poolId: string,
+  nodeId: string,
+  userName: string,
+  options: CallOptions,
+): Promise<WriteResult> {
+  const path = `${nodePath(poolId, nodeId)}/users/${seg(userName)}`;
+  const request = { method: 'DELETE', path, expect: 200 } as const;
+  return nodeWrite(pipeline, 'deleteNodeUser', request, { poolId, nodeId }, options);
 }
