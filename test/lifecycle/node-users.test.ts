@@ -16,7 +16,8 @@ import type { RunningAgent } from '@batchite/agent';
 import { BatchClient, BatchError } from '@batchite/client';
 import { expectBatchError } from '../support/errors.js';
 import { addPool } from '../support/fixtures.js';
-import { waitForIdleNodes, withRunner } from '../execution/helpers.js';
+import { RUN_TIMEOUT_MS, waitForIdleNodes, withRunner } from '../execution/helpers.js';
+import { waitFor } from '../support/wait.js';
 import { makeTempDir, startRemoteAgentWith } from '../security/files-support.js';
 
 const MARKER = 'batchite-node-user';
@@ -259,6 +260,59 @@ describe('node user accounts', { skip }, () => {
       assert.ok(error instanceof BatchError);
       assert.equal(error.kind, 'notFound');
       return true;
+    });
+  });
+
+  it('a reimage removes the node’s accounts, a reboot keeps them', async () => {
+    const { client, poolId } = runner;
+    const kept = newName();
+    await client.computeNode.addUser(poolId, nodeId, { name: kept, password: 'kept-pass' });
+    const before = (await client.computeNode.get(poolId, nodeId)).lastBootTime?.getTime();
+    await client.computeNode.reboot(poolId, nodeId);
+    const rebooted = await bootedAgain(poolId, before);
+    assert.ok(passwd(kept), 'a reboot keeps the account');
+    await client.computeNode.reimage(poolId, nodeId);
+    await bootedAgain(poolId, rebooted);
+    assert.equal(passwd(kept), undefined, 'a reimage removes it');
+    await expectBatchError(client.computeNode.deleteUser(poolId, nodeId, kept), {
+      statusCode: 404,
+      code: 'NodeUserNotFound',
+    });
+  });
+
+  /** Waits until the node is idle with a lastBootTime after `before`; returns the new one. */
+  async function bootedAgain(poolId: string, before: number | undefined): Promise<number | undefined> {
+    let boot: number | undefined;
+    await waitFor(
+      async () => {
+        const node = await runner.client.computeNode.get(poolId, nodeId);
+        boot = node.lastBootTime?.getTime();
+        return node.state === 'idle' && boot !== before;
+      },
+      { timeoutMs: RUN_TIMEOUT_MS, what: `node ${nodeId} booted again` },
+    );
+    return boot;
+  }
+
+  describe('an agent that leaves its pool', () => {
+    let agent: RunningAgent | undefined;
+    let root = '';
+    after(async () => {
+      await agent?.close();
+      if (root !== '') await rm(root, { recursive: true, force: true });
+    });
+
+    it('takes its accounts with it', async () => {
+      const { client } = runner;
+      root = await makeTempDir('batchite-node-users-leave-');
+      const poolId = await addPool(client, { targetDedicatedNodes: 0, taskSlotsPerNode: 1 });
+      agent = await startRemoteAgentWith(runner.server, poolId, root, {});
+      await waitForIdleNodes(client, poolId, 1);
+      const name = newName();
+      await client.computeNode.addUser(poolId, agent.nodeId, { name, sshPublicKey: SSH_KEY });
+      assert.equal(passwd(name)?.comment, `${MARKER} ${agent.nodeId}`);
+      await agent.close();
+      assert.equal(passwd(name), undefined);
     });
   });
 
