@@ -133,6 +133,26 @@ void describe('api-versions on the wire', () => {
     assert.ok(!Number.isNaN(Date.parse(String(got.headers['last-modified']))));
   });
 
+  void it('2018-12-01.8.0 lists node agent SKUs (later versions list supported images)', async () => {
+    const apiVersion = OLD_VERSIONS[0];
+    const skus = (await call({ method: 'GET', path: '/nodeagentskus', apiVersion }, 200)).json as Listed;
+    const images = (await call({ method: 'GET', path: '/supportedimages', apiVersion: SDK_VERSION }, 200))
+      .json as Listed;
+    assert.deepEqual(
+      skus.value,
+      images.value.map((image) => ({
+        id: image.nodeAgentSKUId,
+        verifiedImageReferences: [image.imageReference],
+        osType: image.osType,
+      })),
+    );
+    const filtered = await call(
+      { method: 'GET', path: '/nodeagentskus', apiVersion, query: { $filter: "osType eq 'windows'" } },
+      200,
+    );
+    assert.deepEqual((filtered.json as Listed).value, []);
+  });
+
   void it('the new generation: timeOut spelling with 2024-07-01.20.0 and 2025-06-01', async () => {
     for (const apiVersion of ['2024-07-01.20.0', '2025-06-01']) {
       const jobId = uniqueId('newjob');

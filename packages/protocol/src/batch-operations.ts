@@ -37,6 +37,8 @@ const ROWS: readonly Row[] = [
   ['POST', '/pools/{poolId}/updateproperties', 'Pool_UpdateProperties'],
   ['POST', '/pools/{poolId}/removenodes', 'Pool_RemoveNodes'],
   ['GET', '/supportedimages', 'Account_ListSupportedImages'],
+  // Up to 2018-12-01.8.0; later versions list supported images instead.
+  ['GET', '/nodeagentskus', 'Account_ListNodeAgentSkus'],
   ['GET', '/nodecounts', 'Account_ListPoolNodeCounts'],
   ['GET', '/lifetimejobstats', 'Job_GetAllLifetimeStatistics'],
   ['DELETE', '/jobs/{jobId}', 'Job_Delete'],

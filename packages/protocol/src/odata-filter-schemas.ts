@@ -130,3 +130,13 @@ export const SUPPORTED_IMAGE_FILTER_SCHEMA: FilterSchema = {
   osType: stateEq(OS_TYPES),
   verificationType: stateEq(VERIFICATION_TYPES),
 };
+
+/** Node agent SKUs (api-versions up to 2018-12-01.8.0): the SKU id and its OS family. */
+export const NODE_AGENT_SKU_FILTER_SCHEMA: FilterSchema = {
+  id: {
+    type: 'string',
+    operators: ['startswith', ...COMPARISON_OPERATORS],
+    caseInsensitive: true,
+  },
+  osType: stateEq(OS_TYPES),
+};

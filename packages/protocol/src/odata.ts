@@ -21,6 +21,7 @@ export {
   POOL_NODE_COUNTS_FILTER_SCHEMA,
   POOL_USAGE_METRICS_FILTER_SCHEMA,
   SUPPORTED_IMAGE_FILTER_SCHEMA,
+  NODE_AGENT_SKU_FILTER_SCHEMA,
   TASK_FILTER_SCHEMA,
 } from './odata-filter-schemas.js';
 export { applySelect, parseSelect } from './odata-select.js';

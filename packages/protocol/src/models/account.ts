@@ -54,6 +54,16 @@ export interface ImageInformation {
   verificationType: (typeof VERIFICATION_TYPES)[number];
 }
 
+/**
+ * A node agent SKU and the images verified for it: the answer of `GET /nodeagentskus` (Account_ListNodeAgentSkus),
+ * which api-versions up to 2018-12-01.8.0 use where later ones list supported images.
+ */
+export interface NodeAgentSku {
+  id: string;
+  verifiedImageReferences: ImageReference[];
+  osType: (typeof OS_TYPES)[number];
+}
+
 export interface ApplicationSummary {
   id: string;
   displayName: string;

@@ -20,6 +20,7 @@ export type EntitySet =
   | 'poolnodecounts'
   | 'poolusagemetrics'
   | 'supportedimages'
+  | 'nodeagentskus'
   | 'applications'
   | 'certificates';
 

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   canonicalInstant,
   idKey,
+  NODE_AGENT_SKU_FILTER_SCHEMA,
   POOL_NODE_COUNTS_FILTER_SCHEMA,
   POOL_USAGE_METRICS_FILTER_SCHEMA,
   SUPPORTED_IMAGE_FILTER_SCHEMA,
@@ -18,7 +19,7 @@ import { sendList } from '../http/responses.js';
 import { poolNodeCounts } from '../services/node-counts.js';
 import { usageMetrics, usageWindow } from '../services/pool-usage-metrics.js';
 import type { ServiceContext } from '../services/service-context.js';
-import { supportedImages } from '../services/supported-images.js';
+import { nodeAgentSkus, supportedImages } from '../services/supported-images.js';
 import { registerCertificateRoutes } from './certificate-routes.js';
 import { filterMatcher, readFilter } from './route-helpers.js';
 
@@ -97,6 +98,13 @@ export function registerAccountRoutes(app: FastifyInstance, context: ServiceCont
     const images = supportedImages().map((image) => ({ key: idKey(image.nodeAgentSKUId), item: image }));
     const page = pageOf(request, images, matches);
     return sendList(request, reply, 'supportedimages', page.items, page.next);
+  });
+
+  app.get('/nodeagentskus', async (request, reply) => {
+    const matches = filterMatcher(readFilter(request, NODE_AGENT_SKU_FILTER_SCHEMA));
+    const skus = nodeAgentSkus().map((sku) => ({ key: idKey(sku.id), item: sku }));
+    const page = pageOf(request, skus, matches);
+    return sendList(request, reply, 'nodeagentskus', page.items, page.next);
   });
 
   // Batchite has no application packages (docs/compatibility.md): the list is empty, every id unknown.

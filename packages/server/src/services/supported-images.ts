@@ -5,7 +5,7 @@
  * image: their nodes run on this machine whatever the image says).
  */
 import { readFileSync } from 'node:fs';
-import type { ImageInformation } from '@batchite/protocol';
+import type { ImageInformation, NodeAgentSku } from '@batchite/protocol';
 
 const OS_RELEASE_FILES = ['/etc/os-release', '/usr/lib/os-release'];
 
@@ -50,4 +50,22 @@ let cached: ImageInformation | undefined;
 export function supportedImages(): ImageInformation[] {
   cached ??= imageFromOsRelease(parseOsRelease(readOsRelease()));
   return [cached];
+}
+
+/** The same images grouped by node agent SKU, as `GET /nodeagentskus` of the older api-versions lists them. */
+export function nodeAgentSkus(): NodeAgentSku[] {
+  const bySku = new Map<string, NodeAgentSku>();
+  for (const image of supportedImages()) {
+    if (image.verificationType !== 'verified') continue;
+    const sku = bySku.get(image.nodeAgentSKUId);
+    if (sku === undefined) {
+      const first = {
+        id: image.nodeAgentSKUId,
+        verifiedImageReferences: [image.imageReference],
+        osType: image.osType,
+      };
+      bySku.set(image.nodeAgentSKUId, first);
+    } else sku.verifiedImageReferences.push(image.imageReference);
+  }
+  return [...bySku.values()];
 }
