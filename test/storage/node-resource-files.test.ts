@@ -262,7 +262,7 @@ void describe('resource files of start, job preparation and job release tasks (A
     );
   });
 
-  void it('a server without linked storage refuses autoStorageContainerName on start, preparation and release tasks (409)', async () => {
+  void it('a server without linked storage refuses autoStorageContainerName on start, preparation and release tasks and job schedules (409)', async () => {
     const bare = await startTestServer();
     try {
       const bareClient = sdkClient(bare);
@@ -296,6 +296,23 @@ void describe('resource files of start, job preparation and job release tasks (A
         }),
         { statusCode: 409, code: 'AccountNotEnabledForAutoStorage' },
       );
+      // A job schedule is refused when it is added, not at each run.
+      const scheduleId = uniqueId('schedule');
+      await expectBatchError(
+        bareClient.jobSchedule.add({
+          id: scheduleId,
+          schedule: { recurrenceInterval: 'PT1H' },
+          jobSpecification: {
+            poolInfo: { poolId: 'none' },
+            jobPreparationTask: { commandLine: sh('true'), resourceFiles: named },
+          },
+        }),
+        { statusCode: 409, code: 'AccountNotEnabledForAutoStorage' },
+      );
+      await expectBatchError(bareClient.jobSchedule.get(scheduleId), {
+        statusCode: 404,
+        code: 'JobScheduleNotFound',
+      });
     } finally {
       await bare.dispose();
     }

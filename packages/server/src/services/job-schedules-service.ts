@@ -15,7 +15,12 @@ import type { JobScheduleDoc } from '../store/documents.js';
 import { advanceSchedule, finishScheduleDeletion, withNextDue } from './job-schedule-runs.js';
 import { assertScheduleLive, scheduleStateConflict } from './job-schedule-states.js';
 import { firstDue, timingOf } from './job-schedule-timing.js';
-import { canonicalDuration, assertJobPropertiesHonoured, type EntityCheck } from './jobs-service.js';
+import {
+  assertJobAutoStorage,
+  assertJobPropertiesHonoured,
+  canonicalDuration,
+  type EntityCheck,
+} from './jobs-service.js';
 import { isoNow, transition, type ServiceContext } from './service-context.js';
 
 const noCheck = () => undefined;
@@ -25,8 +30,9 @@ export function scheduleNotFound() {
 }
 
 /** Checks the job every run will create, so a refusal comes now rather than at each run. */
-function acceptedSpecification(spec: JobSpecification): JobSpecification {
+function acceptedSpecification(context: ServiceContext, spec: JobSpecification): JobSpecification {
   assertJobPropertiesHonoured(spec, 'jobSpecification.');
+  assertJobAutoStorage(context, spec);
   return spec;
 }
 
@@ -42,7 +48,7 @@ export async function addJobSchedule(
   context: ServiceContext,
   param: JobScheduleAddParameter,
 ): Promise<JobScheduleDoc> {
-  const jobSpecification = acceptedSpecification(param.jobSpecification);
+  const jobSpecification = acceptedSpecification(context, param.jobSpecification);
   if ((await context.store.getJob(param.id)) !== undefined) throw apiError('JobWithSameIdExists');
   const now = context.clock.now();
   const schedule = canonicalSchedule(param.schedule);
@@ -112,7 +118,7 @@ async function rewrite(
   replace: boolean,
   check: EntityCheck<CloudJobSchedule>,
 ): Promise<JobScheduleDoc> {
-  if (changes.jobSpecification !== undefined) acceptedSpecification(changes.jobSpecification);
+  if (changes.jobSpecification !== undefined) acceptedSpecification(context, changes.jobSpecification);
   const nowMs = context.clock.now();
   await changeSchedule(context, scheduleId, (doc) => {
     check(doc.entity);

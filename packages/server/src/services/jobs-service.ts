@@ -68,13 +68,25 @@ export function assertJobPropertiesHonoured(param: Omit<JobAddParameter, 'id'>, 
   }
 }
 
-export async function addJob(context: ServiceContext, param: JobAddParameter): Promise<JobDoc> {
-  assertJobPropertiesHonoured(param);
+/**
+ * 409 AccountNotEnabledForAutoStorage when the job's manager, preparation or release task names a container
+ * of linked storage and none is linked.
+ */
+export function assertJobAutoStorage(
+  context: ServiceContext,
+  param: Pick<JobAddParameter, 'jobManagerTask' | 'jobPreparationTask' | 'jobReleaseTask'>,
+): void {
   const storageError = refuseAutoStorage(context.storage, [
+    ...(param.jobManagerTask?.resourceFiles ?? []),
     ...(param.jobPreparationTask?.resourceFiles ?? []),
     ...(param.jobReleaseTask?.resourceFiles ?? []),
   ]);
   if (storageError !== undefined) throw storageError;
+}
+
+export async function addJob(context: ServiceContext, param: JobAddParameter): Promise<JobDoc> {
+  assertJobPropertiesHonoured(param);
+  assertJobAutoStorage(context, param);
   const now = isoNow(context);
   const entity: CloudJob & { id: string } = {
     ...param,
