@@ -23,7 +23,7 @@ import * as autoscale from '../services/pool-autoscale.js';
 import * as updates from '../services/pool-updates.js';
 import * as pools from '../services/pools-service.js';
 import type { ServiceContext } from '../services/service-context.js';
-import { poolStatistics, poolUsageKey, statsOf, type StatsOf } from '../services/statistics.js';
+import { poolStatistics, poolStatsOf, type PoolStatsOf } from '../services/statistics.js';
 import type { NodeDoc, PoolDoc } from '../store/documents.js';
 import {
   conditionCheck,
@@ -46,10 +46,13 @@ function withoutSecrets(account: UserAccount): Omit<UserAccount, 'password'> {
   return { ...rest, linuxUserConfiguration: linux };
 }
 
-function presentPool(request: FastifyRequest, pool: PoolDoc, stats?: StatsOf<PoolDoc>) {
+function presentPool(request: FastifyRequest, pool: PoolDoc, stats?: PoolStatsOf) {
   const { userAccounts, ...entity } = pool.entity;
   const url = poolUrl(request, pool.entity.id);
-  const range = { startTime: pool.entity.creationTime ?? stats?.now ?? '' };
+  const range = {
+    startTime: pool.entity.creationTime ?? stats?.now ?? '',
+    coreMs: stats?.coreMs(pool) ?? 0,
+  };
   return {
     ...entity,
     ...(userAccounts === undefined ? {} : { userAccounts: userAccounts.map(withoutSecrets) }),
@@ -99,7 +102,7 @@ export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext
       readPageRequest(request),
     );
     const next = page.lastKey === undefined ? undefined : nextPageLink(request, page.lastKey);
-    const stats = expand ? await statsOf(context, page.items, poolUsageKey) : undefined;
+    const stats = expand ? await poolStatsOf(context, page.items) : undefined;
     return sendList(
       request,
       reply,
@@ -113,7 +116,7 @@ export function registerPoolRoutes(app: FastifyInstance, context: ServiceContext
     const expand = expandsStats(request);
     const pool = await pools.getPool(context, request.params.poolId);
     checkConditions(request, pool.entity, 'read');
-    const stats = expand ? await statsOf(context, [pool], poolUsageKey) : undefined;
+    const stats = expand ? await poolStatsOf(context, [pool]) : undefined;
     return sendEntity(request, reply, 'pools', presentPool(request, pool, stats));
   });
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl, setJsonHeaders } from '../http/request-context.js';
 import { isoNow, type ServiceContext } from '../services/service-context.js';
-import { accountTotals, jobStatistics, poolStatistics } from '../services/statistics.js';
+import { accountCoreTimeMs, accountTotals, jobStatistics, poolStatistics } from '../services/statistics.js';
 
 function send(request: FastifyRequest, reply: FastifyReply, set: string, stats: object): FastifyReply {
   setJsonHeaders(reply);
@@ -21,7 +21,10 @@ export function registerStatisticsRoutes(app: FastifyInstance, context: ServiceC
 
   app.get('/lifetimepoolstats', async (request, reply) => {
     const totals = await accountTotals(context);
-    const range = { startTime: totals?.startTime ?? isoNow(context) };
+    const range = {
+      startTime: totals?.startTime ?? isoNow(context),
+      coreMs: await accountCoreTimeMs(context),
+    };
     const url = `${baseUrl(request)}/lifetimepoolstats`;
     return send(request, reply, 'poolstats', poolStatistics(url, totals, range));
   });

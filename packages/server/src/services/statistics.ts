@@ -5,6 +5,7 @@
  */
 import {
   formatDuration,
+  idKey,
   type CloudTask,
   type JobStatistics,
   type PoolStatistics,
@@ -12,6 +13,7 @@ import {
   type TaskStatistics,
 } from '@batchite/protocol';
 import type { JobDoc, JobScheduleDoc, PoolDoc, TaskDoc, TaskUsage } from '../store/documents.js';
+import type { NodeUsageRecord } from '../store/node-usage.js';
 import {
   ACCOUNT_USAGE_KEY,
   EMPTY_USAGE,
@@ -169,13 +171,14 @@ export function jobStatistics(
 }
 
 /**
- * PoolStatistics from a total: the disk I/O the pool's task processes did. Node-level figures (core time, CPU
- * percentage, memory, disk space, network) are not measured, so they are 0.
+ * PoolStatistics from a total and the pool's node time: `dedicatedCoreTime` is the time its nodes spent in the
+ * pool times their cores (node-usage records, as pool usage metrics count them); the disk I/O is that of the
+ * pool's task runs. Node-level figures that are not measured (CPU percentage, memory, disk space, network) are 0.
  */
 export function poolStatistics(
   url: string,
   totals: UsageTotals | undefined,
-  range: { startTime: string },
+  range: { startTime: string; coreMs: number },
 ): PoolStatistics {
   const lastUpdateTime = totals?.lastUpdateTime ?? range.startTime;
   const sums = totals ?? EMPTY_USAGE;
@@ -183,7 +186,7 @@ export function poolStatistics(
   return {
     url,
     ...span,
-    usageStats: { ...span, dedicatedCoreTime: 'PT0S' },
+    usageStats: { ...span, dedicatedCoreTime: formatDuration(range.coreMs) },
     resourceStats: {
       ...span,
       avgCPUPercentage: 0,
@@ -199,6 +202,22 @@ export function poolStatistics(
       networkWriteGiB: 0,
     },
   };
+}
+
+/**
+ * Core time (ms) of node-usage records up to `nowMs`: of one pool since its creation (an earlier pool with the
+ * same id is not counted), or of every pool.
+ */
+export function coreTimeMs(records: readonly NodeUsageRecord[], nowMs: number, pool?: PoolDoc): number {
+  const created = pool === undefined ? 0 : Date.parse(pool.entity.creationTime ?? '') || 0;
+  const key = pool === undefined ? undefined : idKey(pool.entity.id);
+  let total = 0;
+  for (const record of records) {
+    if (key !== undefined && idKey(record.poolId) !== key) continue;
+    const spent = (record.endMs ?? nowMs) - Math.max(record.startMs, created);
+    if (spent > 0) total += spent * record.cores;
+  }
+  return total;
 }
 
 /** The usage totals of a page of jobs or pools, read in one call, and the time they are answered at. */
@@ -219,4 +238,24 @@ export async function statsOf<D>(
 /** The account's total (lifetime statistics), if any run was ever recorded. */
 export async function accountTotals(context: ServiceContext): Promise<UsageTotals | undefined> {
   return (await context.store.getUsage([ACCOUNT_USAGE_KEY])).get(ACCOUNT_USAGE_KEY);
+}
+
+/** Pool stats of a page of pools: their totals and their node time, each read in one call. */
+export interface PoolStatsOf extends StatsOf<PoolDoc> {
+  coreMs(pool: PoolDoc): number;
+}
+
+export async function poolStatsOf(context: ServiceContext, pools: readonly PoolDoc[]): Promise<PoolStatsOf> {
+  const base = await statsOf(context, pools, poolUsageKey);
+  const nowMs = context.clock.now();
+  const created = pools.map((pool) => Date.parse(pool.entity.creationTime ?? '') || 0);
+  const records =
+    pools.length === 0 ? [] : await context.store.listNodeUsage(Math.min(...created), nowMs + 1);
+  return { ...base, coreMs: (pool) => coreTimeMs(records, nowMs, pool) };
+}
+
+/** Core time of every pool the account ever had (node-usage records are kept after pools are deleted). */
+export async function accountCoreTimeMs(context: ServiceContext): Promise<number> {
+  const nowMs = context.clock.now();
+  return coreTimeMs(await context.store.listNodeUsage(0, nowMs + 1), nowMs);
 }
