@@ -134,11 +134,15 @@ void describe('job manager task', () => {
   });
 
   void it('refuses the properties it cannot honour with a 400 naming them, and stores nothing', async () => {
+    const identityUpload = {
+      filePattern: '*.txt',
+      destination: {
+        container: { containerUrl: 'https://a.blob.core.windows.net/c', identityReference: {} },
+      },
+      uploadOptions: { uploadCondition: 'taskcompletion' },
+    };
     for (const [property, value] of [
-      [
-        'outputFiles',
-        [{ filePattern: '*.txt', destination: {}, uploadOptions: { uploadCondition: 'taskcompletion' } }],
-      ],
+      ['outputFiles', [identityUpload]],
       ['applicationPackageReferences', [{ applicationId: 'app' }]],
     ] as const) {
       const jobId = uniqueId('jm-refused');

@@ -69,12 +69,17 @@ const POOL_ROWS: readonly [string, Partial<BatchServiceModels.PoolAddParameter>]
 const TASK_ROWS: readonly [string, Partial<BatchServiceModels.TaskAddParameter>][] = [
   ['containerSettings', { containerSettings: CONTAINER }],
   [
-    'outputFiles',
+    'outputFiles[0].destination.container.identityReference',
     {
       outputFiles: [
         {
           filePattern: '*.txt',
-          destination: { container: { containerUrl: 'https://a.blob.core.windows.net/c' } },
+          destination: {
+            container: {
+              containerUrl: 'https://a.blob.core.windows.net/c',
+              identityReference: { resourceId: '/subscriptions/s/identity' },
+            },
+          },
           uploadOptions: { uploadCondition: 'taskcompletion' },
         },
       ],

@@ -116,6 +116,7 @@ export function completionReport(
   if (outcome.launchError !== undefined) report.launchError = outcome.launchError;
   if (outcome.preProcessingError !== undefined) report.preProcessingError = outcome.preProcessingError;
   if (outcome.usage !== undefined) report.usage = outcome.usage;
+  if (outcome.fileUploadError !== undefined) report.fileUploadError = outcome.fileUploadError;
   if (outcome.killedBy === 'wallClock') report.killedBy = 'wallClock';
   else if (outcome.killedBy === 'terminate' || cancel === 'terminated') report.killedBy = 'terminate';
   return report;
@@ -314,6 +315,7 @@ class Agent implements RunningAgent {
           hasJobPreparation: claim.jobPreparation !== undefined,
           resourceFiles: claim.resourceFiles,
           commonResourceFiles: claim.commonResourceFiles,
+          outputFiles: claim.outputFiles,
         },
         {
           rootDir: this.o.rootDir,

@@ -19,6 +19,8 @@
  *            whole process group
  *   measure  the command runs under the usage launcher (run-usage.ts) where it can: the outcome then carries the
  *            CPU time and I/O of the process tree
+ *   upload   the output files the exit code calls for (output-files.ts); a failure is the run's
+ *            `fileUploadError`. Skipped when the agent killed the run for any reason but its wall-clock limit
  *
  * Launch failures (bad command line, program missing or not executable, ENOENT/EACCES from spawn) end the run
  * with a `launchError` and no exit code. The returned promise never rejects.
@@ -26,7 +28,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import type { PreProcessingError, ResourceFileOrder, RunUsage } from '@batchite/protocol';
+import type { OutputFile, PreProcessingError, ResourceFileOrder, RunUsage } from '@batchite/protocol';
 import type { Clock, RetryPolicy } from '@batchite/retry';
 import { CommandLineError, splitCommandLine } from './command-line.js';
 import { lookupProgram, type LaunchError } from './program-lookup.js';
@@ -34,6 +36,7 @@ import type { TaskRunAs } from './node-api.js';
 import type { ProcessRecords } from './process-records.js';
 import { downloadResourceFiles } from './resource-files.js';
 import { findLauncher, launcherArgs, parseLauncherReport } from './run-usage.js';
+import { uploadFailure, uploadOutputFiles } from './output-files.js';
 import {
   buildTaskEnvironment,
   taskDirectories,
@@ -80,6 +83,8 @@ export interface TaskSpec {
   resourceFiles?: readonly ResourceFileOrder[] | undefined;
   /** A coordination run's common resource files: downloaded into the task directory first. */
   commonResourceFiles?: readonly ResourceFileOrder[] | undefined;
+  /** Uploaded after the process exited, as their upload conditions say. */
+  outputFiles?: readonly OutputFile[] | undefined;
 }
 
 /** Node-level facts every run needs. */
@@ -94,7 +99,7 @@ export interface TaskRunnerContext {
   users?: TaskUsers | undefined;
   /** Where running process groups are recorded. @defaultValue not recorded */
   processes?: ProcessRecords | undefined;
-  /** The retry policy of resource file downloads; required when a run has resource files. */
+  /** The retry policy of storage transfers (resource files, output files); required when a run has either. */
   downloads?: RetryPolicy | undefined;
   /** Measure each run's CPU time and I/O with the usage launcher when it can run here. @defaultValue true */
   measureUsage?: boolean | undefined;
@@ -111,6 +116,8 @@ export interface TaskOutcome {
   launchError?: LaunchError;
   /** A resource file could not be downloaded: the command never started. */
   preProcessingError?: PreProcessingError;
+  /** The process ran, but an output file could not be uploaded. */
+  fileUploadError?: PreProcessingError;
   /** Set when the agent killed the process, with the reason. */
   killedBy?: 'wallClock' | KillReason;
   /** What the process tree used, when the run was measured (absent when the agent killed it). */
@@ -212,6 +219,8 @@ class TaskRun implements RunningTask {
   #killedBy: TaskOutcome['killedBy'];
   /** Aborts the resource file downloads when the run is killed before its command started. */
   readonly #downloads = new AbortController();
+  /** Aborts the output file uploads when the run is killed (deleted, requeued, terminated…) meanwhile. */
+  readonly #uploads = new AbortController();
   readonly #timer = new AbortController();
 
   constructor(
@@ -238,6 +247,10 @@ class TaskRun implements RunningTask {
   }
 
   kill(reason: KillReason): void {
+    if (this.#exited && !this.#uploads.signal.aborted) {
+      this.#killedBy ??= reason;
+      this.#uploads.abort(RUN_OVER);
+    }
     this.#killGroup(reason);
   }
 
@@ -269,7 +282,9 @@ class TaskRun implements RunningTask {
     try {
       const files = prepareDirectories(dirs, user, users?.canSwitch === true);
       try {
-        return (await this.#download(dirs, user)) ?? (await this.#resolveAndSpawn(dirs, files, user));
+        const outcome =
+          (await this.#download(dirs, user)) ?? (await this.#resolveAndSpawn(dirs, files, user));
+        return await this.#upload(dirs, outcome);
       } finally {
         files.close();
       }
@@ -307,6 +322,36 @@ class TaskRun implements RunningTask {
       };
     }
     return failed === undefined ? undefined : { startTime, endTime: this.#now(), preProcessingError: failed };
+  }
+
+  /** Uploads the output files after the process exited; the outcome with the upload's failure, if any. */
+  async #upload(dirs: TaskDirectories, outcome: TaskOutcome): Promise<TaskOutcome> {
+    const files = this.spec.outputFiles ?? [];
+    const exitCode = outcome.exitCode;
+    const killed =
+      outcome.killedBy !== undefined && outcome.killedBy !== 'wallClock' && outcome.killedBy !== 'fault';
+    if (files.length === 0 || exitCode === undefined || killed || outcome.preProcessingError !== undefined)
+      return outcome;
+    const policy = this.context.downloads;
+    if (policy === undefined) throw new Error('output files need a transfer retry policy');
+    const signal = this.#uploads.signal;
+    let failed: PreProcessingError | undefined;
+    try {
+      failed = await uploadOutputFiles(files, {
+        taskDir: dirs.taskDir,
+        exitCode,
+        policy,
+        signal,
+        now: () => this.#now(),
+      });
+    } catch (error) {
+      if (signal.aborted) return { ...outcome, killedBy: outcome.killedBy ?? this.#killedBy };
+      failed = uploadFailure(files[0]?.destination.container?.containerUrl ?? 'http://invalid', '', error);
+    }
+    // The task completes once its uploads are done: that is its end time.
+    const done = { ...outcome, endTime: this.#now() };
+    if (signal.aborted) return { ...done, killedBy: outcome.killedBy ?? this.#killedBy };
+    return failed === undefined ? done : { ...done, fileUploadError: failed };
   }
 
   async #resolveAndSpawn(

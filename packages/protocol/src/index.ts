@@ -14,4 +14,6 @@ export * from './failure-groups.js';
 export * from './autoscale.js';
 export * from './api-version-differences.js';
 export { escapesDirectory } from './validators/resource-files.js';
+export * from './output-file-pattern.js';
+export * from './output-file-headers.js';
 export * from './validators/node-operation-bodies.js';

@@ -2,6 +2,7 @@
  * Wire shapes of the node agent API (docs/node-api.md), shared by the server and the agent. Batchite extension:
  * not part of Azure Batch. Paths live under `/.batchite/`.
  */
+import type { OutputFile } from './models/index.js';
 
 export interface RegisterRequest {
   nodeId?: string;
@@ -100,6 +101,8 @@ export interface ClaimedTask {
    * (AZ_BATCH_TASK_SHARED_DIR) before the coordination command starts, on every instance.
    */
   commonResourceFiles?: ResourceFileOrder[];
+  /** Files to upload after the process exited, before the run is reported (docs/storage.md). */
+  outputFiles?: OutputFile[];
 }
 
 /**
@@ -241,6 +244,8 @@ export interface CompletionReport extends LeaseRef {
   launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
   /** The command never started: a resource file could not be downloaded. */
   preProcessingError?: PreProcessingError;
+  /** The process ran, but one of its output files could not be uploaded (Batch's file upload error). */
+  fileUploadError?: PreProcessingError;
   killedBy?: 'wallClock' | 'terminate';
   /** What the run's process tree used, when the node could measure it (docs/task-semantics.md "Statistics"). */
   usage?: RunUsage;

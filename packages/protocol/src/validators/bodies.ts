@@ -31,6 +31,7 @@ import type {
   UserIdentity,
 } from '../models/index.js';
 import type { Check, Fields, ValidationError } from './schema.js';
+import { outputFiles } from './output-files.js';
 import { resourceFiles } from './resource-files.js';
 import {
   arr,
@@ -214,7 +215,7 @@ const taskCommon: Fields = {
   commandLine: req(str({ nonEmpty: true })),
   containerSettings,
   resourceFiles,
-  outputFiles: arr(opaque()),
+  outputFiles,
   environmentSettings,
   constraints: taskConstraints,
   requiredSlots: int({ min: 1 }),

@@ -147,6 +147,8 @@ function toCompletion(body: Record<string, unknown>): CompletionRequest {
   }
   const preProcessingError = readPreProcessingError(body.preProcessingError);
   if (preProcessingError !== undefined) report.preProcessingError = preProcessingError;
+  const fileUploadError = readPreProcessingError(body.fileUploadError);
+  if (fileUploadError !== undefined) report.fileUploadError = fileUploadError;
   if (body.killedBy === 'wallClock' || body.killedBy === 'terminate') report.killedBy = body.killedBy;
   if (body.usage !== undefined) report.usage = readRunUsage(body.usage);
   const neverStarted = report.launchError !== undefined || report.preProcessingError !== undefined;

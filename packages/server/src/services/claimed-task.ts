@@ -116,5 +116,7 @@ export function toClaimedTask(
   // Present only on a multi-instance task's coordination runs (gang-runs.ts).
   const common = task.entity.multiInstanceSettings?.commonResourceFiles ?? [];
   if (common.length > 0) claimed.commonResourceFiles = resourceFileOrders(common, account.storage, nowMs);
+  const outputs = task.entity.outputFiles ?? [];
+  if (outputs.length > 0) claimed.outputFiles = outputs;
   return claimed;
 }

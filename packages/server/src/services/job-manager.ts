@@ -13,9 +13,10 @@ import type { ServiceContext } from './service-context.js';
 import { taskConstraints } from './tasks-service.js';
 import { checkUserNames } from './user-identity.js';
 import { refuseAutoStorage } from './resource-file-orders.js';
+import { refuseOutputFiles } from './unsupported-properties.js';
 
 /** Properties of a job manager task Batchite cannot honour yet: refused, never ignored. */
-const UNSUPPORTED = ['outputFiles', 'applicationPackageReferences', 'containerSettings'] as const;
+const UNSUPPORTED = ['applicationPackageReferences', 'containerSettings'] as const;
 
 function refuseUnsupported(manager: JobManagerTask): void {
   for (const property of UNSUPPORTED) {
@@ -29,6 +30,8 @@ function refuseUnsupported(manager: JobManagerTask): void {
       ),
     });
   }
+  const outputError = refuseOutputFiles(manager.outputFiles, 'jobManagerTask.');
+  if (outputError !== undefined) throw outputError;
 }
 
 /** The manager as the job stores and returns it: the Batch defaults filled in. */

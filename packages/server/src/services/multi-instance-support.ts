@@ -1,6 +1,7 @@
 /**
  * What Batchite refuses of a task's `multiInstanceSettings` at add time (the rest runs: gang-placement.ts,
  * gang-runs.ts). Each refusal is a 400 `UnsupportedProperty` naming the property, never a silent substitute:
+ * - `outputFiles` of a multi-instance task: Batch uploads the primary's; gang runs do not upload yet;
  * - a multi-instance task in a job with a job preparation task: the preparation would have to run on every
  *   node of the placement before its instance, which Batchite does not do yet. The preparation is tied to one
  *   node's claim (its `preparing` task moves on with that node's report, job-task-service.ts), while a
@@ -19,6 +20,12 @@ function unsupported(name: string, reason: string): ApiError {
 export function refuseMultiInstance(param: TaskAddParameter, job: JobDoc): ApiError | undefined {
   const settings = param.multiInstanceSettings;
   if (settings === undefined) return undefined;
+  if ((param.outputFiles ?? []).length > 0) {
+    return unsupported(
+      'outputFiles',
+      'Batchite does not upload output files of multi-instance tasks (Batch uploads those of the primary).',
+    );
+  }
   if (job.entity.jobPreparationTask !== undefined) {
     return unsupported(
       'multiInstanceSettings',

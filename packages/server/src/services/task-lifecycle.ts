@@ -7,6 +7,7 @@
  *            │                      ├─ exit≠0, retries exhausted ───────────► completed (failure, FailureExitCode)
  *            │                      ├─ program not found / launch failure ──► completed (failure, no retry)
  *            │                      ├─ resource file download failed ───────► completed (failure, no retry)
+ *            │                      ├─ output file upload failed ───────────► completed (failure, exit code kept, no retry)
  *            │                      ├─ maxWallClockTime exceeded ───────────► completed (failure, no retry)
  *            │                      ├─ terminate (task or job) ─────────────► completed (failure, TaskEnded)
  *            │                      ├─ requeue (job disable requeue, pool shrink/delete): requeueCount+1 ─► active
@@ -35,6 +36,8 @@ export interface CompletionReport {
   launchError?: { code: 'CommandProgramNotFound' | 'CommandLaunchFailed'; message: string };
   /** A resource file could not be downloaded: the command never started. */
   preProcessingError?: PreProcessingError;
+  /** The process ran, but an output file could not be uploaded. */
+  fileUploadError?: PreProcessingError;
   killedBy?: 'wallClock' | 'terminate';
   /** What the run's process tree used, when the node measured it. */
   usage?: RunUsage;
@@ -154,6 +157,8 @@ export function applyCompletion(task: TaskDoc, report: CompletionReport, now: st
       completed: true,
     };
   }
+  if (report.fileUploadError !== undefined)
+    return uploadFailed(task, report.fileUploadError, info, exitCode, now);
   if (exitCode === 0) {
     const executionInfo = { ...info, exitCode, result: 'success' as const };
     return {
@@ -178,6 +183,37 @@ export function applyCompletion(task: TaskDoc, report: CompletionReport, now: st
     jobAction: jobActionOf(options, true),
     completed: true,
   };
+}
+
+/**
+ * An output file could not be uploaded: the task completes as failed with the upload's failureInfo and keeps
+ * its exit code; Batch does not retry it. An exit code listed in the exit conditions decides the job action
+ * (its entry wins over `fileUploadError`), otherwise `fileUploadError`, then `default`.
+ */
+function uploadFailed(
+  task: TaskDoc,
+  failureInfo: PreProcessingError,
+  info: TaskExecutionInformation,
+  exitCode: number,
+  now: string,
+): CompletionOutcome {
+  const conditions = task.entity.exitConditions;
+  const listed = exitCodeListed(conditions, exitCode);
+  const options = listed ?? conditions?.fileUploadError ?? conditions?.default;
+  const executionInfo = { ...info, exitCode, result: 'failure' as const, failureInfo };
+  return {
+    task: completedTask(task, now, executionInfo, options),
+    jobAction: jobActionOf(options, true),
+    completed: true,
+  };
+}
+
+/** The exit options an exit code has by being listed (codes, then ranges); `default` does not count. */
+function exitCodeListed(conditions: ExitConditions | undefined, exitCode: number): ExitOptions | undefined {
+  return (
+    conditions?.exitCodes?.find((mapping) => mapping.code === exitCode)?.exitOptions ??
+    conditions?.exitCodeRanges?.find((range) => exitCode >= range.start && exitCode <= range.end)?.exitOptions
+  );
 }
 
 /** Non-zero exit with retries left: back to active, retryCount+1 (lastRetryTime is set when it starts again). */

@@ -4,12 +4,14 @@
  * Properties). An empty list is not refused: it asks for nothing. Properties other modules own are refused
  * there (multi-instance settings, job preparation/release/manager tasks).
  */
-import type {
-  CloudPool,
-  JobAddParameter,
-  PoolAddParameter,
-  StartTask,
-  TaskAddParameter,
+import {
+  uploadHeaderEffect,
+  type CloudPool,
+  type JobAddParameter,
+  type OutputFile,
+  type PoolAddParameter,
+  type StartTask,
+  type TaskAddParameter,
 } from '@batchite/protocol';
 import { apiError, propertyValues, type ApiError } from '../http/api-error.js';
 
@@ -44,7 +46,6 @@ const OWN_NETWORK = 'Local nodes use the network of their machine.';
 
 const TASK_RULES: readonly Rule[] = [
   ['containerSettings', NO_CONTAINER_RUNTIME],
-  ['outputFiles', 'Batchite does not upload task output files yet; read them through the task files API.'],
   ['applicationPackageReferences', NO_APPLICATIONS],
 ];
 
@@ -83,9 +84,38 @@ const POOL_RULES: readonly Rule[] = [
   ['applicationLicenses', NO_APPLICATIONS],
 ];
 
+/**
+ * The refusal for output files Batchite cannot upload as asked: a managed identity instead of a SAS, or an
+ * upload header that is not a blob property or metadata (output-file-headers.ts).
+ */
+export function refuseOutputFiles(
+  files: readonly OutputFile[] | undefined,
+  prefix = '',
+): ApiError | undefined {
+  for (const [index, file] of (files ?? []).entries()) {
+    const at = `${prefix}outputFiles[${index}].destination.container`;
+    const container = file.destination.container;
+    if (container?.identityReference !== undefined) {
+      return unsupported(
+        `${at}.identityReference`,
+        'Batchite has no managed identities: give the container URL a SAS with write permission.',
+      );
+    }
+    for (const [position, header] of (container?.uploadHeaders ?? []).entries()) {
+      if (uploadHeaderEffect(header.name) !== undefined) continue;
+      return unsupported(
+        `${at}.uploadHeaders[${position}]`,
+        `Batchite does not apply the upload header ${header.name}; it applies Content-Type, ` +
+          'Content-Encoding, Content-Language, Content-Disposition, Cache-Control and x-ms-meta-* headers.',
+      );
+    }
+  }
+  return undefined;
+}
+
 /** The refusal for an ordinary task (add, add collection), or undefined. */
 export function refuseTaskProperties(param: TaskAddParameter): ApiError | undefined {
-  return firstRefusal(param, TASK_RULES);
+  return firstRefusal(param, TASK_RULES) ?? refuseOutputFiles(param.outputFiles);
 }
 
 /** The refusal for a start task's properties, or undefined. */
